@@ -1,0 +1,1 @@
+"""One module per `spamlaw` command; each exposes `register(app)`."""
