@@ -80,3 +80,5 @@ def _load_extractors() -> None:
         return
     _loaded = True
     from checker import extract  # noqa: F401  (registers header, body and MIME fields)
+    from checker import case  # noqa: F401  (registers recipient.* and case.* fields)
+    from checker import detectors  # noqa: F401  (registers detector fields: commercial, opt_out, ...)
