@@ -6,7 +6,10 @@ from __future__ import annotations
 import typer
 
 from checker import __version__
+from checker.commands import audit as audit_command
+from checker.commands import exhibit as exhibit_command
 from checker.commands import fields as fields_command
+from checker.commands import rules as rules_command
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on "
@@ -38,7 +41,10 @@ def root(
     """Check email messages against anti-spam law and turn findings into evidence."""
 
 
+audit_command.register(app)
+exhibit_command.register(app)
 fields_command.register(app)
+rules_command.register(app)
 
 
 def main() -> None:

@@ -3,13 +3,18 @@
 Parsing is the expensive part of an audit, so nothing is decoded until a field is asked
 for, and every field is computed at most once per message (`Message.get`). The raw bytes
 are never modified: hashes, exhibits and evidence offsets all refer to them.
+
+Spam is hostile input, so a field never raises: if its extractor fails, the field takes
+its empty value (None, or [] for lists) and the failure is recorded in `Message.errors`.
 """
 
 from __future__ import annotations
 
 import email
 import hashlib
+from collections.abc import Callable
 from email.message import Message as StdlibMessage
+from email.parser import BytesParser
 from functools import cached_property
 from typing import Any
 
@@ -22,6 +27,11 @@ class FieldError(Exception):
     """A field could not be computed for this message (recorded, never fatal to a batch)."""
 
 
+def empty_value(field_type: str) -> Any:
+    """The value a field of `field_type` takes when it is absent or cannot be computed."""
+    return [] if field_type.startswith("list[") else None
+
+
 class Message:
     """A lazily parsed email message. `get(name)` returns a registered field's value."""
 
@@ -29,21 +39,46 @@ class Message:
         self.raw = bytes(raw)
         self.source_id = source_id
         self.metadata = dict(metadata or {})
+        self.errors: list[str] = []
+        self.parse_error: str | None = None
         self._cache: dict[str, Any] = {}
+        self._memo: dict[Any, Any] = {}
 
     def get(self, name: str) -> Any:
-        """The value of field `name` (computed on first use, then cached)."""
+        """The value of field `name` (computed on first use, then cached).
+
+        An unknown name raises KeyError (a programming error); a failing extractor
+        does not raise (see the module docstring)."""
         value = self._cache.get(name, _MISSING)
         if value is _MISSING:
-            value = get_field(name).extract(self)
+            spec = get_field(name)
+            try:
+                value = spec.extract(self)
+            except Exception as exc:  # hostile input must not stop a batch
+                value = empty_value(spec.type)
+                self.errors.append(f"field {name}: {type(exc).__name__}: {exc}"[:500])
             self._cache[name] = value
         return value
 
     __getitem__ = get
 
+    def memo(self, key: Any, compute: Callable[[Message], Any]) -> Any:
+        """Compute-once storage for intermediate results that several fields share
+        (decoded headers, the body plan, the HTML analysis). Exceptions propagate to
+        the field that asked, so each field fails on its own."""
+        value = self._memo.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute(self)
+            self._memo[key] = value
+        return value
+
     def computed_fields(self) -> list[str]:
         """Names of the fields computed so far (for tests of laziness)."""
         return list(self._cache)
+
+    def computed_steps(self) -> list[Any]:
+        """Keys of the intermediate results computed so far (for tests of laziness)."""
+        return list(self._memo)
 
     @cached_property
     def sha256(self) -> str:
@@ -55,8 +90,17 @@ class Message:
 
     @cached_property
     def parsed(self) -> StdlibMessage:
-        """The stdlib `compat32` parse tree (fast; headers stay undecoded strings)."""
-        return email.message_from_bytes(self.raw)
+        """The stdlib `compat32` parse tree (fast; headers stay undecoded strings).
+
+        Treat it as read-only. If the stdlib parser itself fails (pathologically deep
+        MIME nesting can exhaust the recursion limit), the headers are still parsed and
+        the body is kept as one undecoded payload; the failure is in `errors`."""
+        try:
+            return email.message_from_bytes(self.raw)
+        except Exception as exc:
+            self.parse_error = f"MIME parse failed ({type(exc).__name__}); body kept unsplit"
+            self.errors.append(self.parse_error)
+            return BytesParser().parsebytes(self.raw, headersonly=True)
 
     def __repr__(self) -> str:
         return f"<Message {self.source_id} {self.size} bytes>"

@@ -1,3 +1,12 @@
-"""Field extractors. Importing this package registers every field in `checker.fields`."""
+"""Field extractors. Importing this package registers every field in `checker.fields`.
 
-from checker.extract import headers  # noqa: F401
+The import order is the order `spamlaw fields` lists the fields in, hence no sorting.
+"""
+# isort: skip_file
+
+from checker.extract import headers  # noqa: F401  (headers, subject, date, ids, unsubscribe)
+from checker.extract import addresses  # noqa: F401  (from, sender, return_path, to, cc, ...)
+from checker.extract import received  # noqa: F401
+from checker.extract import authres  # noqa: F401
+from checker.extract import body  # noqa: F401  (body.*, links, images)
+from checker.extract import structure  # noqa: F401  (attachments, mime.*, size)

@@ -1,0 +1,158 @@
+"""`spamlaw exhibit MESSAGE --out FILE.pdf`: one message as a litigation-grade PDF exhibit.
+
+The message is audited with the ruleset, then rendered by `checker.exhibits` (Jinja2
+templates in templates/, WeasyPrint). Problems the user can fix are one line on stderr:
+exit 2 for usage and input errors (including a message that cannot be rendered), exit 3
+when the ruleset does not load.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+
+from checker import exitcodes
+from checker.exhibits.bates import CORNERS, DEFAULT_CORNER, BatesError, BatesSpec
+
+HELP = (
+    "Render one message as a PDF exhibit: label, Bates number and 'Page X of Y' on every "
+    "page, hashes of the original bytes, key headers, the findings with their citations "
+    "and evidence, the message as the recipient saw it (sanitized, nothing fetched), the "
+    "escaped source, links, blocked resources, hidden text, attachments and the verbatim "
+    "header block with the trust boundary marked. The original .eml is embedded in the "
+    "PDF (PDF/A-3, relationship Source). The same message, rules and templates always "
+    "give the same bytes.\n\n"
+    "Exit codes: 0 exhibit written; 2 usage or input error (including a message that "
+    "cannot be rendered); 3 rule errors."
+)
+
+
+def _fail(message: str, code: int = exitcodes.USAGE) -> typer.Exit:
+    typer.echo(f"spamlaw exhibit: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _read_message(path: Path):
+    """The one message in `path` as a SourceItem (exit 2 if there is not exactly one)."""
+    from checker.sources import iter_sources
+
+    if not path.exists():
+        raise _fail(f"{path}: no such file")
+    if path.is_dir():
+        raise _fail(f"{path} is a folder; `spamlaw exhibit` takes one message file")
+    items = []
+    for item in iter_sources([str(path)]):
+        items.append(item)
+        if len(items) > 1:
+            raise _fail(f"{path} holds more than one message; exhibit one message file")
+    item = items[0]
+    if item.error:
+        raise _fail(f"{item.source_id}: {item.error}")
+    return item
+
+
+def _load_ruleset(rules: Path | None):
+    from checker.ruleset import RulesetError, load_ruleset
+
+    if rules is not None and not rules.exists():
+        raise _fail(f"--rules {rules}: no such file or directory")
+    try:
+        return load_ruleset(rules)
+    except RulesetError as exc:
+        for problem in list(getattr(exc, "problems", ()) or []) or [exc]:
+            typer.echo(str(problem), err=True)
+        raise _fail("the ruleset does not load; no exhibit was made",
+                    exitcodes.RULE_ERRORS) from None
+
+
+def _message(item, trusted_hops: int):
+    """The message, with the trust boundary the exhibit shows handed to the detectors
+    too (case setting `trusted.hops`), so findings and exhibit agree."""
+    from checker.case import CaseSettings
+    from checker.message import Message
+
+    metadata = {**item.metadata, **CaseSettings(trusted_hops=trusted_hops).as_metadata()}
+    return Message(item.raw, source_id=item.source_id, metadata=metadata)
+
+
+def _audit(ruleset, msg, item):
+    """The audit result; an engine failure becomes an error on the exhibit, not a crash."""
+    from checker.batch import INTERNAL_ERROR, failed
+    from checker.engine import audit
+
+    try:
+        return audit(ruleset, msg)
+    except Exception as exc:
+        return failed(item, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder, so a reader never sees half a PDF."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def exhibit(
+    message: Path = typer.Argument(..., help="The message file (.eml; an ARF report gives "
+                                   "the reported message)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the PDF."),
+    label: str | None = typer.Option(
+        None, "--label", help='Exhibit label, e.g. "Exhibit 12" (default: "Exhibit " and '
+        "the first Bates number)."),
+    bates_prefix: str = typer.Option("", "--bates-prefix", help="Text before the Bates "
+                                     "counter, e.g. TRAP or ACME-."),
+    bates_start: int = typer.Option(1, "--bates-start", help="Bates number of page 1."),
+    bates_digits: int = typer.Option(7, "--bates-digits", help="Zero-padded counter width."),
+    label_corner: str = typer.Option(
+        DEFAULT_CORNER, "--label-corner",
+        help=f"Corner of page 1 for the label: {', '.join(CORNERS)}. The Bates number is "
+        "at the bottom right; bottom-right stacks the label above it."),
+    trusted_hops: int = typer.Option(
+        1, "--trusted-hops", help="How many of the topmost Received headers were added by "
+        "your own mail servers (the trust boundary; the receipt time is taken from the "
+        "lowest of them). 0 trusts none."),
+    rules: Path | None = typer.Option(None, "--rules", help="Ruleset folder (default: the "
+                                      "shipped rules/)."),
+) -> None:
+    from checker.exhibits import ExhibitError, ExhibitOptions, render_exhibit
+    from checker.exhibits.render import check_options
+
+    try:
+        options = check_options(ExhibitOptions(
+            label=label,
+            bates=BatesSpec(bates_prefix, bates_start, bates_digits),
+            label_corner=label_corner,
+            trusted_hops=trusted_hops,
+        ))
+    except BatesError as exc:
+        raise _fail(str(exc)) from None
+    item = _read_message(message)
+    ruleset = _load_ruleset(rules)
+    msg = _message(item, trusted_hops)
+    result = _audit(ruleset, msg, item)
+    try:
+        made = render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
+    except ExhibitError as exc:
+        raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
+    try:
+        _write_atomically(out, made.pdf)
+    except OSError as exc:
+        raise _fail(f"--out {out}: {exc.strerror or exc}") from None
+    typer.echo(
+        f"{out}: {made.pages} page(s), Bates {made.bates_first}–{made.bates_last}, "
+        f"original SHA-256 {made.source_sha256}, PDF SHA-256 {made.pdf_sha256}"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("exhibit", help=HELP)(exhibit)

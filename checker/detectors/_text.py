@@ -1,0 +1,200 @@
+"""Helpers shared by the detectors: text sources, evidence spans, domains, word lists.
+
+A detector never sees a `Message`: it gets `TextSource`s (a named text field, whether the
+reader sees it, and why not) and plain dicts, so it can be tested on strings. The thin
+registration functions at the bottom of each detector module build those inputs from the
+message fields named in the field contract.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+# Spam bodies can be megabytes of repeated filler; the notices and addresses a rule cares
+# about sit in the first screens or the footer, so each text is scanned head and tail only.
+MAX_SCAN_CHARS = 200_000
+# An evidence quote is the exact text between start and end; keep spans short enough to
+# read in a findings table.
+MAX_SPAN_CHARS = 400
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """One text a detector searches: `field` names it for evidence (`body.visible_text`,
+    `body.hidden_text[2].text`, `links[3].text`, `subject`)."""
+
+    field: str
+    text: str
+    visible: bool = True
+    hidden_reason: str | None = None
+
+
+def span(field: str, text: str, start: int, end: int) -> dict[str, Any]:
+    """An evidence span: `quote` is exactly `text[start:end]` (clipped to MAX_SPAN_CHARS)."""
+    start = max(0, min(start, len(text)))
+    end = max(start, min(end, len(text), start + MAX_SPAN_CHARS))
+    return {"field": field, "start": start, "end": end, "quote": text[start:end]}
+
+
+def whole(field: str, text: str | None) -> dict[str, Any]:
+    """A span covering a (short) header value from its first character."""
+    text = text or ""
+    return span(field, text, 0, len(text))
+
+
+def scan_regions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, chunk) pairs covering the text, or only its head and tail when huge."""
+    if len(text) <= MAX_SCAN_CHARS:
+        yield 0, text
+        return
+    half = MAX_SCAN_CHARS // 2
+    yield 0, text[:half]
+    yield len(text) - half, text[-half:]
+
+
+def found_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(absolute start, absolute end, match) for each match in the scanned regions."""
+    for offset, chunk in scan_regions(text):
+        for match in pattern.finditer(chunk):
+            yield offset + match.start(), offset + match.end(), match
+
+
+def window(text: str, start: int, end: int, before: int, after: int) -> tuple[int, str]:
+    """(offset, text) around a match: `before` chars before it and `after` chars after."""
+    lo = max(0, start - before)
+    return lo, text[lo : min(len(text), end + after)]
+
+
+def clean(text: str) -> str:
+    """One line, single spaces (for `text` keys that summarise a multi-line span)."""
+    return " ".join(text.split())
+
+
+# ------------------------------------------------------------------- domains
+
+# Second-level labels under which registrations happen (co.uk, com.au, ne.jp ...). A short
+# built-in list, not the Public Suffix List: enough to tell related from unrelated hosts.
+_SECOND_LEVEL = frozenset(
+    "co com net org gov edu ac or ne go gob mil nom ltd plc sch".split()
+)
+
+
+def registrable_domain(host: str | None) -> str | None:
+    """The organisational part of a host name: `mx3.mail.example.co.uk` -> `example.co.uk`.
+
+    None for empty values, IP literals and names without a dot."""
+    if not host:
+        return None
+    host = host.strip().strip(".[]<>").lower()
+    labels = [label for label in host.split(".") if label]
+    if len(labels) < 2 or all(label.isdigit() for label in labels):
+        return None
+    if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
+
+
+def related(host_a: str | None, host_b: str | None) -> bool:
+    """Whether two host names share an organisational domain."""
+    a, b = registrable_domain(host_a), registrable_domain(host_b)
+    return a is not None and a == b
+
+
+def domain_of(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip(" <>.").lower() or None
+
+
+# ------------------------------------------------------------------- word lists
+
+
+def lists_dir() -> Path:
+    from checker.paths import rules_dir
+
+    return rules_dir() / "lists"
+
+
+@lru_cache(maxsize=64)
+def word_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The entries of `rules/lists/<name>.yaml`, or `default` when the file is absent.
+
+    The file format is helper-4's list format: a mapping with an `items` (or `entries`)
+    list of strings, or a bare list. Counsel edit these files; the defaults in code are
+    the same entries so a missing file never changes a result silently.
+    """
+    path = lists_dir() / f"{name}.yaml"
+    if not path.is_file():
+        return default
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    items = data
+    if isinstance(data, dict):
+        items = data.get("items", data.get("entries", data.get("values")))
+    if not isinstance(items, list):
+        raise ValueError(f"{path}: expected a list of entries")
+    return tuple(_entry_text(item) for item in items if _entry_text(item))
+
+
+def _entry_text(item: Any) -> str:
+    if isinstance(item, dict):
+        item = item.get("value", item.get("word", item.get("name", "")))
+    return str(item).strip() if item is not None else ""
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """A case-insensitive whole-word alternation, longest entries first.
+
+    An entry may use `*` for "any word characters" (`masturbat*`); other characters are
+    literal; spaces match any run of whitespace or hyphens."""
+    parts = []
+    for word in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
+        escaped = re.escape(word).replace(r"\*", r"\w*")
+        escaped = re.sub(r"(?:\\ )+", r"[\\s\\-]+", escaped)
+        parts.append(escaped)
+    if not parts:
+        return re.compile(r"(?!x)x")
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+
+
+# ------------------------------------------------------------------- message inputs
+# The registration layer of every detector reads message fields by their contract names
+# here, so a renamed field is fixed in one place. A missing field raises (KeyError from
+# the registry): a detector must never answer "no opt-out found" because its input
+# field did not exist.
+
+
+def body_sources(msg: Any) -> list[TextSource]:
+    """The visible body text, then each hidden text run, as the reader would (not) see them."""
+    sources = [TextSource("body.visible_text", msg.get("body.visible_text") or "")]
+    for i, run in enumerate(msg.get("body.hidden_text") or []):
+        sources.append(
+            TextSource(
+                f"body.hidden_text[{i}].text",
+                run.get("text") or "",
+                visible=False,
+                hidden_reason=run.get("reason") or "hidden",
+            )
+        )
+    return sources
+
+
+def message_links(msg: Any) -> list[dict[str, Any]]:
+    return list(msg.get("links") or [])
+
+
+def case_setting(msg: Any, name: str, default: Any) -> Any:
+    """A case setting (`trusted_hops`, `trusted_authserv_ids`) from `msg.metadata["case"]`,
+    which is a `checker.case.CaseSettings` or, in tests, a plain dict."""
+    case = (getattr(msg, "metadata", None) or {}).get("case")
+    if case is None:
+        return default
+    if isinstance(case, dict):
+        return case.get(name, default)
+    return getattr(case, name, default)

@@ -1,0 +1,170 @@
+"""Sexually oriented material (15 U.S.C. § 7704(d); 16 C.F.R. § 316.4).
+
+Two separate facts:
+
+1. The label. The subject must *begin* with exactly `SEXUALLY-EXPLICIT: ` (17 capitals and
+   a hyphen, then a colon and a space: 19 characters). `adult.label` is `exact` when it
+   does, `malformed` when something close is there (wrong case, no hyphen, missing space,
+   not at the start, "ADLT", "ADULT:"), `missing` otherwise; `adult.label_detail` says why.
+   The check is on the decoded subject; the detail notes an RFC 2047-encoded label.
+2. The content. Whether the material "depicts sexually explicit conduct" is for a person.
+   The detector lists adult-vocabulary hits (`adult.indicators`) in the subject and the
+   visible and hidden body, using the counsel-editable word lists `adult_strong` and
+   `adult_weak` (`rules/lists/`), and sums them: `adult.likely` is True when the subject
+   has a strong word or the body scores 4 or more (strong = 2, weak = 1, each distinct word
+   once). `adult.subject_explicit` is True when the subject (label aside) has a strong word:
+   § 316.4(a)(1) allows no sexual material in the subject.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from checker.detectors._text import (
+    TextSource,
+    body_sources,
+    found_spans,
+    span,
+    word_list,
+    words_pattern,
+)
+from checker.fields import register
+
+LABEL = "SEXUALLY-EXPLICIT: "
+
+DEFAULT_STRONG = (
+    "porn", "porno", "pornography", "pornographic", "xxx", "hardcore", "hard-core", "nude",
+    "nudes", "nudity", "naked", "orgasm", "orgasms", "horny", "slut", "sluts", "whore",
+    "whores", "milf", "blowjob", "blowjobs", "blow job", "cumshot", "cumshots", "cum",
+    "anal", "erotic", "erotica", "fetish", "bondage", "masturbat*", "oral sex", "sex",
+    "sex videos", "live sex", "pussy", "pussies", "cock", "cocks", "tits", "titties",
+    "boobs", "voyeur", "upskirt", "nympho", "nymphos", "hentai", "incest", "gangbang",
+    "threesome", "lesbian sex", "gay sex", "teen sex", "barely legal", "hot teens",
+    "xxx videos", "adult videos", "adult movies", "adult site", "adult sites",
+    "adult entertainment", "adult content", "sexually explicit", "webcam girls", "strip tease",
+    "striptease", "dildo", "dildos", "vibrator",
+)
+DEFAULT_WEAK = (
+    "sexy", "hot girls", "babes", "lesbian", "lesbians", "amateur", "amateurs", "teens",
+    "adult", "escort", "escorts", "stripper", "strippers", "panties", "lingerie", "bikini",
+    "busty", "penis", "breasts", "erection", "libido", "hot chicks", "live cams", "webcam",
+    "dating", "singles", "horny housewives", "uncensored",
+)
+
+ITEM_FIELDS = {
+    "word": ("text", "The list entry that matched."),
+    "strength": ("text", "strong or weak (which list)."),
+    "field": ("text", "The text field it is in (subject, body.visible_text, ...)."),
+    "start": ("int", "Start offset."),
+    "end": ("int", "End offset."),
+    "quote": ("text", "The text as written."),
+    "visible": ("bool", "Whether the reader sees it (the subject always is)."),
+}
+
+LIKELY_BODY_SCORE = 4
+MAX_INDICATORS = 30
+
+
+@lru_cache(maxsize=1)
+def patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(strong, weak) compiled from the word lists (once per process)."""
+    strong = words_pattern(word_list("adult_strong", DEFAULT_STRONG))
+    weak = words_pattern(word_list("adult_weak", DEFAULT_WEAK))
+    return strong, weak
+
+
+def label_status(subject: str | None, subject_raw: str | None = None) -> tuple[str, str]:
+    """(exact | malformed | missing, one-sentence detail)."""
+    subject = subject or ""
+    encoded = bool(subject_raw and "=?" in subject_raw)
+    note = " (the subject is RFC 2047-encoded in the message)" if encoded else ""
+    if subject.startswith(LABEL):
+        return "exact", f"The subject begins with exactly {LABEL!r}{note}."
+    close = re.search(r"sexually[\s_\-]*explicit\s*:?\s*|\badlt\b\s*:?|^\s*adult\s*:", subject,
+                      re.IGNORECASE)
+    if close:
+        return "malformed", (
+            f"The subject has {close.group(0)!r} at position {close.start()}, not the exact "
+            f"prefix {LABEL!r} at the start{note}."
+        )
+    return "missing", f"The subject does not begin with {LABEL!r}."
+
+
+def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict[str, Any]]:
+    strong, weak = patterns()
+    label_free = subject or ""
+    if label_free.startswith(LABEL):
+        label_free = " " * len(LABEL) + label_free[len(LABEL):]  # keep offsets, skip label
+    found: list[dict[str, Any]] = []
+    for source in [TextSource("subject", label_free), *sources]:
+        for strength, pattern in (("strong", strong), ("weak", weak)):
+            for start, end, match in found_spans(pattern, source.text):
+                text = subject if source.field == "subject" else source.text
+                record = span(source.field, text or "", start, end)
+                record.update(word=match.group(0).lower(), strength=strength,
+                              visible=source.visible)
+                found.append(record)
+                if len(found) >= MAX_INDICATORS:
+                    return found
+    return found
+
+
+def detect_adult(
+    subject: str | None, sources: list[TextSource], subject_raw: str | None = None
+) -> dict[str, Any]:
+    indicators = find_indicators(subject, sources)
+    label, detail = label_status(subject, subject_raw)
+    subject_explicit = any(i["field"] == "subject" and i["strength"] == "strong"
+                           for i in indicators)
+    body_words = {(i["word"], i["strength"]) for i in indicators if i["field"] != "subject"}
+    body_score = sum(2 if strength == "strong" else 1 for _, strength in body_words)
+    return {
+        "indicators": indicators,
+        "subject_explicit": subject_explicit,
+        "likely": subject_explicit or body_score >= LIKELY_BODY_SCORE,
+        "label": label,
+        "label_detail": detail,
+    }
+
+
+# ------------------------------------------------------------------- fields
+
+
+def _detect(msg) -> dict[str, Any]:
+    return msg.memo(
+        "detector:adult",
+        lambda m: detect_adult(m.get("subject"), body_sources(m), m.get("subject.raw")),
+    )
+
+
+@register("adult.indicators", "list[record]",
+          "Adult-vocabulary words in the subject and body (lists adult_strong, adult_weak).",
+          item_fields=ITEM_FIELDS)
+def adult_indicators(msg) -> list[dict[str, Any]]:
+    return _detect(msg)["indicators"]
+
+
+@register("adult.likely", "bool",
+          "True when the vocabulary suggests sexually oriented material (for review).")
+def adult_likely(msg) -> bool:
+    return _detect(msg)["likely"]
+
+
+@register("adult.subject_explicit", "bool",
+          "True when the subject itself (the label aside) contains a strong adult word.")
+def adult_subject_explicit(msg) -> bool:
+    return _detect(msg)["subject_explicit"]
+
+
+@register("adult.label", "text",
+          "exact | malformed | missing: whether the subject begins with exactly "
+          "'SEXUALLY-EXPLICIT: ' (16 C.F.R. § 316.4(a)(1)).")
+def adult_label(msg) -> str:
+    return _detect(msg)["label"]
+
+
+@register("adult.label_detail", "text", "One sentence explaining adult.label.")
+def adult_label_detail(msg) -> str:
+    return _detect(msg)["label_detail"]

@@ -1,0 +1,416 @@
+"""Commercial primary purpose (15 U.S.C. § 7702(2), (17); 16 C.F.R. § 316.3).
+
+Primary purpose is a legal judgement: this detector only sorts messages and gives the
+reasons a person will weigh. Each indicator is a span with a category and a weight:
+
+commercial categories
+  price        "$19.95", "US$ 50", "49.99 USD", "per month"
+  discount     "70% off", "save up to", "discount", "sale", "free shipping", "lowest rates"
+  cta          "order now", "buy today", "click here to order", "call now", "sign up", "apply now"
+  pitch        "free trial", "money-back guarantee", "risk free", "our products", "we offer",
+               "make money", "work from home", "mortgage", "pre-approved" ...
+  shop_link    a link whose URL is a shop, cart, order or product page
+  subject      the subject itself has commercial wording (§ 316.3(a)(2)(i), (a)(3)(i))
+transactional category (§ 7702(17)): order confirmation, shipping notice, receipt,
+  invoice, account statement, warranty, recall, safety notice, password reset,
+  changed terms.
+
+`commercial.status`:
+- `commercial`: clear indicators (price with a call to action, a shop link with a price /
+  discount / pitch, or a discount with a call to action) and no transactional content;
+- `commercial_uncertain`: commercial indicators that are weaker, or mixed with
+  transactional content (a person applies § 316.3(a)(2)/(a)(3));
+- `transactional`: transactional content and no more than faint commercial wording;
+- `non_commercial`: none of the above (personal notes, list discussion).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checker.detectors._text import TextSource, found_spans, message_links, span
+from checker.detectors.ad_label import body_labels, subject_labels
+from checker.detectors.adult import patterns as adult_patterns
+from checker.detectors.opt_out import OPT_OUT_WORDING
+from checker.fields import register
+
+# (category, weight, pattern). Weight is how strongly one hit suggests promotion.
+_COMMERCIAL_PATTERNS: list[tuple[str, int, str]] = [
+    # "$1" alone is more often a shell variable than a price: single digits need cents.
+    ("price", 2, r"(?:US\s?|NT|C|A|HK)?\$\s?(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|\d)(?:\.\d{2})?(?![\d.,]?\d)"
+                 r"(?<!\$\d)(?<!\$\s\d)"
+                 r"|\b\d{1,3}(?:[,.]\d{3})*(?:\.\d{2})?\s?(?:USD|dollars|EUR|euros?|TL|RMB|yuan)\b"
+                 r"|[€£¥]\s?\d+|\d+\s?(?:원|円|元)(?!\w)"),
+    ("price", 1, r"\bper\s+(?:month|year|week|bottle|unit|day)\b|\b(?:low|great|best)\s+prices?\b"
+                 r"|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b|\bas\s+low\s+as\b"
+                 r"|\bmoney\s+order\b|\b(?:visa|mastercard|amex|credit\s+cards?)\s+accepted\b"),
+    ("discount", 2, r"\b\d{1,2}\s?%\s?(?:off|discount|savings?)\b"
+                    r"|\bsave\s+(?:up\s+to\s+|over\s+)?\$?\d[\d,.]*\s?%?"
+                    r"|\b(?:huge|big|special|exclusive|limited[\s-]time)\s+(?:discount|savings|sale|deal)s?\b"
+                    r"|\bfree\s+shipping\b|\blowest\s+(?:prices?|rates?|cost)\b|\bclearance\b"
+                    r"|\bdiscount(?:ed)?\s+(?:prices?|rates?|software|drugs|pharmacy)\b"
+                    r"|\bbuy\s+\w+\s+get\b|\b2\s+for\s+1\b|\bhalf\s+price\b|\bwholesale\s+prices?\b"
+                    r"|\bbelow\s+(?:wholesale|retail|cost)\b|\bnever\s+pay\s+retail\b"
+                    r"|할인|特价|特價|優惠|优惠|折扣|割引|indirim|descuento|desconto|rabais"),
+    ("cta", 2, r"\b(?:order|buy|shop|purchase|subscribe|apply|register|enroll|sign\s+up|call|act|"
+               r"download|join|invest|reserve|book)\s+(?:now|today|online|immediately|while)\b"
+               r"|\bclick\s+(?:here|below|the\s+link|on\s+the\s+link)\s+(?:to|and|for|now)\b"
+               r"|\b(?:add\s+to\s+(?:cart|basket)|place\s+your\s+order|order\s+form|to\s+order)\b"
+               r"|\b(?:call|dial)\s+(?:toll[\s-]free|us\s+(?:now|today|at))\b"
+               r"|\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b"
+               r"|\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b"
+               r"|\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b|\bfor\s+more\s+information\b"
+               r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
+               r"|\border\s+(?:yours|your\s+(?:copy|supply|kit|free))\b|\bget\s+started\s+(?:now|today)\b"
+               r"|지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız"),
+    ("cta", 1, r"\bclick\s+here\b|\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
+               r"|\b1[\s\-.]\(?8(?:00|88|77|66)\)?[\s\-.]\w{3}[\s\-.]\w{4}\b|\bact\s+fast\b|\bact\s+now\b"),
+    ("pitch", 1, r"\bfree\s+(?:trial|quote|gift|consultation|sample|report|info(?:rmation)?|"
+                 r"brochure|membership|software|money|cash|grants?|tour|pics|preview|access|bonus|"
+                 r"evaluation|estimate|catalog|instant)\b"
+                 r"|\bmoney[\s-]back\b|\brisk[\s-]free\b|\bno\s+obligation\b|\b100%\s+(?:guaranteed|free)\b"
+                 r"|\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
+                 r"|\bwe\s+(?:offer|sell|provide|specialize)\b|\b(?:special|exclusive|limited)\s+offer\b"
+                 r"|\bbest\s+deals?\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
+                 r"|\bwork\s+(?:from|at)\s+home\b|\bhome[\s-]based\s+business\b"
+                 r"|\bextra\s+income\b|\bearn\s+(?:up\s+to\s+|over\s+)?\$|\bfinancial\s+freedom\b"
+                 r"|\bbusiness\s+opportunity\b|\bmortgage\b|\brefinanc\w*|\bpre[\s-]?approved\b"
+                 r"|\bdebt\s+(?:consolidation|relief|free)\b|\bbad\s+credit\b|\bno\s+credit\s+check"
+                 r"|\bcredit\s+(?:card\s+(?:offer|debt)|report|repair|rating)\b|\bmerchant\s+account"
+                 r"|\blow\s+(?:interest|rates?)\b|\binsurance\s+(?:quotes?|policy|rates)\b"
+                 r"|\bweight\s+loss\b|\blose\s+(?:weight|\d+\s+(?:lbs|pounds))\b|\bviagra\b|\bcialis\b"
+                 r"|\bpharmacy\b|\bprescriptions?\b|\bherbal\b|\bsupplements?\b|\bcasino\b"
+                 r"|\bstock\s+(?:alert|pick|profile)\b|\binvestment\s+opportunity\b|\binvestors?\b"
+                 r"|\bsatisfaction\s+guaranteed\b|\bguaranteed\b|\bbrand[\s-]new\b|\bbest[\s-]selling\b"
+                 r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b"
+                 r"|\bcustomers?\s+(?:base|list)\b|\bgovernment\s+grants?\b|\bsign[\s-]on\s+bonus\b"
+                 r"|\bcheap(?:est)?\b|\baffordable\b"
+                 r"|\benlarge\w*|\bpenis\b|\bhair\s+loss\b|\banti[\s-]aging\b|\btoner\b|\bcartridges?\b"
+                 r"|\btimeshare\b|\bcruise\b|\bwholesale\b|\bdistributors?\b"
+                 r"|\bsample\s+(?:pics|movies|videos)\b|\bmembers?\s+area\b|\blive\s+(?:cams?|shows?)\b"
+                 r"|(?-i:\bFREE\b)"),
+    # Everyday selling words: one of them says little, so the category adds at most 1.
+    ("word", 1, r"\bcredit\s+cards?\b|\bloans?\b|\binsurance\b|\bquotes?\b|\bsavings?\b|\bdeals?\b"
+                r"|\boffers?\b|\bbonus\b|\bprices?\b|\bpurchase\b|\bsale\b|\bprofits?\b|\bincome\b"
+                r"|\bopportunity\b|\bmarketing\b|\bvacation\b|\bleads\b"
+                r"|무료|광고|대출|상품|판매|無料|広告|販売|免费|免費|促销|促銷|广告|廣告|ücretsiz|reklam"
+                r"|gratis|grátis|gratuit|kostenlos|oferta|promoci[oó]n|promo[cç][aã]o"
+                r"|\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+)?payments\b"
+                r"|\bcliquez\s+ici\b|\boffre\b|\bprix\b|\bgeld\s+verdienen\b|\bangebot\b|\bpreis\b"
+                r"|\bganhe\s+dinheiro\b|\bprodutos\b|\bvendas\b|\bcadastre-se\b|\bprecio\b|\bdinero\b"
+                r"|\bhaga\s+clic\b|\bfiyat|\bsatış|\bsipariş|产品|產品|价格|價格|商品|価格|お申し込み|상품|가격|신청|회원"),
+    ("bulk", 2, r"\bthis\s+(?:e-?mail|message)\s+is\s+(?:not|never)\s+(?:spam|unsolicited)\b"
+                r"|\bthis\s+is\s+not\s+(?:spam|unsolicited)\b|\bnot\s+(?:a\s+)?spam\b"
+                r"|\b(?:purchased|opt[\s-]?in|rented|double\s+opt[\s-]?in)\s+(?:e-?mail\s+)?list\b"
+                r"|\bone[\s-]time\s+(?:e-?mail(?:ing)?|mailing|message)\b"
+                r"|\b(?:S\.?|Senate\s+Bill|Bill)\s*1618\b|\bsection\s+301\b"
+                r"|\bremoval\s+instructions\b|\bto\s+be\s+removed\s+from\s+(?:our|this|the|any)\b"
+                r"|\byou\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|mailing|offer)\b"
+                r"|\byour\s+e-?mail\s+address\s+(?:was|has\s+been)\s+(?:obtained|submitted|added)"
+                r"|\bopted[\s-]in\b|\bagreed\s+to\s+receive\b|\bspecial\s+mailings?\b"
+                r"|\bremove\s+(?:you|your)\b|\bwill\s+not\s+receive\s+(?:any\s+)?(?:further|future)"
+                r"|\bnever\s+receive\s+another\b|\bunsubscribe\s+(?:from\s+)?(?:our|this)\s+(?:mailing\s+)?list\b"
+                r"|\bremove\s+yourself\b|\bremoved\s+from\s+(?:our|this|the|future)\s+(?:\w+\s+)?(?:list|mailings?)\b"
+                r"|\bto\s+opt[\s-]?out\b|\bwith\s+(?:the\s+word\s+)?\W?remove\W?\s+in\s+the\s+subject"),
+    ("proposal", 2, r"\btransfer\s+(?:of\s+)?(?:the\s+)?(?:sum|funds?|money)\b|\bbusiness\s+(?:proposal|transaction"
+                    r"|relationship|partner)\b|\bnext\s+of\s+kin\b|\bforeign\s+(?:partner|account)\b"
+                    r"|\bstrictest\s+confidence\b|\b(?:\d+(?:\.\d+)?|fifty|twenty|ten)\s+million\s+(?:united\s+states\s+)?"
+                    r"(?:us\s+)?dollars\b|\b\d{1,2}\s?%\s+(?:of\s+the\s+(?:total\s+)?(?:sum|fund|money)|for\s+you)\b"
+                    r"|\bbeneficiary\b|\bconfidential\s+(?:business|transaction)\b"),
+]
+_TRANSACTIONAL_PATTERNS: list[tuple[str, int, str]] = [
+    ("transactional", 2,
+     r"\border\s+(?:confirmation|number|no\.?|#|status|details)\b|\byour\s+order\s+(?:has|was|is|#)"
+     r"|\bthank\s+you\s+for\s+(?:your\s+)?(?:order|purchase|payment)\b|\b(?:has|have)\s+(?:been\s+)?shipped\b"
+     r"|\btracking\s+(?:number|no\.?|#)|\breceipt\s+(?:for|#|number)|\binvoice\s+(?:#|number|no\.?|date)"
+     r"|\baccount\s+(?:statement|summary|balance)\b|\b(?:your|monthly)\s+statement\s+(?:is|for)\b"
+     r"|\bpayment\s+(?:received|confirmation|due|of\s+\$)|\bwarranty\s+(?:information|registration|claim)"
+     r"|\bproduct\s+recall\b|\brecall\s+notice\b|\bsafety\s+(?:notice|recall|information)\b"
+     r"|\bpassword\s+(?:reset|change|has\s+been)\b|\bchanges?\s+to\s+(?:our|the|your)\s+terms\b"
+     r"|\bterms\s+(?:of\s+service|and\s+conditions)\s+(?:have|has)\s+changed\b"
+     r"|\byour\s+subscription\s+(?:has|will|is)\b|\bdelivery\s+(?:confirmation|notice|date)\b"
+     r"|\bbenefits?\s+(?:statement|enrollment\s+confirmation)\b"),
+]
+
+
+def _compile(patterns):
+    return [(cat, weight, re.compile(rx, re.IGNORECASE)) for cat, weight, rx in patterns]
+
+
+# Opt-out wording outside a mailing list's footer is a sign of bulk mail.
+COMMERCIAL = [*_compile(_COMMERCIAL_PATTERNS), ("bulk", 1, OPT_OUT_WORDING)]
+TRANSACTIONAL = _compile(_TRANSACTIONAL_PATTERNS)
+_SHOP_URL = re.compile(
+    r"(?:/|\b)(?:shop|store|cart|basket|checkout|order|buy|purchase|product|catalog|pricing|"
+    r"deals?|offer|sale|specials?)(?:[/._\-?=]|\b)",
+    re.IGNORECASE,
+)
+
+# How far into the visible text transactional content still counts as "at the beginning"
+# (16 C.F.R. § 316.3(a)(2)(ii)): the first 600 characters or the first fifth, if larger.
+BEGINNING_CHARS = 600
+# Distinct hits kept per category, and the most one category adds to the score: a page
+# of prices is one strong reason, not twenty.
+MAX_HITS_PER_CATEGORY = 4
+CATEGORY_CAP = {"word": 1, "price": 3, "discount": 3, "cta": 3, "pitch": 4, "shop_link": 2,
+                "subject": 3, "bulk": 3, "ad_label": 2, "image_ad": 2, "proposal": 4, "adult": 2}
+# Score thresholds (tuned on the 2002 SpamAssassin corpus, see tests/test_detector_commercial.py).
+UNCERTAIN_SCORE = 3
+ESTABLISHED_SCORE = 7
+# An HTML message whose visible text is this short but which shows remote images inside
+# links is a picture advertisement the detector cannot read.
+IMAGE_AD_MAX_TEXT = 300
+
+ITEM_FIELDS = {
+    "reason": ("text", "What the span shows (e.g. 'a price', 'a call to action')."),
+    "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, "
+                         "image_ad, proposal, adult, transactional."),
+    "weight": ("int", "How strongly it suggests promotion (transactional: weight of the "
+                      "transactional claim)."),
+    "field": ("text", "The text field the span is in."),
+    "start": ("int", "Start offset."),
+    "end": ("int", "End offset."),
+    "quote": ("text", "The text as written."),
+}
+
+_REASONS = {
+    "price": "a price",
+    "discount": "a discount or sale offer",
+    "cta": "a call to action (buy / order / call now / click here)",
+    "pitch": "product or service promotion",
+    "word": "selling vocabulary (offer, deal, price, loan ...)",
+    "shop_link": "a link to a shop, order or product page",
+    "subject": "the subject line promotes something",
+    "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
+    "ad_label": "the message calls itself an advertisement",
+    "image_ad": "a picture advertisement: almost no text, remote images inside links",
+    "proposal": "a business proposal or money-transfer solicitation (advance-fee pattern)",
+    "adult": "adult-site promotion vocabulary",
+    "transactional": "transactional or relationship content (order, shipping, account, "
+                     "warranty, recall)",
+}
+
+
+# Boilerplate a mailing list or mail service appends to every message: its sponsor ad and
+# footer are not the message's purpose (16 C.F.R. § 316.3(a)(3): placement, proportion).
+_LIST_BOILERPLATE = re.compile(
+    r"-{5,}\s*Yahoo!\s+Groups\s+Sponsor\s*-+~-->[\s\S]{0,1500}?-+~->"
+    r"|This\s+s[fF]\.net\s+email\s+is\s+sponsored\s+by[\s\S]{0,800}?(?:\n\s*\n|_{10,}|\Z)"
+    r"|To\s+unsubscribe\s+from\s+this\s+group[\s\S]{0,600}?(?:Terms\s+of\s+Service|\n\s*\n\s*\n|\Z)"
+    r"|_{20,}\s*\n[^\n]{0,80}(?:mailing\s+list|@lists?\.|listinfo)[\s\S]{0,400}?(?:\n\s*\n|\Z)"
+    r"|^-- ?$[\s\S]{0,1200}\Z"
+    r"|Get\s+your\s+FREE\s+download\s+of\s+MSN\s+Explorer[^\n]{0,120}"
+    r"|Do\s+You\s+Yahoo!\?[\s\S]{0,200}?(?:\n\s*\n|\Z)",
+    re.MULTILINE,
+)
+
+
+def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
+    """Spans of list sponsor blocks, list footers and signatures (after "-- ")."""
+    return [(s, e) for s, e, _ in found_spans(_LIST_BOILERPLATE, text)]
+
+
+def _on_quoted_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return text[line_start:start].lstrip().startswith(">")
+
+
+def _mostly_quoted(text: str) -> bool:
+    lines = [line for line in text[:20000].splitlines() if line.strip()]
+    return sum(line.lstrip().startswith(">") for line in lines) * 2 > len(lines)
+
+
+def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dict[str, Any]]:
+    """Distinct hits (by lowercase wording) per category. Quoted lines ("> ...") are
+    skipped: a reply quoting an ad is not an ad -- unless nearly all of the text is quoted
+    (spam dressed up as a forward)."""
+    out: list[dict[str, Any]] = []
+    seen: dict[str, set[str]] = {}
+    skip_quoted = not _mostly_quoted(source.text)
+    boilerplate = boilerplate_ranges(source.text) if skip_quoted else []
+    for category, weight, pattern in patterns:
+        words = seen.setdefault(category, set())
+        for start, end, match in found_spans(pattern, source.text):
+            if len(words) >= limit:
+                break
+            word = " ".join(match.group(0).lower().split())
+            if word in words or (skip_quoted and _on_quoted_line(source.text, start)):
+                continue
+            if any(a <= start < b for a, b in boilerplate):
+                continue
+            words.add(word)
+            record = span(source.field, source.text, start, end)
+            record.update(category=category, weight=weight, reason=_REASONS[category])
+            out.append(record)
+    return out
+
+
+def _shop_links(links: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    for i, link in enumerate(links):
+        url = link.get("url") or ""
+        if link.get("mailto") or not link.get("visible", True):
+            continue
+        rest = url.split("://", 1)[-1]
+        match = _SHOP_URL.search(rest)
+        if match:
+            offset = len(url) - len(rest)
+            record = span(f"links[{i}].url", url, offset + match.start(), offset + match.end())
+            record.update(category="shop_link", weight=2, reason=_REASONS["shop_link"])
+            out.append(record)
+        if len(out) >= MAX_HITS_PER_CATEGORY:
+            break
+    return out
+
+
+def _ad_labels(subject: str | None, body: TextSource) -> list[dict[str, Any]]:
+    labels = subject_labels(subject) + body_labels([body], limit=1)
+    out = []
+    for label in labels[:2]:
+        record = {k: label[k] for k in ("field", "start", "end", "quote")}
+        record.update(category="ad_label", weight=2, reason=_REASONS["ad_label"])
+        out.append(record)
+    return out
+
+
+def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
+              field: str) -> list[dict[str, Any]]:
+    if images is None or len(visible_text.strip()) > IMAGE_AD_MAX_TEXT:
+        return []
+    remote = [im for im in images if im.get("kind") == "remote" and im.get("visible", True)]
+    web_links = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
+    if not remote or not web_links:
+        return []
+    record = span(field, visible_text, 0, len(visible_text))
+    record.update(category="image_ad", weight=2, reason=_REASONS["image_ad"])
+    return [record]
+
+
+def _adult_promo(body: TextSource, links: list[dict]) -> list[dict[str, Any]]:
+    """Adult vocabulary in a message that links somewhere: a porn-site advertisement."""
+    if not any(not lk.get("mailto") and lk.get("visible", True) for lk in links):
+        return []
+    strong, weak = adult_patterns()
+    hits = [h for h in _hits(body, [("adult", 2, strong), ("adult", 1, weak)], limit=3)]
+    return hits if sum(h["weight"] for h in hits) >= 3 else []
+
+
+def _subject_reason(hit: dict[str, Any]) -> dict[str, Any]:
+    hit["reason"] = f"{_REASONS['subject']}: {_REASONS[hit['category']]}"
+    hit["category"] = "subject"
+    return hit
+
+
+def _totals(hits: list[dict[str, Any]]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for hit in hits:
+        totals[hit["category"]] = totals.get(hit["category"], 0) + hit["weight"]
+    return totals
+
+
+def _score(totals: dict[str, int]) -> int:
+    return sum(min(total, CATEGORY_CAP.get(cat, 2)) for cat, total in totals.items())
+
+
+def classify(
+    subject: str | None, visible_text: str, links: list[dict] | None = None,
+    images: list[dict] | None = None, field: str = "body.visible_text",
+) -> dict[str, Any]:
+    """{status, reasons, score, transactional_at_beginning} for one message's content.
+
+    Only what the reader sees counts: hidden text is filler or tracking, not the message's
+    purpose. `images` (the `images` field) enables the picture-advertisement reason."""
+    body = TextSource(field, visible_text or "")
+    links = links or []
+    subject_source = TextSource("subject", subject or "")
+    commercial = (
+        _hits(body, COMMERCIAL)
+        + _shop_links(links)
+        + [_subject_reason(h) for h in _hits(subject_source, COMMERCIAL, limit=1)]
+        + _ad_labels(subject, body)
+        + _image_ad(body.text, links, images, field)
+        + _adult_promo(body, links)
+    )
+    transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
+    totals = _totals(commercial)
+    score = _score(totals)
+    beginning = max(BEGINNING_CHARS, len(body.text) // 5)
+    at_beginning = any(h["field"] == "subject" or h["start"] < beginning for h in transactional)
+    reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
+    return {
+        "status": _status(totals, score, bool(transactional)),
+        "reasons": reasons + transactional,
+        "score": score,
+        "transactional_at_beginning": at_beginning,
+    }
+
+
+def _status(totals: dict[str, int], score: int, transactional: bool) -> str:
+    """The sorting described in the module docstring."""
+    categories = set(totals)
+    clear = (
+        {"price", "cta"} <= categories
+        or ("shop_link" in categories and categories & {"price", "discount"})
+        or {"discount", "cta"} <= categories
+        or "ad_label" in categories
+    )
+    if clear and score >= ESTABLISHED_SCORE and len(categories) >= 3:
+        return "commercial_uncertain" if transactional else "commercial"
+    # Everyday selling words count as a kind of reason only when there are several.
+    kinds = categories - {"word"} | ({"word"} if totals.get("word", 0) >= 2 else set())
+    promotional = categories - {"word", "bulk", "subject"}
+    strong_alone = any(totals.get(c, 0) >= 3 for c in ("pitch", "proposal", "adult", "cta"))
+    if score >= UNCERTAIN_SCORE and promotional and (len(kinds) >= 2 or strong_alone):
+        return "commercial_uncertain"
+    if categories & {"image_ad", "ad_label"}:
+        return "commercial_uncertain"
+    if transactional:
+        return "transactional"
+    return "non_commercial"
+
+
+# ------------------------------------------------------------------- fields
+
+
+def _detect(msg) -> dict[str, Any]:
+    return msg.memo(
+        "detector:commercial",
+        lambda m: classify(m.get("subject"), m.get("body.visible_text") or "", message_links(m),
+                           m.get("images") or []),
+    )
+
+
+@register(
+    "commercial.status",
+    "text",
+    "commercial | commercial_uncertain | transactional | non_commercial: the detector's "
+    "sorting of the message's primary purpose (16 C.F.R. § 316.3); always a matter for review.",
+)
+def commercial_status(msg) -> str:
+    return _detect(msg)["status"]
+
+
+@register(
+    "commercial.reasons",
+    "list[record]",
+    "The commercial and transactional indicators behind commercial.status, with spans.",
+    item_fields=ITEM_FIELDS,
+)
+def commercial_reasons(msg) -> list[dict[str, Any]]:
+    return _detect(msg)["reasons"]
+
+
+@register("commercial.score", "int", "Sum of the strongest weight in each commercial category.")
+def commercial_score(msg) -> int:
+    return _detect(msg)["score"]
+
+
+@register(
+    "commercial.transactional_at_beginning",
+    "bool",
+    "True when transactional content is in the subject or the beginning of the visible body "
+    "(16 C.F.R. § 316.3(a)(2)(ii)).",
+)
+def commercial_transactional_at_beginning(msg) -> bool:
+    return _detect(msg)["transactional_at_beginning"]

@@ -1,0 +1,274 @@
+"""Opt-out notice and mechanism (15 U.S.C. § 7704(a)(3), (a)(5)(A)(ii)).
+
+A notice is opt-out wording ("unsubscribe", "opt out", "to be removed from our list",
+"no longer wish to receive" ...) tied to a mechanism the reader can use: a link, an email
+address / `mailto:`, or reply instructions ("reply with REMOVE in the subject").
+
+A false "no opt-out" is a false accusation, so detection is deliberately generous: any
+plausible wording with a link, address or reply instruction near it counts, as does a
+link whose anchor text or URL names the opt-out. Whether a notice is *clear and
+conspicuous* is for a person; this detector only says where it is and whether the reader
+can see it.
+
+`opt_out.status`, in order of precedence:
+- `visible`: wording and mechanism in what the reader sees;
+- `notice_only`: visible opt-out wording, but no link, address or reply instruction found
+  near it;
+- `hidden_only`: a notice only in hidden text (display:none, tiny, background-coloured)
+  or hidden links;
+- `header_only`: only a `List-Unsubscribe` header (not displayed to the reader);
+- `none`: nothing at all.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checker.detectors._text import (
+    TextSource,
+    body_sources,
+    found_spans,
+    message_links,
+    span,
+    window,
+)
+from checker.fields import register
+
+OPT_OUT_WORDING = _WORDING = re.compile(
+    r"""
+      \bun-?\s?subscri(?:be[ds]?|bing|ption)\b
+    | \bopt(?:ed|ing)?[\s\-_]?out\b
+    | \bremov(?:e|ed|al|ing)\b
+    | \b(?:no\s+longer|not|don'?t|do\s+not|never|rather\s+not)\s+(?:wish|want|care|like|desire)
+      \s+to\s+(?:receive|get|be\s+(?:contacted|on|included|mailed|emailed|notified)|hear)
+    | \bprefer\s+not\s+to\s+receive
+    | \bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))
+    | \b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken)\s+off\b
+    | \boff\s+(?:of\s+)?(?:our|this|the|my|these|their)\s+(?:[\w\-]+\s+){0,2}
+      (?:lists?|database|mailings?)\b
+    | \bdelet(?:e|ed|ion)\s+(?:you|your|(?:e-?mail\s+)?address|from)
+    | \bexclu(?:de|ded|sion)\s+(?:you|your|from)
+    | \b(?:manage|update|change|edit)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|mailing\s+
+      |communication\s+|contact\s+)?(?:preferences|subscriptions?)\b
+    | \bd[ée]sabonn | \bd[ée]sinscri | \bdar(?:se)?\s+de\s+baja | \bcancelar\s+(?:la\s+)?suscripci
+    | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
+    | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# "remove" is also "remove wrinkles": it counts only with list/mail context nearby or
+# written as the keyword (REMOVE) spammers asked people to send back.
+_REMOVE_CONTEXT = re.compile(
+    r"list|mail|database|address|future|subject|receiv|send|click|here|reply|unsubscribe"
+    r"|link|contact|message|offer|letter",
+    re.IGNORECASE,
+)
+
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+_REPLY = re.compile(
+    r"\breply|\brespond|\breturn\s+(?:this|the)\s+(?:e-?mail|message)"
+    r"|\bsend\s+(?:us\s+)?(?:an?\s+|a\s+blank\s+|blank\s+)?(?:e-?mail|message|note|request)"
+    r"|\be-?mail\s+us\b|\bwrite\s+(?:to\s+)?us\b|\bsubject\s+(?:line|field|heading)\b"
+    r"|\bin\s+the\s+subject\b",
+    re.IGNORECASE,
+)
+_CLICK = re.compile(
+    r"\bclick|\bfollow\s+(?:this|the)\s+link|\blink\s+(?:below|above)|\bvisit\b|\bgo\s+to\b"
+    r"|\bbelow\b|\bhere\b|\bcliquez|\bklicken|\bhaga\s+clic",
+    re.IGNORECASE,
+)
+# Opt-out words inside a URL or a mailto address ("remove@", "/unsubscribe?id=").
+_URL_KEYWORD = re.compile(
+    r"un-?sub|opt[\-_]?out|remove|removal|leave|exclu|delist|suppress|stop",
+    re.IGNORECASE,
+)
+
+BEFORE, AFTER = 250, 350  # how far around the wording a mechanism may sit (characters)
+
+ITEM_FIELDS = {
+    "field": ("text", "The text field the notice was found in."),
+    "start": ("int", "Start offset of the wording in that field."),
+    "end": ("int", "End offset of the wording in that field."),
+    "quote": ("text", "The wording as written."),
+    "mechanism": ("text", "link, mailto, reply, or empty when none was found near it."),
+    "url": ("text", "The link or mailto address the notice points to, when known."),
+    "visible": ("bool", "Whether the reader sees the notice."),
+    "hidden_reason": ("text", "Why it is hidden (display:none, tiny, same colour...)."),
+    "tie": ("text", "How wording and mechanism were tied: anchor, url_keyword, "
+                    "url_in_text, address_in_text, reply_instruction, nearby_link, header."),
+}
+
+
+def _is_wording(text: str, start: int, end: int) -> bool:
+    word = text[start:end]
+    if not word.lower().startswith("remov"):
+        return True
+    if word == "REMOVE" or text[end : end + 1] == "@":
+        return True
+    _, around = window(text, start, end, 60, 80)
+    return bool(_REMOVE_CONTEXT.search(around.replace(word, "", 1)))
+
+
+def _anchor_in(around: str, links: list[dict]) -> dict | None:
+    """A link whose anchor text appears near the wording ("click here" + link "here")."""
+    lowered = around.lower()
+    for link in links:
+        anchor = " ".join((link.get("text") or "").split()).lower()
+        if len(anchor) >= 2 and anchor in lowered:
+            return link
+    return None
+
+
+def _mechanism(source: TextSource, start: int, end: int, links: list[dict]) -> dict[str, Any]:
+    """The mechanism near wording at text[start:end], or {} when none is found."""
+    text = source.text
+    _, around = window(text, start, end, BEFORE, AFTER)
+    # Visible wording can only be tied to links the reader sees too.
+    candidates = [lk for lk in links if lk.get("visible", True)] if source.visible else links
+    link = _anchor_in(around, candidates)
+    if link is not None:
+        kind = "mailto" if link.get("mailto") else "link"
+        return {"mechanism": kind, "url": link.get("url"), "tie": "anchor"}
+    url = _URL.search(around)
+    if url:
+        return {"mechanism": "link", "url": url.group(0), "tie": "url_in_text"}
+    address = _EMAIL.search(around)
+    if address:
+        return {"mechanism": "mailto", "url": "mailto:" + address.group(0),
+                "tie": "address_in_text"}
+    if _REPLY.search(around):
+        return {"mechanism": "reply", "url": None, "tie": "reply_instruction"}
+    if candidates and _CLICK.search(around):
+        chosen = next(
+            (lk for lk in candidates if _URL_KEYWORD.search(lk.get("url") or "")), candidates[0]
+        )
+        kind = "mailto" if chosen.get("mailto") else "link"
+        return {"mechanism": kind, "url": chosen.get("url"), "tie": "nearby_link"}
+    return {}
+
+
+def _notice(source: TextSource, start: int, end: int, mechanism: dict) -> dict[str, Any]:
+    record = span(source.field, source.text, start, end)
+    record.update(
+        mechanism=mechanism.get("mechanism"),
+        url=mechanism.get("url"),
+        visible=source.visible,
+        hidden_reason=None if source.visible else source.hidden_reason,
+        tie=mechanism.get("tie"),
+    )
+    return record
+
+
+def text_notices(source: TextSource, links: list[dict]) -> list[dict[str, Any]]:
+    """Opt-out wording in one text, each with the mechanism found near it (if any).
+
+    Only the first notice per mechanism kind and the first bare wording are kept: a footer
+    repeating "unsubscribe" ten times is one notice."""
+    notices: list[dict[str, Any]] = []
+    seen: set[str | None] = set()
+    for start, end, _match in found_spans(_WORDING, source.text):
+        if not _is_wording(source.text, start, end):
+            continue
+        mechanism = _mechanism(source, start, end, links)
+        key = mechanism.get("mechanism")
+        if key in seen:
+            continue
+        seen.add(key)
+        notices.append(_notice(source, start, end, mechanism))
+        if {"link", "mailto", "reply"} <= seen:
+            break
+    return notices
+
+
+def link_notices(links: list[dict]) -> list[dict[str, Any]]:
+    """Links whose anchor text is opt-out wording, or whose URL / address names it."""
+    notices = []
+    for i, link in enumerate(links):
+        kind = "mailto" if link.get("mailto") else "link"
+        visible = bool(link.get("visible", True))
+        source = TextSource(
+            f"links[{i}].text", link.get("text") or "", visible,
+            None if visible else (link.get("hidden_reason") or "hidden"),
+        )
+        match = _WORDING.search(source.text)  # an anchor saying "remove" is an opt-out
+        if match:
+            mechanism = {"mechanism": kind, "url": link.get("url"), "tie": "anchor"}
+            notices.append(_notice(source, match.start(), match.end(), mechanism))
+            continue
+        url = link.get("url") or ""
+        keyword = _URL_KEYWORD.search(url)
+        if keyword:
+            url_source = TextSource(f"links[{i}].url", url, visible, source.hidden_reason)
+            mechanism = {"mechanism": kind, "url": url, "tie": "url_keyword"}
+            notices.append(_notice(url_source, keyword.start(), keyword.end(), mechanism))
+    return notices
+
+
+def header_notices(list_unsubscribe: list[dict]) -> list[dict[str, Any]]:
+    """`List-Unsubscribe` entries: a real mechanism, but not displayed to the reader."""
+    notices = []
+    for i, entry in enumerate(list_unsubscribe or []):
+        url = entry.get("url") or ""
+        source = TextSource(f"list_unsubscribe[{i}].url", url, False, "header_only")
+        kind = "mailto" if entry.get("kind") == "mailto" else "link"
+        notices.append(_notice(source, 0, len(url), {"mechanism": kind, "url": url,
+                                                     "tie": "header"}))
+    return notices
+
+
+def detect_opt_out(
+    sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict] | None = None
+) -> dict[str, Any]:
+    """{status, notices}: every notice found, and the status described in the module doc."""
+    notices: list[dict[str, Any]] = []
+    for source in sources:
+        notices += text_notices(source, links)
+    notices += link_notices(links)
+    notices += header_notices(list_unsubscribe or [])
+    return {"status": _status(notices), "notices": notices}
+
+
+def _status(notices: list[dict[str, Any]]) -> str:
+    displayed = [n for n in notices if n["tie"] != "header"]
+    if any(n["visible"] and n["mechanism"] for n in displayed):
+        return "visible"
+    if any(n["visible"] for n in displayed):
+        return "notice_only"
+    if any(n["mechanism"] for n in displayed):
+        return "hidden_only"
+    if any(n["tie"] == "header" for n in notices):
+        return "header_only"
+    return "none"
+
+
+# ------------------------------------------------------------------- fields
+
+
+def _detect(msg) -> dict[str, Any]:
+    def compute(m) -> dict[str, Any]:
+        return detect_opt_out(body_sources(m), message_links(m), m.get("list_unsubscribe"))
+
+    return msg.memo("detector:opt_out", compute)
+
+
+@register(
+    "opt_out.status",
+    "text",
+    "visible | notice_only | hidden_only | header_only | none: whether an opt-out notice "
+    "with a mechanism (link, address, reply instruction) is in what the reader sees.",
+)
+def opt_out_status(msg) -> str:
+    return _detect(msg)["status"]
+
+
+@register(
+    "opt_out.notices",
+    "list[record]",
+    "Each opt-out notice found: the wording, where, its mechanism and whether it is visible.",
+    item_fields=ITEM_FIELDS,
+)
+def opt_out_notices(msg) -> list[dict[str, Any]]:
+    return _detect(msg)["notices"]

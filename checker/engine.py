@@ -1,0 +1,661 @@
+"""The rule engine: a pure function from a compiled ruleset and one message to findings.
+
+No I/O. Fields are read lazily through `Message.get`, so only what the rules ask for is
+ever computed; `all` / `any` stop as soon as their outcome is decided by a strongly
+established part, keeping the deciding branch's evidence complete.
+
+Truth is two-valued but carries a strength: a condition under `weakly:` is true (or
+false) only weakly. `all` is weak if any part is weak; `any` is strong if some strongly
+true part holds. A violation that rests on weak truth becomes `needs_review`, with the
+reasons the weak conditions gave.
+
+Outcomes, per rule and message:
+  not_applicable  the message is dated outside `effective`, or `applies_when` is false
+  violation       `violation_when` holds and everything it rests on is strong
+  needs_review    `review_when` holds, or the violation rests on something weak (a weak
+                  precondition, an unusable Date, a message whose MIME parse failed)
+  compliant       none of the above
+  error           the rule could not be evaluated on this message (a field failed, a
+                  pattern timed out, a rule it depends on failed); the others still run
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from checker.findings import AuditResult, Evidence, Finding, Status
+from checker.message import Message
+from checker.operators import PatternTimeout
+from checker.ruleset.model import (
+    AllCond,
+    AnyCond,
+    AtLeastCond,
+    Condition,
+    FieldCond,
+    NotCond,
+    QuantCond,
+    Rule,
+    RuleCond,
+    Ruleset,
+    UseCond,
+    WeakCond,
+)
+from checker.ruleset.templates import ABSENT, render, searched_text
+
+MAX_EVIDENCE = 50  # evidence items per finding
+MAX_QUOTE = 400  # characters quoted per span (offsets always give the full span)
+MAX_SEEN = 200  # characters of a value shown in explanations
+MAX_TRACE_ITEMS = 50  # list items shown in an explanation
+EARLIEST_PLAUSIBLE_YEAR = 1970
+
+
+class FieldUnreadable(Exception):
+    def __init__(self, name: str, detail: str):
+        super().__init__(f"field {name} could not be read: {detail}")
+
+
+class DependencyFailed(Exception):
+    pass
+
+
+# ------------------------------------------------------------------ explanations
+
+
+@dataclass
+class ExplainNode:
+    """One condition in an evaluation tree: what it tested, true or false, what it saw."""
+
+    label: str
+    value: bool | None = None  # None: informational (not a condition)
+    weak: bool = False
+    seen: str | None = None
+    note: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+    children: list[ExplainNode] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label, "value": self.value}
+        if self.weak:
+            data["weak"] = True
+        if self.seen is not None:
+            data["seen"] = self.seen
+        if self.note:
+            data["note"] = self.note
+        if self.evidence:
+            data["evidence"] = [e.to_dict() for e in self.evidence]
+        if self.children:
+            data["children"] = [c.to_dict() for c in self.children]
+        return data
+
+    def render_text(self, indent: str = "") -> str:
+        return "\n".join(self._lines(indent))
+
+    def _lines(self, indent: str) -> list[str]:
+        verdict = "" if self.value is None else (": TRUE" if self.value else ": FALSE")
+        if self.weak and self.value is not None:
+            verdict += " (weak)"
+        line = f"{indent}{self.label}{verdict}"
+        if self.seen is not None:
+            line += f"   seen: {self.seen}"
+        lines = [line]
+        if self.note:
+            lines.append(f"{indent}    note: {self.note}")
+        for ev in self.evidence[:5]:
+            lines.append(f"{indent}    evidence: {_evidence_text(ev)}")
+        if len(self.evidence) > 5:
+            lines.append(f"{indent}    evidence: ... {len(self.evidence) - 5} more")
+        for child in self.children:
+            lines.extend(child._lines(indent + "    "))
+        return lines
+
+
+def _evidence_text(ev: Evidence) -> str:
+    if ev.searched is not None:
+        return f"{ev.field}: searched {', '.join(ev.searched)}" + (f" ({ev.note})" if ev.note else "")
+    where = f"[{ev.start}:{ev.end}]" if ev.start is not None else ""
+    return f"{ev.field}{where} {ev.quote!r}" + (f" ({ev.note})" if ev.note else "")
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass(slots=True)
+class Result:
+    value: bool
+    weak: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    reasons: tuple[str, ...] = ()  # why it is weak
+    node: ExplainNode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    path: str  # e.g. links[3]
+    value: Any  # a record (dict) or a text
+
+
+def _cat(parts: Iterable[Iterable[Any]]) -> tuple:
+    """Concatenate, dropping repeats, keeping order (bounded)."""
+    seen, out = set(), []
+    for part in parts:
+        for x in part:
+            if x not in seen:
+                seen.add(x)
+                out.append(x)
+                if len(out) >= MAX_EVIDENCE:
+                    return tuple(out)
+    return tuple(out)
+
+
+def _all(results: list[Result]) -> Result:
+    falses = [r for r in results if not r.value]
+    if not falses:
+        weak = [r for r in results if r.weak]
+        return Result(True, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak))
+    strong = next((r for r in falses if not r.weak), None)
+    if strong:
+        return Result(False, False, strong.evidence)
+    return Result(False, True, _cat(r.evidence for r in falses), _cat(r.reasons for r in falses))
+
+
+def _any(results: list[Result]) -> Result:
+    trues = [r for r in results if r.value]
+    if trues:
+        strong = next((r for r in trues if not r.weak), None)
+        if strong:
+            return Result(True, False, strong.evidence)
+        return Result(True, True, _cat(r.evidence for r in trues), _cat(r.reasons for r in trues))
+    weak = [r for r in results if r.weak]
+    return Result(False, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak))
+
+
+def _at_least(n: int, results: list[Result]) -> Result:
+    trues = [r for r in results if r.value]
+    strong = [r for r in trues if not r.weak]
+    if len(trues) >= n:
+        weak = len(strong) < n
+        reasons = _cat(r.reasons for r in trues if r.weak) if weak else ()
+        return Result(True, weak, _cat(r.evidence for r in trues), reasons)
+    weak_falses = [r for r in results if not r.value and r.weak]
+    weak = len(trues) + len(weak_falses) >= n
+    reasons = _cat(r.reasons for r in weak_falses) if weak else ()
+    return Result(False, weak, _cat(r.evidence for r in results), reasons)
+
+
+def _is_span_record(value: Any) -> bool:
+    """A record that names a span of another field (detector output: field/start/end/quote)."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("field"), str)
+        and isinstance(value.get("start"), int)
+        and isinstance(value.get("end"), int)
+        and isinstance(value.get("quote"), str)
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "…"
+
+
+def _shown(value: Any) -> str:
+    """A value as explanations and quotes show it."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        parts = [f"{k}={v!r}" for k, v in value.items() if v not in (None, "", [])]
+        text = "{" + ", ".join(parts) + "}"
+    elif isinstance(value, list):
+        text = f"{len(value)} item(s)" + (f": {value[:3]!r}" if value else "")
+    else:
+        text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= MAX_SEEN else text[:MAX_SEEN] + "…"
+
+
+def _generalize(evidence: tuple[Evidence, ...], path: str, count: int) -> tuple[Evidence, ...]:
+    """Fold the per-item 'searched' evidence of a list into one entry per item key."""
+    prefix = f"{path}["
+    merged: dict[tuple, Evidence] = {}
+    for ev in evidence:
+        if ev.searched is None or not ev.field.startswith(prefix):
+            continue
+        rest = ev.field[len(prefix):]
+        rest = rest[rest.index("]") + 1:] if "]" in rest else ""
+        key = (f"{path}[*]{rest}", ev.searched)
+        merged.setdefault(key, Evidence(key[0], searched=ev.searched, note=f"{count} item(s) searched"))
+    return tuple(merged.values())
+
+
+# ------------------------------------------------------------------ one run over one message
+
+
+class _Run:
+    def __init__(self, ruleset: Ruleset, message: Message, trace_rule: str | None = None):
+        self.ruleset = ruleset
+        self.message = message
+        self.trace_rule = trace_rule
+        self.trace = False
+        self.trace_root: ExplainNode | None = None
+        self.values: dict[str, Any] = {}
+        self.failed: dict[str, str] = {}
+        self.findings: dict[str, Finding] = {}
+        self.predicate_cache: dict[tuple[str, bool], Result] = {}
+
+    # -------------------------------------------------------------- fields
+
+    def read(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if name in self.failed:
+            raise FieldUnreadable(name, self.failed[name])
+        try:
+            value = self.message.get(name)
+        except Exception as exc:  # an extractor that raises (Message normally records instead)
+            self.failed[name] = f"{type(exc).__name__}: {exc}"[:300]
+            raise FieldUnreadable(name, self.failed[name]) from exc
+        error = _field_error(self.message, name)
+        if error:
+            self.failed[name] = error
+            raise FieldUnreadable(name, error)
+        self.values[name] = value
+        return value
+
+    def safe_text(self, name: str) -> str | None:
+        """A header-ish value for the result summary; None when absent or unreadable."""
+        try:
+            value = self.read(name)
+        except (FieldUnreadable, KeyError):
+            return None
+        return None if value is None else str(value)
+
+    # -------------------------------------------------------------- conditions
+
+    def eval(self, cond: Condition, item: _Item | None = None) -> Result:
+        return _HANDLERS[type(cond)](self, cond, item)
+
+    def node(self, cond: Condition, result: Result, children=(), seen=None, note=None) -> Result:
+        if self.trace:
+            kids = [c for c in children if c is not None]
+            evidence = () if kids else result.evidence  # evidence shows on the leaves
+            result.node = ExplainNode(cond.label, result.value, result.weak, seen, note, evidence, kids)
+        return result
+
+    def eval_all(self, cond: AllCond, item: _Item | None) -> Result:
+        results = []
+        for child in cond.children:
+            r = self.eval(child, item)
+            results.append(r)
+            if not r.value and not r.weak and not self.trace:
+                break
+        return self.node(cond, _all(results), [r.node for r in results])
+
+    def eval_any(self, cond: AnyCond, item: _Item | None) -> Result:
+        results = []
+        for child in cond.children:
+            r = self.eval(child, item)
+            results.append(r)
+            if r.value and not r.weak and not self.trace:
+                break
+        return self.node(cond, _any(results), [r.node for r in results])
+
+    def eval_not(self, cond: NotCond, item: _Item | None) -> Result:
+        r = self.eval(cond.child, item)
+        return self.node(cond, Result(not r.value, r.weak, r.evidence, r.reasons), [r.node])
+
+    def eval_at_least(self, cond: AtLeastCond, item: _Item | None) -> Result:
+        results = []
+        for child in cond.children:
+            r = self.eval(child, item)
+            results.append(r)
+            if sum(1 for x in results if x.value and not x.weak) >= cond.n and not self.trace:
+                break
+        return self.node(cond, _at_least(cond.n, results), [r.node for r in results])
+
+    def eval_weak(self, cond: WeakCond, item: _Item | None) -> Result:
+        r = self.eval(cond.child, item)
+        return self.node(cond, Result(r.value, True, r.evidence, _cat([r.reasons, (cond.reason,)])), [r.node])
+
+    def eval_use(self, cond: UseCond, item: _Item | None) -> Result:
+        key = (cond.name, self.trace)
+        cached = self.predicate_cache.get(key)
+        if cached is None:
+            predicate = self.ruleset.predicates[cond.name]
+            cached = self.eval(predicate.condition)
+            self.predicate_cache[key] = cached
+        result = Result(cached.value, cached.weak, cached.evidence, cached.reasons)
+        return self.node(cond, result, [cached.node])
+
+    def eval_rule(self, cond: RuleCond, item: _Item | None) -> Result:
+        finding = self.findings.get(cond.rule_id)
+        if finding is None:  # the loader orders dependencies first; this is a bug
+            raise DependencyFailed(f"rule {cond.rule_id} was not evaluated first")
+        if finding.status == Status.ERROR and "error" not in cond.statuses:
+            raise DependencyFailed(f"rule {cond.rule_id}, which this rule depends on, failed: {finding.error}")
+        ok = str(finding.status) in cond.statuses
+        result = Result(ok, False, finding.evidence if ok else ())
+        return self.node(cond, result, seen=str(finding.status), note=finding.finding)
+
+    def eval_quant(self, cond: QuantCond, item: _Item | None) -> Result:
+        if cond.scope == "message":
+            items, path = self.read(cond.field) or [], cond.field
+        else:
+            record = item.value if item and isinstance(item.value, dict) else {}
+            items, path = record.get(cond.field) or [], f"{item.path}.{cond.field}"
+        results: list[Result] = []
+        stop_on = cond.kind != "all_of"  # any_of/none_of stop at a strong true, all_of at a strong false
+        for i, value in enumerate(items):
+            sub = _Item(f"{path}[{i}]", value)
+            if cond.where is not None:
+                r = self.eval(cond.where, sub)
+            else:
+                r = Result(True, False, (Evidence(sub.path, quote=_clip(_shown(value))),))
+            if r.value and _is_span_record(value):  # a detector's finding: point at the text
+                span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]), note=sub.path)
+                r = Result(r.value, r.weak, (span,), r.reasons, r.node)
+            results.append(r)
+            if r.value == stop_on and not r.weak and not self.trace:
+                break
+        what = cond.where.label if cond.where is not None else "any item"
+        if not results:
+            empty = Result(False, False, (Evidence(path, searched=(what,), note="the list is empty"),))
+            result = Result(True, False, empty.evidence) if cond.kind == "none_of" else empty
+        else:
+            combined = _all(results) if cond.kind == "all_of" else _any(results)
+            if cond.kind != "all_of" and not combined.value:
+                folded = _generalize(combined.evidence, path, len(results))
+                combined = Result(combined.value, combined.weak, folded or combined.evidence, combined.reasons)
+            if cond.kind == "none_of":
+                combined = Result(not combined.value, combined.weak, combined.evidence, combined.reasons)
+            result = combined
+        children = [r.node for r in results[:MAX_TRACE_ITEMS]]
+        note = f"{len(items)} item(s)" + (f", first {MAX_TRACE_ITEMS} shown" if len(items) > MAX_TRACE_ITEMS else "")
+        return self.node(cond, result, children, note=note)
+
+    def eval_field(self, cond: FieldCond, item: _Item | None) -> Result:
+        value, path = self.value_of(cond.field, cond.scope, item)
+        other = None
+        if cond.other_field is not None:
+            other, _ = self.value_of(cond.other_field, cond.other_scope, item)
+        match = cond.op.test(value, cond.prepared, other)
+        if match.spans and isinstance(value, str):
+            evidence = tuple(
+                Evidence(path, start, end, _clip(value[start:end]), note=match.note if not match.ok else None)
+                for start, end in match.spans
+            )
+        elif match.ok and cond.op.name != "missing":
+            evidence = (Evidence(path, quote=_shown(value), note=match.note),)
+        else:
+            evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
+        return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
+
+    def value_of(self, name: str, scope: str | None, item: _Item | None) -> tuple[Any, str]:
+        if scope == "message":
+            return self.read(name), name
+        if item is None:
+            raise AssertionError(f"item field {name} outside where")
+        if scope == "self":
+            return item.value, item.path
+        record = item.value if isinstance(item.value, dict) else {}
+        return record.get(name), f"{item.path}.{name}"
+
+    # -------------------------------------------------------------- rules
+
+    def evaluate_all(self) -> list[Finding]:
+        out = []
+        for rule in self.ruleset.rules:
+            self.trace = rule.id == self.trace_rule
+            finding = self.evaluate(rule)
+            self.trace = False
+            self.findings[rule.id] = finding
+            out.append(finding)
+        return out
+
+    def evaluate(self, rule: Rule) -> Finding:
+        root = ExplainNode(rule.id) if self.trace else None
+        try:
+            status, evidence, reasons, note = self.decide(rule, root)
+            if status != Status.NOT_APPLICABLE:
+                evidence = _cat([evidence, self.captures(rule)])
+            sentence = self.sentence(rule, status, evidence, reasons, note)
+            finding = self.finding(rule, status, sentence, evidence)
+        except (FieldUnreadable, PatternTimeout, DependencyFailed) as exc:
+            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {exc}.", error=str(exc))
+        except Exception as exc:  # a bug must cost one finding, not the batch
+            detail = f"internal error: {type(exc).__name__}: {exc}"
+            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated ({detail}).", error=detail)
+        if root is not None:
+            root.label = f"{rule.id}: {finding.status}"
+            root.note = finding.finding
+            root.evidence = finding.evidence
+            self.trace_root = root
+        return finding
+
+    def finding(self, rule: Rule, status: Status, sentence: str, evidence=(), error=None) -> Finding:
+        return Finding(
+            rule=rule.id,
+            status=status,
+            title=rule.title,
+            jurisdiction=rule.jurisdiction,
+            citations=rule.citation_texts,
+            finding=sentence,
+            severity=rule.severity,
+            evidence=tuple(evidence),
+            penalty=rule.penalty,
+            error=error,
+        )
+
+    def decide(self, rule: Rule, root: ExplainNode | None):
+        """(status, evidence, review reasons, note for the default sentence)."""
+        date_reason = None
+        if rule.effective_from or rule.effective_until:
+            date_reason, outside = self.effective(rule, root)
+            if outside:
+                return Status.NOT_APPLICABLE, (), (), outside
+        applies = self.part("applies_when", rule.applies_when, root) or Result(True)
+        if not applies.value:
+            label = rule.applies_when.label if rule.applies_when else ""
+            return Status.NOT_APPLICABLE, applies.evidence, (), f"its precondition ({label}) does not hold"
+        base = applies.reasons if applies.weak else ()
+        violation = self.part("violation_when", rule.violation_when, root)
+        if violation is not None and violation.value:
+            doubts = list(_cat([base, violation.reasons if violation.weak else ()]))
+            if date_reason:
+                doubts.append(date_reason)
+            parse_error = getattr(self.message, "parse_error", None)
+            if parse_error:
+                doubts.append(f"the message's MIME structure could not be fully parsed ({parse_error})")
+            if applies.weak or violation.weak:
+                doubts = doubts or ["a condition was only weakly established"]
+            status = Status.NEEDS_REVIEW if doubts else Status.VIOLATION
+            return status, _cat([applies.evidence, violation.evidence]), tuple(doubts), None
+        review = self.part("review_when", rule.review_when, root)
+        if review is not None and review.value:
+            reasons = _cat([(rule.review_reason or "",), base])
+            return Status.NEEDS_REVIEW, _cat([applies.evidence, review.evidence]), reasons, None
+        parts = [applies.evidence] + [p.evidence for p in (violation, review) if p is not None]
+        return Status.COMPLIANT, _cat(parts), (), None
+
+    def part(self, name: str, cond: Condition | None, root: ExplainNode | None) -> Result | None:
+        if cond is None:
+            return None
+        result = self.eval(cond)
+        if root is not None:
+            root.children.append(ExplainNode(name, result.value, result.weak, children=[result.node]))
+        return result
+
+    def effective(self, rule: Rule, root: ExplainNode | None) -> tuple[str | None, str | None]:
+        """(why the in-force check is doubtful, why the rule is not in force) — each or None."""
+        start, end = _day(rule.effective_from), _day(rule.effective_until)
+        span = f"in force {start or 'always'} to {end or 'now'}"
+        value = self.read("date")
+        if not isinstance(value, dt.datetime) or value.year < EARLIEST_PLAUSIBLE_YEAR:
+            shown = "no usable Date" if value is None else f"an implausible Date ({value.isoformat()})"
+            doubt = f"the message has {shown}, so whether the rule was in force when it was sent is unconfirmed"
+            if root is not None:
+                root.children.append(ExplainNode(f"effective ({span})", None, seen=_shown(value), note=doubt))
+            return doubt, None
+        day = value.date()
+        outside = None
+        if start and day < start:
+            outside = f"the message is dated {day}, before the rule took effect on {start}"
+        elif end and day > end:
+            outside = f"the message is dated {day}, after the rule ceased to be in force on {end}"
+        if root is not None:
+            root.children.append(ExplainNode(f"effective ({span})", outside is None, seen=day.isoformat(), note=outside))
+        return None, outside
+
+    def captures(self, rule: Rule) -> tuple[Evidence, ...]:
+        out: list[Evidence] = []
+        for name in rule.evidence_fields:
+            value = self.read(name)
+            if isinstance(value, str):
+                out.append(Evidence(name, 0, len(value), _clip(value), note="captured"))
+            elif isinstance(value, list):
+                for i, entry in enumerate(value[:10]):
+                    out.append(Evidence(f"{name}[{i}]", quote=_clip(_shown(entry)), note="captured"))
+            elif value is not None:
+                out.append(Evidence(name, quote=_shown(value), note="captured"))
+            else:
+                out.append(Evidence(name, searched=("exists",), note="absent"))
+        return tuple(out)
+
+    # -------------------------------------------------------------- sentences
+
+    def sentence(self, rule: Rule, status: Status, evidence, reasons, note) -> str:
+        reason_text = "; ".join(r for r in reasons if r)
+        template = rule.finding.get(str(status))
+        if template is None:
+            text = _default_sentence(rule, status, note)
+        else:
+            context = self.context(rule, status, evidence, reason_text)
+            text = render(template, context)
+        uses_reason = "review_reason" in rule.finding_variables.get(str(status), frozenset())
+        if status == Status.NEEDS_REVIEW and reason_text and not uses_reason:
+            text = f"{text.rstrip()} Needs review: {reason_text}."
+        return text
+
+    def context(self, rule: Rule, status: Status, evidence, reason_text: str) -> dict[str, Any]:
+        variables = rule.finding_variables.get(str(status), frozenset())
+        items = [
+            {"field": e.field, "start": e.start, "end": e.end, "quote": e.quote,
+             "searched": list(e.searched) if e.searched is not None else None, "note": e.note}
+            for e in evidence
+        ]
+        context: dict[str, Any] = {
+            "rule": rule.id,
+            "title": rule.title,
+            "status": str(status),
+            "jurisdiction": rule.jurisdiction,
+            "severity": rule.severity,
+            "citations": list(rule.citation_texts),
+            "evidence": items,
+            "quotes": [e["quote"] for e in items if e["quote"] is not None],
+            "searched": [searched_text(e) for e in items if e["searched"]],
+            "review_reason": reason_text if status == Status.NEEDS_REVIEW else "",
+        }
+        if "subject" in variables:
+            context["subject"] = self.safe_text("subject") or ABSENT
+        if "from" in variables:
+            context["from"] = self.safe_text("from.address") or ABSENT
+        if "field" in variables:
+            context["field"] = self.template_field
+        return context
+
+    def template_field(self, name: str, default: str = ABSENT) -> Any:
+        try:
+            value = self.read(name)
+        except (FieldUnreadable, KeyError):
+            return "(unreadable)"
+        return default if value is None or value == [] else value
+
+    # -------------------------------------------------------------- the result
+
+    def errors(self) -> tuple[str, ...]:
+        out = []
+        parse_error = getattr(self.message, "parse_error", None)
+        if parse_error:
+            out.append(parse_error)
+        out.extend(getattr(self.message, "errors", ()))
+        uses_date = any(r.effective_from or r.effective_until or "date" in r.fields for r in self.ruleset.rules)
+        if uses_date:
+            date_error = self.safe_text("date.error") if _registered("date.error") else None
+            if date_error:
+                out.append(f"date: {date_error}")
+        return tuple(dict.fromkeys(out))
+
+
+_HANDLERS = {
+    AllCond: _Run.eval_all,
+    AnyCond: _Run.eval_any,
+    NotCond: _Run.eval_not,
+    AtLeastCond: _Run.eval_at_least,
+    WeakCond: _Run.eval_weak,
+    UseCond: _Run.eval_use,
+    RuleCond: _Run.eval_rule,
+    QuantCond: _Run.eval_quant,
+    FieldCond: _Run.eval_field,
+}
+
+
+def _field_error(message: Message, name: str) -> str | None:
+    """The failure `Message.get` recorded for field `name`, if any."""
+    prefix = f"field {name}:"
+    for entry in getattr(message, "errors", ()):
+        if entry.startswith(prefix):
+            return entry[len(prefix):].strip()
+    return None
+
+
+def _registered(name: str) -> bool:
+    from checker.fields import all_fields
+
+    return name in all_fields()
+
+
+def _day(value: dt.date | None) -> dt.date | None:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _default_sentence(rule: Rule, status: Status, note: str | None) -> str:
+    if status == Status.NOT_APPLICABLE:
+        return f"Not applicable: {note or 'its precondition does not hold'}."
+    if status == Status.COMPLIANT:
+        return f"No violation of {rule.id} found: its violation conditions do not hold for this message."
+    return f"{rule.title}."
+
+
+# ------------------------------------------------------------------ public API
+
+
+def audit(ruleset: Ruleset, message: Message) -> AuditResult:
+    """Every reported rule's finding on `message`, with what identifies the message."""
+    run = _Run(ruleset, message)
+    findings = [f for f in run.evaluate_all() if f.rule in ruleset.reported]
+    return AuditResult(
+        source=message.source_id,
+        sha256=message.sha256,
+        size=message.size,
+        message_id=run.safe_text("message_id") if _registered("message_id") else None,
+        sender=run.safe_text("from.address") if _registered("from.address") else None,
+        subject=run.safe_text("subject") if _registered("subject") else None,
+        date=run.safe_text("date.raw") if _registered("date.raw") else None,
+        errors=run.errors(),
+        findings=tuple(findings),
+    )
+
+
+def explain(ruleset: Ruleset, rule_id: str, message: Message) -> ExplainNode:
+    """The evaluation tree of one rule on one message (rules it depends on run first).
+
+    Raises ValueError for an unknown rule id."""
+    selection = ruleset.select([rule_id])
+    run = _Run(selection, message, trace_rule=rule_id)
+    run.evaluate_all()
+    assert run.trace_root is not None
+    return run.trace_root

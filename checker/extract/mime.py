@@ -1,0 +1,220 @@
+"""The MIME tree: parts with stable paths, lenient content types, payload decoding.
+
+Paths: the top-level entity is "1", its children "1.1", "1.2", theirs "1.2.1", ...
+Content types, charsets and transfer encodings are read leniently (spam gets them wrong)
+and every guess is a defect (collected in `mime.defects`, see `structure.py`). Work is bounded: nesting depth, number
+of parts and decoded bytes per part.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from email.message import Message as StdlibMessage
+from typing import NamedTuple
+
+from checker.extract.decoding import decode_text, decode_words, header_text, normalize_newlines
+from checker.message import Message
+
+MAX_DEPTH = 50
+MAX_PARTS = 2000
+MAX_PART_BYTES = 20 * 1024 * 1024
+MAX_TEXT_CHARS = 4 * 1024 * 1024
+
+_TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`{|}~\-]+"
+_CONTENT_TYPE = re.compile(rf"\s*({_TOKEN})\s*/\s*({_TOKEN})\s*(;|$)?")
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
+_KNOWN_TRANSFER_ENCODINGS = ("7bit", "8bit", "binary", "")
+
+
+class Part(NamedTuple):
+    index: int
+    path: str
+    node: StdlibMessage
+    content_type: str  # "maintype/subtype", lowercase
+    charset: str | None
+    disposition: str | None  # "inline", "attachment" or None
+    children: tuple[int, ...]
+    in_attached_message: bool  # inside a message/rfc822 part
+    defects: tuple[str, ...]
+
+
+def _header(node: StdlibMessage, name: str) -> str | None:
+    value = node.get(name)
+    return None if value is None else str(value)
+
+
+def _content_type(node: StdlibMessage, parent_type: str | None, where: str):
+    """(content type, charset, defects) read leniently from the Content-Type header."""
+    value = _header(node, "content-type")
+    default = "message/rfc822" if parent_type == "multipart/digest" else "text/plain"
+    if value is None:
+        return default, None, []
+    charset_match = _CHARSET.search(value)
+    charset = charset_match.group(1) if charset_match else None
+    match = _CONTENT_TYPE.match(value)
+    shown = header_text(value, None, where)[0].strip()[:80]
+    if match is None:
+        return default, charset, [f"invalid Content-Type {shown!r} in {where}; read as {default}"]
+    ctype = f"{match.group(1)}/{match.group(2)}".lower()
+    if match.group(3) is None:
+        return ctype, charset, [f"malformed Content-Type {shown!r} in {where}; read as {ctype}"]
+    return ctype, charset, []
+
+
+def _disposition(node: StdlibMessage) -> str | None:
+    value = _header(node, "content-disposition")
+    if not value:
+        return None
+    word = value.split(";", 1)[0].strip().lower()
+    return word if word in ("inline", "attachment") else None
+
+
+def _build_parts(msg: Message) -> list[Part]:
+    """Walk the compat32 tree depth-first without recursion, within the bounds."""
+    parts: list[Part] = []
+    children_of: dict[int, list[int]] = {}
+    stack = [(msg.parsed, "1", None, None, False, 0)]
+    while stack and len(parts) < MAX_PARTS:
+        node, path, parent, parent_type, in_message, depth = stack.pop()
+        where = f"part {path}"
+        ctype, charset, defects = _content_type(node, parent_type, where)
+        defects += [f"{type(d).__name__} in {where}" for d in getattr(node, "defects", [])]
+        kids = node.get_payload() if node.is_multipart() else []
+        if not isinstance(kids, list):
+            kids = []
+        if not kids and ctype.startswith("multipart/"):
+            defects.append(f"{ctype} {where} has no parts; its body is read as plain text")
+        if kids and depth >= MAX_DEPTH:
+            defects.append(f"MIME nesting deeper than {MAX_DEPTH} levels at {where}; not read")
+            kids = []
+        index = len(parts)
+        parts.append(
+            Part(index, path, node, ctype, charset, _disposition(node), (), in_message,
+                 tuple(defects))
+        )
+        if parent is not None:
+            children_of.setdefault(parent, []).append(index)
+        inner = in_message or ctype == "message/rfc822"
+        for n in range(len(kids) - 1, -1, -1):
+            if isinstance(kids[n], StdlibMessage):
+                stack.append((kids[n], f"{path}.{n + 1}", index, ctype, inner, depth + 1))
+    if stack:
+        parts[0] = parts[0]._replace(
+            defects=parts[0].defects + (f"more than {MAX_PARTS} MIME parts; the rest not read",)
+        )
+    return [p._replace(children=tuple(children_of.get(p.index, ()))) for p in parts]
+
+
+def mime_parts(msg: Message) -> list[Part]:
+    return msg.memo("mime_parts", _build_parts)
+
+
+def filename(part: Part) -> str | None:
+    """The decoded filename (Content-Disposition filename or Content-Type name)."""
+    try:
+        name = part.node.get_filename()
+    except Exception:
+        return None
+    if not name:
+        return None
+    text = header_text(str(name), None, f"part {part.path} filename")[0]
+    return decode_words(text, f"part {part.path} filename")[0].strip() or None
+
+
+# ---------------------------------------------------------------- payload decoding
+
+def _base64(data: bytes, where: str) -> tuple[bytes, list[str]]:
+    try:
+        return binascii.a2b_base64(data), []
+    except binascii.Error:
+        pass
+    clean = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+    if len(clean) % 4 == 1:
+        clean = clean[:-1]
+    clean += b"=" * (-len(clean) % 4)
+    try:
+        decoded = binascii.a2b_base64(clean)
+    except binascii.Error:
+        return data, [f"undecodable base64 in {where}; kept as is"]
+    return decoded, [f"invalid base64 in {where}; decoded leniently"]
+
+
+def _transfer_decode(part: Part) -> tuple[bytes, list[str]]:
+    where = f"part {part.path}"
+    # The stored payload itself: `get_payload()` would decode surrogate-escaped 8-bit
+    # bytes with the declared charset and replace what fails, losing the original bytes.
+    payload = part.node._payload
+    if not isinstance(payload, str | bytes):
+        return b"", []
+    data = payload if isinstance(payload, bytes) else payload.encode("utf-8", "surrogateescape")
+    defects = []
+    if len(data) > MAX_PART_BYTES:
+        data = data[:MAX_PART_BYTES]
+        defects.append(f"{where} larger than {MAX_PART_BYTES} bytes; truncated")
+    encoding = (_header(part.node, "content-transfer-encoding") or "").strip().lower()
+    if encoding == "base64":
+        decoded, problems = _base64(data, where)
+        return decoded, defects + problems
+    if encoding == "quoted-printable":
+        return binascii.a2b_qp(data), defects
+    if encoding in ("x-uuencode", "uuencode", "uue", "x-uue"):
+        decoded = part.node.get_payload(decode=True)
+        return (decoded if isinstance(decoded, bytes) else data), defects
+    if encoding not in _KNOWN_TRANSFER_ENCODINGS:
+        shown = header_text(encoding, None, where)[0][:40]
+        defects.append(f"unknown Content-Transfer-Encoding {shown!r} in {where}; read as 8bit")
+    return data, defects
+
+
+def part_bytes(msg: Message, part: Part) -> tuple[bytes, list[str]]:
+    """A leaf's payload with its transfer encoding removed, plus defects (memoized)."""
+    return msg.memo(("part_bytes", part.path), lambda m: _transfer_decode(part))
+
+
+def _declared_charset(part: Part, data: bytes) -> str | None:
+    if part.charset or part.content_type != "text/html":
+        return part.charset
+    match = _META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
+def part_text(msg: Message, part: Part) -> tuple[str, list[str]]:
+    """A text leaf decoded to str (charset with fallbacks, line ends as \\n), memoized.
+    The defects returned are the charset ones (transfer-encoding ones: `part_bytes`)."""
+
+    def compute(m: Message) -> tuple[str, list[str]]:
+        data = part_bytes(m, part)[0]
+        text, problems = decode_text(data, _declared_charset(part, data), f"part {part.path}")
+        text = normalize_newlines(text)
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[:MAX_TEXT_CHARS]
+            problems.append(f"text of part {part.path} longer than {MAX_TEXT_CHARS}; truncated")
+        return text, problems
+
+    return msg.memo(("part_text", part.path), compute)
+
+
+def is_leaf(part: Part) -> bool:
+    """No child parts. A multipart whose parts could not be split (no boundary found)
+    is a leaf too: its whole body is one undecoded payload."""
+    return not part.children
+
+
+def body_kind(part: Part) -> str | None:
+    """'plain' or 'html' for a leaf a mail client shows as the message body, else None.
+
+    A multipart that could not be split is shown as plain text, as simple clients do,
+    so nothing it says is silently lost."""
+    if not is_leaf(part) or part.disposition == "attachment" or part.in_attached_message:
+        return None
+    if part.content_type == "text/html":
+        return "html"
+    if part.content_type == "text/plain" or part.content_type.startswith("multipart/"):
+        return "plain"
+    return None
+
+
+def is_body_text(part: Part) -> bool:
+    return body_kind(part) is not None

@@ -1,0 +1,106 @@
+"""`--format json` and `--format jsonl`: the versioned contract in `docs/audit-json.md`.
+
+`json` writes one document, streamed message by message so a 45,000-message batch never
+sits in memory. `jsonl` writes one message object per line (the same objects as the
+document's `messages` array) and nothing else. Key order is fixed, findings are sorted by
+rule id and output is pure ASCII, so two runs over the same input diff clean.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from checker import __version__
+from checker.findings import AuditResult, Status
+from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_rule
+
+SCHEMA = "spamlaw.audit/1"
+
+
+def _fallback(value: Any) -> Any:
+    """Make any stray value JSON-able rather than fail a whole report over it."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    return str(value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """Replace lone surrogates (undecodable bytes kept by a decoder) with U+FFFD: strict
+    JSON readers reject them. One character for one, so evidence offsets still hold."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {key: _without_surrogates(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_surrogates(item) for item in value]
+    return value
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """Deterministic, pure-ASCII JSON that any strict reader accepts."""
+    separators = (",", ": ") if indent else (",", ":")
+    text = json.dumps(value, indent=indent, separators=separators, default=_fallback)
+    if "\\ud" in text:  # a surrogate escape: a lone one, or a harmless astral-plane pair
+        text = json.dumps(_without_surrogates(value), indent=indent, separators=separators,
+                          default=_fallback)
+    return text
+
+
+def message_object(result: AuditResult, statuses) -> dict[str, Any]:
+    """One element of `messages`: the message's identity, errors and listed findings."""
+    findings = [f for f in result.findings if Status(f.status) in statuses]
+    return {
+        "source": result.source,
+        "sha256": result.sha256 or None,
+        "size": result.size,
+        "message_id": result.message_id,
+        "from": result.sender,
+        "subject": result.subject,
+        "date": result.date,
+        "errors": list(result.errors),
+        "findings": [f.to_dict() for f in by_rule(findings)],
+    }
+
+
+def _indented(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+class JsonFormatter(Formatter):
+    name = "json"
+
+    def start(self) -> None:
+        head = {
+            "schema": SCHEMA,
+            "tool": {"name": "spamlaw", "version": __version__},
+            "ruleset": self.ruleset.to_dict(),
+            "statuses": [str(s) for s in STATUS_ORDER if s in self.statuses],
+        }
+        # The head is a complete object minus its closing brace; `messages` streams after it.
+        self.write(dumps(head, indent=2)[:-2] + ',\n  "messages": [')
+        self._first = True
+
+    def handle(self, result: AuditResult) -> None:
+        self.write("\n" if self._first else ",\n")
+        self._first = False
+        self.write(_indented(dumps(message_object(result, self.statuses), indent=2), "    "))
+
+    def stop(self, summary: Summary) -> None:
+        self.write("\n  ],\n" if not self._first else "],\n")
+        self.write('  "summary": ' + _indented(dumps(summary.to_dict(), indent=2), "  ")[2:])
+        self.write("\n}\n")
+
+
+class JsonLinesFormatter(Formatter):
+    name = "jsonl"
+
+    def handle(self, result: AuditResult) -> None:
+        self.write(dumps(message_object(result, self.statuses)) + "\n")

@@ -1,0 +1,1295 @@
+"""Turn counsel's YAML files into a compiled `Ruleset`, reporting every problem.
+
+The compiler never stops at the first problem and never drops a rule silently: each
+problem is recorded with its `file:line:col`, the rest of the file is still checked,
+and `load_ruleset` refuses the whole ruleset if any error was found. (The linter uses
+the partial result to add its warnings.)
+
+Files, found by where they are (paths relative to the ruleset root):
+  authorities.yaml   citation registry and penalty facts (required)
+  predicates.yaml    named shared conditions (optional)
+  lists/*.yaml       named word and domain lists; the file name is the list name
+  any other *.yaml   rule files (grouped by jurisdiction, e.g. us/can-spam.yaml)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from checker.fields import Field, all_fields
+from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, NamedListArg, Operator, describe
+from checker.ruleset import spec
+from checker.ruleset.model import (
+    AllCond,
+    AnyCond,
+    AtLeastCond,
+    Authority,
+    Condition,
+    FieldCond,
+    Multiplier,
+    NamedList,
+    NotCond,
+    Predicate,
+    QuantCond,
+    Remedy,
+    Rule,
+    RuleCond,
+    Ruleset,
+    RuleTest,
+    UseCond,
+    WeakCond,
+)
+from checker.ruleset.problems import ERROR, Pos, Problem
+from checker.ruleset.templates import TemplateProblem, compile_template
+from checker.ruleset.yaml_loader import YMap, YNode, YScalar, YSeq, load_yaml_bytes, node_kind
+
+AUTHORITIES_FILE = "authorities.yaml"
+PREDICATES_FILE = "predicates.yaml"
+LISTS_DIR = "lists"
+SCHEMA_FILE = "schema.json"
+
+RULE_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+DEFAULT_WEAK_REASON = "a precondition was only weakly established"
+TEMPLATE_OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable")
+
+
+@dataclass
+class Usage:
+    """What a condition tree refers to."""
+
+    fields: set[str] = field(default_factory=set)
+    predicates: set[str] = field(default_factory=set)
+    rules: set[str] = field(default_factory=set)
+    lists: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where field names in a condition point: the message, or the items of a list."""
+
+    list_field: str | None = None  # None: the message
+    item_type: str | None = None  # list[text] or list[record]
+    item_fields: dict[str, tuple[str, str]] | None = None
+
+    @property
+    def is_item(self) -> bool:
+        return self.list_field is not None
+
+
+@dataclass
+class Build:
+    """The result of compiling: the ruleset (possibly partial) and every problem."""
+
+    ruleset: Ruleset | None
+    problems: list[Problem]
+    predicate_usage: dict[str, Usage] = field(default_factory=dict)
+    rule_usage: dict[str, Usage] = field(default_factory=dict)
+    only_file: str | None = None  # when the user named one rule file
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == ERROR]
+
+
+def display_path(path: Path) -> str:
+    """A path as the user will click it: relative to the working directory when inside it."""
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def find_root(path: Path) -> tuple[Path, Path | None]:
+    """The ruleset root for `path` (a ruleset folder or one file inside it)."""
+    if path.is_dir() or not path.exists():
+        return path, None
+    for parent in path.parents:
+        if (parent / AUTHORITIES_FILE).is_file():
+            return parent, path
+    return path.parent, path
+
+
+def build_ruleset(path: Path) -> Build:
+    root, only = find_root(path)
+    return _Compiler(root).run(only)
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def build_inline_message(headers: list[tuple[str, str]], text: str | None, html: str | None) -> bytes:
+    """Real RFC 5322 bytes (CRLF, MIME, RFC 2047 for non-ASCII headers) for an inline test."""
+    msg = EmailMessage(policy=policy.SMTP)
+    for name, value in headers:
+        msg[name] = value
+    if text is not None and html is not None:
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+    elif html is not None:
+        msg.set_content(html, subtype="html")
+    elif text is not None:
+        msg.set_content(text)
+    return msg.as_bytes()
+
+
+class _Compiler:
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.fields: dict[str, Field] = all_fields()
+        self.remedies: dict[str, Remedy] = {}
+        self.authorities: dict[str, Authority] = {}
+        self.lists: dict[str, NamedList] = {}
+        self.predicate_names: dict[str, Pos] = {}
+        self.predicates: dict[str, Predicate] = {}
+        self.predicate_usage: dict[str, Usage] = {}
+        self.rule_ids: dict[str, Pos] = {}
+
+    # -------------------------------------------------------------- reporting
+
+    def error(self, pos: Pos, message: str, code: str) -> None:
+        self.problems.append(pos.problem(message, code))
+
+    # -------------------------------------------------------------- driver
+
+    def run(self, only: Path | None) -> Build:
+        if not self.root.is_dir():
+            self.error(Pos(display_path(self.root)), "no such ruleset folder", "missing-file")
+            return Build(None, self.problems)
+        authorities_path = self.root / AUTHORITIES_FILE
+        predicates_path = self.root / PREDICATES_FILE
+        list_paths = sorted(
+            p for p in (self.root / LISTS_DIR).glob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
+        )
+        rule_paths = sorted(
+            p
+            for p in self.root.rglob("*")
+            if p.suffix in (".yaml", ".yml")
+            and p.is_file()
+            and p not in (authorities_path, predicates_path)
+            and p.parent != self.root / LISTS_DIR
+            and not any(part.startswith(".") for part in p.relative_to(self.root).parts)
+        )
+        every = ([authorities_path] if authorities_path.is_file() else []) + (
+            [predicates_path] if predicates_path.is_file() else []
+        ) + list_paths + rule_paths
+        digest = hashlib.sha256()
+        parsed: dict[Path, YNode | None] = {}
+        for path in sorted(every, key=lambda p: p.relative_to(self.root).as_posix()):
+            data = path.read_bytes()
+            rel = path.relative_to(self.root).as_posix().encode()
+            digest.update(rel + b"\0" + len(data).to_bytes(8, "big") + data)
+            node, problems = load_yaml_bytes(data, display_path(path))
+            self.problems.extend(problems)
+            parsed[path] = node
+
+        if authorities_path.is_file():
+            self.compile_authorities(parsed[authorities_path])
+        else:
+            self.error(Pos(display_path(authorities_path)), "missing the citation registry authorities.yaml", "missing-file")
+        for path in list_paths:
+            self.compile_list(path, parsed[path])
+        if predicates_path.is_file():
+            self.compile_predicates(parsed[predicates_path])
+        rule_files = [(path, parsed[path]) for path in rule_paths]
+        rule_nodes = self.collect_rules(rule_files)
+        rules: list[Rule] = []
+        rule_usage: dict[str, Usage] = {}
+        for node, defaults in rule_nodes:
+            compiled = self.compile_rule(node, defaults)
+            if compiled:
+                rule, usage = compiled
+                rules.append(rule)
+                rule_usage[rule.id] = usage
+        self.check_predicate_cycles()
+        ordered = self.order_rules(rules, rule_usage)
+        only_display = display_path(only) if only else None
+        reported = frozenset(r.id for r in ordered if only_display is None or r.file == only_display)
+        ruleset = Ruleset(
+            rules=tuple(ordered),
+            sha256=digest.hexdigest(),
+            root=self.root,
+            authorities=self.authorities,
+            remedies=self.remedies,
+            predicates=self.predicates,
+            lists=self.lists,
+            reported=reported,
+            files=tuple(display_path(p) for p in every),
+        )
+        problems = sorted(set(self.problems))
+        if only_display:  # drop the other rule files' problems, keep the shared files'
+            others = {display_path(p) for p in rule_paths} - {only_display}
+            problems = [p for p in problems if p.file not in others]
+        return Build(ruleset, problems, self.predicate_usage, rule_usage, only_display)
+
+    # -------------------------------------------------------------- typed access
+
+    def as_map(self, node: YNode | None, what: str) -> YMap | None:
+        if isinstance(node, YMap):
+            return node
+        if node is not None:
+            self.error(node.pos, f"{what} must be a mapping (key: value), not {node_kind(node)}", "wrong-type")
+        return None
+
+    def as_seq(self, node: YNode | None, what: str) -> YSeq | None:
+        if isinstance(node, YSeq):
+            return node
+        if node is not None:
+            self.error(node.pos, f"{what} must be a list, not {node_kind(node)}", "wrong-type")
+        return None
+
+    def as_text(self, node: YNode | None, what: str, *, lenient: bool = False) -> str | None:
+        """A text value. `lenient`: a plain number or yes/no is taken as written."""
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, str):
+            if not node.value.strip():
+                self.error(node.pos, f"{what} is empty", "bad-value")
+                return None
+            return node.value
+        if lenient and isinstance(node, YScalar) and node.value is not None:
+            return node.text
+        hint = " (quote it)" if isinstance(node, YScalar) and node.value is not None else ""
+        self.error(node.pos, f"{what} must be text, not {node_kind(node)}{hint}", "wrong-type")
+        return None
+
+    def as_texts(self, node: YNode | None, what: str) -> list[str] | None:
+        seq = self.as_seq(node, what)
+        if seq is None:
+            return None
+        out = [self.as_text(item, f"each entry of {what}", lenient=True) for item in seq.items]
+        return None if None in out else out
+
+    def as_bool(self, node: YNode | None, what: str) -> bool | None:
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, bool):
+            return node.value
+        self.error(node.pos, f"{what} must be true or false, not {node_kind(node)}", "wrong-type")
+        return None
+
+    def as_int(self, node: YNode | None, what: str, minimum: int = 0) -> int | None:
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
+            if node.value < minimum:
+                self.error(node.pos, f"{what} must be at least {minimum}", "bad-value")
+                return None
+            return node.value
+        self.error(node.pos, f"{what} must be a whole number, not {node_kind(node)}", "wrong-type")
+        return None
+
+    def as_number(self, node: YNode | None, what: str) -> float | None:
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
+            if node.value < 0:
+                self.error(node.pos, f"{what} must not be negative", "bad-value")
+                return None
+            return node.value
+        self.error(node.pos, f"{what} must be a number, not {node_kind(node)}", "wrong-type")
+        return None
+
+    def as_date(self, node: YNode | None, what: str) -> dt.date | None:
+        if node is None:
+            return None
+        if isinstance(node, YScalar):
+            value = node.value
+            if isinstance(value, dt.date):
+                return value
+            if isinstance(value, str):
+                try:
+                    return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+                except ValueError:
+                    pass
+        self.error(node.pos, f"{what} must be a date such as 2004-01-01, not {node_kind(node)}", "wrong-type")
+        return None
+
+    def check_keys(self, ymap: YMap, allowed: dict[str, spec.Key], what: str) -> None:
+        for key, (key_node, _value) in ymap.entries.items():
+            if key not in allowed:
+                self.error(key_node.pos, f"unknown key {key!r} in {what}{_suggest(key, allowed)}", "unknown-key")
+        for key, info in allowed.items():
+            if info.required and key not in ymap:
+                self.error(ymap.pos, f"{what} is missing the required key {key!r}", "missing-key")
+
+    def dates(self, node: YNode | None, what: str) -> tuple[dt.date | None, dt.date | None]:
+        ymap = self.as_map(node, what)
+        if ymap is None:
+            return None, None
+        self.check_keys(ymap, spec.EFFECTIVE_KEYS, what)
+        start = self.as_date(ymap.get("from"), f"{what}.from")
+        end = self.as_date(ymap.get("until"), f"{what}.until")
+        if start and end and _day(start) > _day(end):
+            self.error(ymap.pos, f"{what}: 'from' is after 'until'", "bad-value")
+        return start, end
+
+    # -------------------------------------------------------------- authorities.yaml
+
+    def compile_authorities(self, root: YNode | None) -> None:
+        ymap = self.as_map(root, "authorities.yaml")
+        if ymap is None:
+            return
+        self.check_keys(ymap, spec.AUTHORITIES_FILE_KEYS, "authorities.yaml")
+        remedies = self.as_map(ymap.get("remedies"), "remedies") or YMap(ymap.pos)
+        authorities = self.as_map(ymap.get("authorities"), "authorities") or YMap(ymap.pos)
+        for key, (key_node, value) in remedies.entries.items():
+            self.compile_remedy(key, key_node, value)
+        for key, (key_node, value) in authorities.entries.items():
+            self.compile_authority(key, key_node, value)
+        self.check_cap_exceptions(remedies, set(authorities.entries))
+
+    def compile_remedy(self, key: str, key_node: YScalar, node: YNode) -> None:
+        what = f"remedy {key!r}"
+        if not KEY.match(key):
+            self.error(key_node.pos, f"{what}: keys are lower-case letters, digits, '.', '-' or '_'", "bad-value")
+        ymap = self.as_map(node, what)
+        if ymap is None:
+            return
+        self.check_keys(ymap, spec.REMEDY_KEYS, what)
+        unit_node = ymap.get("unit")
+        unit = self.as_text(unit_node, f"{what}: unit")
+        if unit and unit not in spec.PENALTY_UNITS:
+            self.error(unit_node.pos, f"{what}: unit must be one of {', '.join(spec.PENALTY_UNITS)}", "bad-value")
+        multipliers = []
+        for item in (self.as_seq(ymap.get("multipliers"), f"{what}: multipliers") or YSeq(ymap.pos)).items:
+            mmap = self.as_map(item, f"{what}: each multiplier")
+            if mmap is None:
+                continue
+            self.check_keys(mmap, spec.MULTIPLIER_KEYS, f"{what}: multiplier")
+            factor = self.as_number(mmap.get("factor"), "factor")
+            when = self.as_text(mmap.get("when"), "when")
+            if factor is not None and when:
+                multipliers.append(Multiplier(factor, when, self.as_text(mmap.get("basis"), "basis")))
+        cap_node = ymap.get("cap")
+        cap = None
+        if not (cap_node is None or (isinstance(cap_node, YScalar) and cap_node.value is None)):
+            cap = self.as_number(cap_node, f"{what}: cap")
+        amount_for = []
+        for_map = self.as_map(ymap.get("amount_for"), f"{what}: amount_for")
+        for authority_key, (_k, value) in (for_map.entries.items() if for_map else ()):
+            amount = self.as_number(value, f"{what}: amount_for {authority_key}")
+            if amount is not None:
+                amount_for.append((authority_key, amount))
+        remedy = Remedy(
+            key=key,
+            amount_for=tuple(amount_for),
+            who=self.as_text(ymap.get("who"), f"{what}: who") or "",
+            basis=self.as_text(ymap.get("basis"), f"{what}: basis") or "",
+            amount=self.as_number(ymap.get("amount"), f"{what}: amount") or 0,
+            unit=unit or "message",
+            currency=self.as_text(ymap.get("currency"), f"{what}: currency") or "USD",
+            cap=cap,
+            cap_exceptions=tuple(self.as_texts(ymap.get("cap_exceptions"), f"{what}: cap_exceptions") or ()),
+            multipliers=tuple(multipliers),
+            conditions=tuple(self.as_texts(ymap.get("conditions"), f"{what}: conditions") or ()),
+            as_of=self.as_date(ymap.get("as_of"), f"{what}: as_of"),
+            source=self.as_text(ymap.get("source"), f"{what}: source"),
+            note=self.as_text(ymap.get("note"), f"{what}: note"),
+        )
+        self.remedies[key] = remedy
+
+    def compile_authority(self, key: str, key_node: YScalar, node: YNode) -> None:
+        what = f"authority {key!r}"
+        if not KEY.match(key):
+            self.error(key_node.pos, f"{what}: keys are lower-case letters, digits, '.', '-' or '_'", "bad-value")
+        ymap = self.as_map(node, what)
+        if ymap is None:
+            return
+        self.check_keys(ymap, spec.AUTHORITY_KEYS, what)
+        in_force = self.dates(ymap.get("in_force"), f"{what}: in_force") if "in_force" in ymap else (None, None)
+        remedy_keys = []
+        remedies_node = self.as_seq(ymap.get("remedies"), f"{what}: remedies")
+        for item in remedies_node.items if remedies_node else ():
+            name = self.as_text(item, f"{what}: remedy")
+            if name and name not in self.remedies:
+                self.error(item.pos, f"unknown remedy {name!r}{_suggest(name, self.remedies)}", "unknown-remedy")
+            elif name:
+                remedy_keys.append(name)
+        self.authorities[key] = Authority(
+            key=key,
+            citation=self.as_text(ymap.get("citation"), f"{what}: citation") or key,
+            title=self.as_text(ymap.get("title"), f"{what}: title") or "",
+            jurisdiction=self.as_text(ymap.get("jurisdiction"), f"{what}: jurisdiction", lenient=True) or "",
+            url=self.as_text(ymap.get("url"), f"{what}: url"),
+            in_force_from=in_force[0],
+            in_force_until=in_force[1],
+            remedies=tuple(remedy_keys),
+            note=self.as_text(ymap.get("note"), f"{what}: note"),
+        )
+
+    def check_cap_exceptions(self, remedies: YMap, authority_keys: set[str]) -> None:
+        """Authority keys named inside remedies (cap_exceptions, amount_for) must exist."""
+        for remedy_key, (_key_node, node) in remedies.entries.items():
+            if not isinstance(node, YMap):
+                continue
+            seq = node.get("cap_exceptions")
+            named = [(i.value, i.pos) for i in seq.items if isinstance(i, YScalar)] if isinstance(seq, YSeq) else []
+            amounts = node.get("amount_for")
+            if isinstance(amounts, YMap):
+                named += [(k, kn.pos) for k, (kn, _v) in amounts.entries.items()]
+            for name, pos in named:
+                if name not in authority_keys:
+                    self.error(
+                        pos,
+                        f"remedy {remedy_key!r}: {name!r} is not an authority{_suggest(name, authority_keys)}",
+                        "unknown-citation",
+                    )
+
+    # -------------------------------------------------------------- lists/
+
+    def compile_list(self, path: Path, root: YNode | None) -> None:
+        name = path.stem
+        display = display_path(path)
+        if not NAME.match(name):
+            self.error(Pos(display), f"list file names are lower_case_with_underscores: {name!r}", "bad-value")
+            return
+        ymap = self.as_map(root, f"list {name}")
+        if ymap is None:
+            return
+        self.check_keys(ymap, spec.LIST_FILE_KEYS, f"list {name}")
+        kind_node = ymap.get("kind")
+        kind = self.as_text(kind_node, "kind") or "values"
+        if kind not in spec.LIST_KINDS:
+            self.error(kind_node.pos, f"kind must be one of {', '.join(spec.LIST_KINDS)}", "bad-value")
+        items = self.as_texts(ymap.get("items"), "items")
+        if items is not None and not items:
+            self.error(ymap.get("items").pos, "items is empty", "bad-value")
+        if items is None:
+            return
+        seen: dict[str, YNode] = {}
+        for item_node, item in zip(ymap.get("items").items, items, strict=True):  # type: ignore[union-attr]
+            folded = item.casefold()
+            if folded in seen:
+                self.error(item_node.pos, f"duplicate entry {item!r} (first at line {seen[folded].pos.line})", "duplicate-key")
+            seen[folded] = item_node
+        self.lists[name] = NamedList(
+            name,
+            kind,
+            tuple(items),
+            self.as_text(ymap.get("description"), "description") or "",
+            ymap.pos,
+            self.as_text(ymap.get("used_by"), "used_by"),
+        )
+
+    # -------------------------------------------------------------- predicates.yaml
+
+    def compile_predicates(self, root: YNode | None) -> None:
+        ymap = self.as_map(root, "predicates.yaml")
+        if ymap is None:
+            return
+        self.check_keys(ymap, spec.PREDICATES_FILE_KEYS, "predicates.yaml")
+        entries = self.as_map(ymap.get("predicates"), "predicates")
+        if entries is None:
+            return
+        for name, (key_node, _value) in entries.entries.items():
+            if not NAME.match(name):
+                self.error(key_node.pos, f"predicate names are lower_case_with_underscores: {name!r}", "bad-value")
+            self.predicate_names[name] = key_node.pos
+        for name, (key_node, value) in entries.entries.items():
+            what = f"predicate {name!r}"
+            pmap = self.as_map(value, what)
+            if pmap is None:
+                continue
+            self.check_keys(pmap, spec.PREDICATE_KEYS, what)
+            usage = Usage()
+            condition = self.condition(pmap.get("when"), Scope(), usage) if "when" in pmap else None
+            if condition is None:
+                continue
+            self.predicates[name] = Predicate(
+                name, self.as_text(pmap.get("description"), f"{what}: description") or "", condition, key_node.pos
+            )
+            self.predicate_usage[name] = usage
+
+    def check_predicate_cycles(self) -> None:
+        def visit(name: str, path: list[str]) -> None:
+            if name in path:
+                cycle = path[path.index(name):] + [name]
+                first = cycle[0]
+                key = tuple(sorted(cycle[:-1]))
+                if key not in reported:
+                    reported.add(key)
+                    self.error(self.predicate_names[first], f"predicate cycle: {' → '.join(cycle)}", "predicate-cycle")
+                return
+            for used in sorted(self.predicate_usage.get(name, Usage()).predicates):
+                visit(used, path + [name])
+
+        reported: set[tuple[str, ...]] = set()
+        for name in self.predicate_usage:
+            visit(name, [])
+
+    def predicate_closure(self, names: set[str]) -> Usage:
+        """Everything the named predicates use, transitively."""
+        total = Usage()
+        stack, seen = list(names), set()
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            usage = self.predicate_usage.get(name)
+            if usage is None:
+                continue
+            total.fields |= usage.fields
+            total.rules |= usage.rules
+            total.lists |= usage.lists
+            total.predicates |= usage.predicates
+            stack.extend(usage.predicates)
+        return total
+
+    # -------------------------------------------------------------- rule files
+
+    def collect_rules(self, files: list[tuple[Path, YNode | None]]) -> list[tuple[YMap, dict[str, Any]]]:
+        """Every rule mapping with its file defaults and id; records ids (a second rule
+        with the same id is an error; its body is still checked but never kept)."""
+        out = []
+        for path, root in files:
+            ymap = self.as_map(root, f"rule file {path.name}")
+            if ymap is None:
+                continue
+            self.check_keys(ymap, spec.RULE_FILE_KEYS, "a rule file")
+            defaults = {"jurisdiction": self.as_text(ymap.get("jurisdiction"), "jurisdiction", lenient=True)}
+            self.as_text(ymap.get("ruleset"), "ruleset")
+            self.as_text(ymap.get("description"), "description")
+            rules = self.as_seq(ymap.get("rules"), "rules")
+            for item in rules.items if rules else ():
+                rmap = self.as_map(item, "each rule")
+                if rmap is None:
+                    continue
+                id_node = rmap.get("id")
+                rule_id = self.as_text(id_node, "id", lenient=True) if id_node else None
+                primary = rule_id is not None
+                if rule_id is not None:
+                    if not RULE_ID.match(rule_id):
+                        self.error(
+                            id_node.pos,
+                            f"rule id {rule_id!r}: use upper-case letters, digits, '-', '_' or '.'",
+                            "bad-value",
+                        )
+                    elif rule_id in self.rule_ids:
+                        self.error(
+                            id_node.pos,
+                            f"duplicate rule id {rule_id!r} (first defined at {self.rule_ids[rule_id]})",
+                            "duplicate-id",
+                        )
+                        primary = False
+                    else:
+                        self.rule_ids[rule_id] = id_node.pos
+                out.append((rmap, {**defaults, "id": rule_id, "primary": primary}))
+        return out
+
+    def compile_rule(self, ymap: YMap, defaults: dict[str, Any]) -> tuple[Rule, Usage] | None:
+        rule_id = defaults["id"]
+        what = f"rule {rule_id}" if rule_id else "a rule"
+        self.check_keys(ymap, spec.RULE_KEYS, what)
+        before = len(self.problems)
+        usage = Usage()
+        citations, citation_texts = self.citations(ymap.get("citations"), what)
+        jurisdiction = self.as_text(ymap.get("jurisdiction"), f"{what}: jurisdiction", lenient=True)
+        jurisdiction = jurisdiction or defaults.get("jurisdiction")
+        if not jurisdiction:
+            self.error(ymap.pos, f"{what} has no jurisdiction (set it on the rule or the file)", "missing-key")
+        severity = self.choice(ymap.get("severity"), spec.SEVERITIES, f"{what}: severity")
+        status = self.choice(ymap.get("status"), spec.RULE_STATUSES, f"{what}: status") or "draft"
+        effective = self.dates(ymap.get("effective"), f"{what}: effective") if "effective" in ymap else (None, None)
+        if "effective" in ymap:
+            self.need_field("date", ymap.key_pos("effective"), "effective dates", usage)
+        conditions = {}
+        for key in ("applies_when", "violation_when", "review_when"):
+            if key in ymap:
+                conditions[key] = self.condition(ymap.get(key), Scope(), usage)
+        if "violation_when" not in ymap and "review_when" not in ymap:
+            self.error(ymap.pos, f"{what} needs violation_when or review_when (or both)", "missing-key")
+        review_reason = self.as_text(ymap.get("review_reason"), f"{what}: review_reason")
+        if "review_when" in ymap and "review_reason" not in ymap:
+            self.error(
+                ymap.key_pos("review_when"),
+                f"{what}: review_when needs review_reason (say why a person must decide)",
+                "missing-key",
+            )
+        finding, variables = self.finding(ymap.get("finding"), what, usage)
+        evidence_fields = []
+        for item in (self.as_seq(ymap.get("evidence"), f"{what}: evidence") or YSeq(ymap.pos)).items:
+            name = self.as_text(item, f"{what}: evidence entry")
+            if name and self.need_field(name, item.pos, "evidence", usage):
+                evidence_fields.append(name)
+        tests = self.tests(ymap.get("tests"), what)
+        version = self.as_int(ymap.get("version"), f"{what}: version", minimum=1)
+        if len(self.problems) > before or not defaults["primary"]:
+            return None
+        closure = self.predicate_closure(usage.predicates)
+        all_usage = Usage(
+            usage.fields | closure.fields,
+            usage.predicates | closure.predicates,
+            usage.rules | closure.rules,
+            usage.lists | closure.lists,
+        )
+        rule = Rule(
+            id=rule_id,
+            title=self.as_text(ymap.get("title"), f"{what}: title") or "",
+            citations=tuple(citations),
+            citation_texts=tuple(citation_texts),
+            jurisdiction=jurisdiction or "",
+            severity=severity or "medium",
+            status=status,
+            finding=finding,
+            finding_variables=variables,
+            pos=ymap.get("id").pos,
+            description=self.as_text(ymap.get("description"), f"{what}: description"),
+            version=version,
+            effective_from=effective[0],
+            effective_until=effective[1],
+            applies_when=conditions.get("applies_when"),
+            violation_when=conditions.get("violation_when"),
+            review_when=conditions.get("review_when"),
+            review_reason=review_reason,
+            evidence_fields=tuple(evidence_fields),
+            tests=tuple(tests),
+            depends_on=frozenset(all_usage.rules),
+            fields=frozenset(all_usage.fields),
+            penalty=self.penalty(citations),
+        )
+        return rule, all_usage
+
+    def choice(self, node: YNode | None, choices: tuple[str, ...], what: str) -> str | None:
+        value = self.as_text(node, what)
+        if value is not None and value not in choices:
+            self.error(node.pos, f"{what} must be one of {', '.join(choices)}{_suggest(value, choices)}", "bad-value")
+            return None
+        return value
+
+    def need_field(self, name: str, pos: Pos, what: str, usage: Usage) -> bool:
+        if name not in self.fields:
+            self.error(pos, f"unknown field {name!r} in {what}{_suggest(name, self.fields)}", "unknown-field")
+            return False
+        usage.fields.add(name)
+        return True
+
+    def citations(self, node: YNode | None, what: str) -> tuple[list[str], list[str]]:
+        seq = self.as_seq(node, f"{what}: citations")
+        if seq is not None and not seq.items:
+            self.error(seq.pos, f"{what}: citations is empty", "bad-value")
+        keys, texts = [], []
+        for item in seq.items if seq else ():
+            key = self.as_text(item, f"{what}: citation")
+            if key is None:
+                continue
+            authority = self.authorities.get(key)
+            if authority is None:
+                self.error(item.pos, f"unknown citation {key!r}{_suggest(key, self.authorities)}", "unknown-citation")
+                continue
+            keys.append(key)
+            texts.append(authority.citation)
+        return keys, texts
+
+    def penalty(self, citation_keys: list[str]) -> dict[str, Any] | None:
+        """The registry's penalty facts for these citations, one entry per remedy."""
+        carriers: dict[str, list[str]] = {}
+        for key in citation_keys:
+            authority = self.authorities[key]
+            for remedy_key in authority.remedies:
+                carriers.setdefault(remedy_key, []).append(key)
+        if not carriers:
+            return None
+        remedies = []
+        for remedy_key, keys in carriers.items():
+            remedy = self.remedies[remedy_key]
+            exceptions = [self.authorities[k].citation for k in remedy.cap_exceptions if k in self.authorities]
+            special = dict(remedy.amount_for)
+            remedies.append(
+                {
+                    "remedy": remedy.key,
+                    "who": remedy.who,
+                    "basis": remedy.basis,
+                    "amount": max(special.get(k, remedy.amount) for k in keys),
+                    "currency": remedy.currency,
+                    "unit": remedy.unit,
+                    "cap": remedy.cap,
+                    "cap_exceptions": exceptions,
+                    "capped": remedy.cap is not None and not any(k in remedy.cap_exceptions for k in keys),
+                    "multipliers": [m.to_dict() for m in remedy.multipliers],
+                    "conditions": list(remedy.conditions),
+                    "citations": [self.authorities[k].citation for k in keys],
+                    "as_of": remedy.as_of.isoformat() if remedy.as_of else None,
+                    "source": remedy.source,
+                    "note": remedy.note,
+                }
+            )
+        return {"remedies": remedies}
+
+    def finding(self, node: YNode | None, what: str, usage: Usage):
+        if node is None:
+            return {}, {}
+        sources: dict[str, YNode] = {}
+        if isinstance(node, YMap):
+            for key, (key_node, value) in node.entries.items():
+                if key not in TEMPLATE_OUTCOMES:
+                    self.error(
+                        key_node.pos,
+                        f"{what}: finding outcomes are {', '.join(TEMPLATE_OUTCOMES)}{_suggest(key, TEMPLATE_OUTCOMES)}",
+                        "unknown-key",
+                    )
+                    continue
+                sources[key] = value
+        else:
+            sources = {"violation": node, "needs_review": node}
+        templates, variables = {}, {}
+        compiled_cache: dict[int, Any] = {}
+        for outcome, source_node in sources.items():
+            text = self.as_text(source_node, f"{what}: finding")
+            if text is None:
+                continue
+            if id(source_node) not in compiled_cache:
+                try:
+                    compiled_cache[id(source_node)] = compile_template(text, lambda n: n in self.fields)
+                except TemplateProblem as exc:
+                    self.error(_template_pos(source_node, exc.lineno), f"{what}: {exc.message}", "template-error")
+                    compiled_cache[id(source_node)] = None
+            compiled = compiled_cache[id(source_node)]
+            if compiled is None:
+                continue
+            templates[outcome] = compiled.template
+            variables[outcome] = compiled.variables
+            usage.fields.update(compiled.field_names)
+        return templates, variables
+
+    def tests(self, node: YNode | None, what: str) -> list[RuleTest]:
+        out = []
+        seq = self.as_seq(node, f"{what}: tests")
+        for index, item in enumerate(seq.items if seq else (), 1):
+            where = f"{what}: test {index}"
+            tmap = self.as_map(item, where)
+            if tmap is None:
+                continue
+            self.check_keys(tmap, spec.TEST_KEYS, where)
+            expect = self.choice(tmap.get("expect"), spec.OUTCOMES, f"{where}: expect")
+            message = self.as_text(tmap.get("message"), f"{where}: message")
+            inline = self.inline(tmap.get("inline"), where) if "inline" in tmap else None
+            if ("message" in tmap) == ("inline" in tmap):
+                self.error(tmap.pos, f"{where} needs exactly one of message or inline", "missing-key")
+            evidence = []
+            for ev in (self.as_seq(tmap.get("expect_evidence"), f"{where}: expect_evidence") or YSeq(tmap.pos)).items:
+                emap = self.as_map(ev, f"{where}: expected evidence")
+                if emap is None:
+                    continue
+                self.check_keys(emap, spec.EXPECT_EVIDENCE_KEYS, f"{where}: expected evidence")
+                entry = {k: self.as_text(emap.get(k), f"{where}: {k}", lenient=True) for k in emap.entries}
+                evidence.append({k: v for k, v in entry.items() if v is not None})
+            todo = self.as_bool(tmap.get("todo"), f"{where}: todo") or False
+            self.as_text(tmap.get("note"), f"{where}: note")
+            if expect:
+                out.append(
+                    RuleTest(
+                        index=index,
+                        expect=expect,
+                        pos=tmap.pos,
+                        name=self.as_text(tmap.get("name"), f"{where}: name"),
+                        message=message,
+                        inline=inline,
+                        expect_evidence=tuple(evidence),
+                        todo=todo,
+                    )
+                )
+        return out
+
+    def inline(self, node: YNode | None, where: str) -> bytes | None:
+        imap = self.as_map(node, f"{where}: inline")
+        if imap is None:
+            return None
+        self.check_keys(imap, spec.INLINE_KEYS, f"{where}: inline")
+        headers: list[tuple[str, str]] = []
+        hmap = self.as_map(imap.get("headers"), f"{where}: headers")
+        for name, (_key_node, value) in (hmap.entries.items() if hmap else ()):
+            values = value.items if isinstance(value, YSeq) else [value]
+            for one in values:
+                text = self.as_text(one, f"{where}: header {name}", lenient=True)
+                if text is not None:
+                    headers.append((name, text))
+        text = self.as_text(imap.get("text"), f"{where}: text")
+        html = self.as_text(imap.get("html"), f"{where}: html")
+        try:
+            return build_inline_message(headers, text, html)
+        except Exception as exc:  # the stdlib refuses e.g. newlines in header values
+            self.error(imap.pos, f"{where}: cannot build the message: {exc}", "bad-value")
+            return None
+
+    # -------------------------------------------------------------- conditions
+
+    def condition(self, node: YNode | None, scope: Scope, usage: Usage) -> Condition | None:
+        if node is None:
+            return None
+        if not isinstance(node, YMap):
+            self.error(
+                node.pos,
+                f"a condition is a mapping such as {{field: subject, contains: x}} or {{all: [...]}}, "
+                f"not {node_kind(node)}",
+                "wrong-type",
+            )
+            return None
+        forms = [k for k in node.entries if k in spec.CONDITION_FORMS]
+        if "field" in forms:
+            others = [k for k in forms if k != "field"]
+            if others:
+                self.error(
+                    node.key_pos(others[0]),
+                    f"{others[0]!r} cannot share a mapping with field:; wrap the two in all: [...]",
+                    "unknown-key",
+                )
+                return None
+            return self.field_condition(node, scope, usage)
+        if not forms:
+            key = next(iter(node.entries), None)
+            if key is None:
+                self.error(node.pos, "an empty condition", "missing-key")
+            elif key in OPERATORS:
+                self.error(node.key_pos(key), f"operator {key!r} needs a field: {{field: NAME, {key}: ...}}", "missing-key")
+            else:
+                self.error(
+                    node.key_pos(key),
+                    f"unknown condition {key!r}{_suggest(key, list(spec.CONDITION_FORMS) + list(OPERATORS))}; "
+                    f"a condition is one of {', '.join(spec.CONDITION_FORMS)}",
+                    "unknown-key",
+                )
+            return None
+        if len(forms) > 1:
+            self.error(
+                node.key_pos(forms[1]),
+                f"one condition per mapping: found {forms[0]!r} and {forms[1]!r}; combine them with all: or any:",
+                "unknown-key",
+            )
+            return None
+        form = forms[0]
+        allowed_extra = {
+            "any_of": {"where"}, "all_of": {"where"}, "none_of": {"where"},
+            "rule": {"status_in"}, "weakly": {"reason"},
+        }.get(form, set())
+        for key, (key_node, _value) in node.entries.items():
+            if key != form and key not in allowed_extra:
+                hint = f" (allowed with {form}: {', '.join(sorted(allowed_extra))})" if allowed_extra else ""
+                self.error(key_node.pos, f"unknown key {key!r} in a {form} condition{hint}", "unknown-key")
+        pos = node.key_pos(form)
+        value = node.get(form)
+        handler = getattr(self, f"cond_{form}")
+        return handler(pos, value, node, scope, usage)
+
+    def cond_list(self, value: YNode, what: str, scope: Scope, usage: Usage) -> list[Condition] | None:
+        seq = self.as_seq(value, what)
+        if seq is None:
+            return None
+        if not seq.items:
+            self.error(seq.pos, f"{what} is empty", "bad-value")
+            return None
+        children = [self.condition(item, scope, usage) for item in seq.items]
+        return None if any(c is None for c in children) else children
+
+    def cond_all(self, pos, value, node, scope, usage):
+        children = self.cond_list(value, "all", scope, usage)
+        return AllCond(pos, "all", tuple(children)) if children else None
+
+    def cond_any(self, pos, value, node, scope, usage):
+        children = self.cond_list(value, "any", scope, usage)
+        return AnyCond(pos, "any", tuple(children)) if children else None
+
+    def cond_not(self, pos, value, node, scope, usage):
+        child = self.condition(value, scope, usage)
+        return NotCond(pos, "not", child) if child else None
+
+    def cond_at_least(self, pos, value, node, scope, usage):
+        amap = self.as_map(value, "at_least")
+        if amap is None:
+            return None
+        self.check_keys(amap, {"n": spec.Key("", True), "of": spec.Key("", True)}, "at_least")
+        n = self.as_int(amap.get("n"), "at_least: n", minimum=1)
+        children = self.cond_list(amap.get("of"), "at_least: of", scope, usage) if "of" in amap else None
+        if n is None or children is None:
+            return None
+        if n > len(children):
+            self.error(amap.get("n").pos, f"at_least: n is {n} but there are only {len(children)} conditions", "bad-value")
+            return None
+        return AtLeastCond(pos, f"at least {n} of", n, tuple(children))
+
+    def cond_any_of(self, pos, value, node, scope, usage):
+        return self.quantifier("any_of", pos, value, node, scope, usage)
+
+    def cond_all_of(self, pos, value, node, scope, usage):
+        return self.quantifier("all_of", pos, value, node, scope, usage)
+
+    def cond_none_of(self, pos, value, node, scope, usage):
+        return self.quantifier("none_of", pos, value, node, scope, usage)
+
+    def quantifier(self, kind, pos, value, node, scope, usage):
+        name = self.as_text(value, kind)
+        if name is None:
+            return None
+        field_type, item_fields = self.resolve_list(name, value.pos, kind, scope, usage)
+        if field_type is None:
+            return None
+        where = None
+        if "where" in node:
+            inner = Scope(name if not scope.is_item else f"{scope.list_field}[].{name}", field_type, item_fields)
+            where = self.condition(node.get("where"), inner, usage)
+            if where is None:
+                return None
+        elif kind == "all_of":
+            self.error(pos, "all_of needs where: (the condition every item must meet)", "missing-key")
+            return None
+        label = f"{kind} {name}" + (" where" if where else "")
+        return QuantCond(pos, label, kind, name, "item" if scope.is_item else "message", where)
+
+    def resolve_list(self, name, pos, kind, scope: Scope, usage: Usage):
+        if scope.is_item:
+            info = (scope.item_fields or {}).get(name)
+            if info is None:
+                self.unknown_item_key(name, pos, scope)
+                return None, None
+            if info[0] != "list[text]":
+                self.error(pos, f"{kind} inside where needs a list of texts; {name!r} is {info[0]}", "bad-operator-use")
+                return None, None
+            return info[0], None
+        spec_field = self.fields.get(name)
+        if spec_field is None:
+            self.error(pos, f"unknown field {name!r}{_suggest(name, self.fields)}", "unknown-field")
+            return None, None
+        if not spec_field.type.startswith("list["):
+            self.error(
+                pos,
+                f"{kind} needs a list field; {name!r} is {spec_field.type} (test it with {{field: {name}, ...}})",
+                "bad-operator-use",
+            )
+            return None, None
+        usage.fields.add(name)
+        return spec_field.type, spec_field.item_fields
+
+    def cond_use(self, pos, value, node, scope, usage):
+        name = self.as_text(value, "use")
+        if name is None:
+            return None
+        if scope.is_item:
+            self.error(pos, "use: is not allowed inside where (a predicate tests the whole message)", "bad-operator-use")
+            return None
+        if name not in self.predicate_names:
+            self.error(value.pos, f"unknown predicate {name!r}{_suggest(name, self.predicate_names)}", "unknown-predicate")
+            return None
+        usage.predicates.add(name)
+        return UseCond(pos, f"use {name}", name)
+
+    def cond_rule(self, pos, value, node, scope, usage):
+        rule_id = self.as_text(value, "rule", lenient=True)
+        if rule_id is None:
+            return None
+        if scope.is_item:
+            self.error(pos, "rule: is not allowed inside where", "bad-operator-use")
+            return None
+        if rule_id not in self.rule_ids:
+            self.error(value.pos, f"unknown rule {rule_id!r}{_suggest(rule_id, self.rule_ids)}", "unknown-rule")
+            return None
+        if "status_in" not in node:
+            self.error(pos, "rule: needs status_in: [outcomes], e.g. [violation, needs_review]", "missing-key")
+            return None
+        statuses = self.as_texts(node.get("status_in"), "status_in")
+        if not statuses:
+            if statuses == []:
+                self.error(node.get("status_in").pos, "status_in is empty", "bad-value")
+            return None
+        for item, status in zip(node.get("status_in").items, statuses, strict=True):
+            if status not in spec.OUTCOMES:
+                self.error(item.pos, f"status_in: {status!r} is not an outcome ({', '.join(spec.OUTCOMES)})", "bad-value")
+                return None
+        usage.rules.add(rule_id)
+        return RuleCond(pos, f"rule {rule_id} status in [{', '.join(statuses)}]", rule_id, frozenset(statuses))
+
+    def cond_weakly(self, pos, value, node, scope, usage):
+        child = self.condition(value, scope, usage)
+        reason = self.as_text(node.get("reason"), "reason") if "reason" in node else None
+        if child is None:
+            return None
+        reason = reason or DEFAULT_WEAK_REASON
+        return WeakCond(pos, f"weakly ({reason})", child, reason)
+
+    def unknown_item_key(self, name: str, pos: Pos, scope: Scope) -> None:
+        keys = [spec.ITEM_SELF] if scope.item_type == "list[text]" else sorted(scope.item_fields or {})
+        self.error(
+            pos,
+            f"unknown item key {name!r} for {scope.list_field}{_suggest(name, keys)}; its items have: {', '.join(keys)}",
+            "unknown-item-key",
+        )
+
+    def resolve_field(self, name: str, pos: Pos, scope: Scope, usage: Usage) -> tuple[str, str] | None:
+        """(scope, type) of a field name used in a field condition."""
+        if scope.is_item:
+            if scope.item_type == "list[text]":
+                if name == spec.ITEM_SELF:
+                    return "self", "text"
+            elif name in (scope.item_fields or {}):
+                return "item", scope.item_fields[name][0]
+            self.unknown_item_key(name, pos, scope)
+            return None
+        spec_field = self.fields.get(name)
+        if spec_field is None:
+            self.error(pos, f"unknown field {name!r}{_suggest(name, self.fields)}", "unknown-field")
+            return None
+        usage.fields.add(name)
+        return "message", spec_field.type
+
+    def field_condition(self, node: YMap, scope: Scope, usage: Usage) -> FieldCond | None:
+        field_node = node.get("field")
+        name = self.as_text(field_node, "field")
+        if name is None:
+            return None
+        resolved = self.resolve_field(name, field_node.pos, scope, usage)
+        operators, options, ok = [], {}, True
+        for key, (key_node, value) in node.entries.items():
+            if key == "field":
+                continue
+            if key in OPERATORS:
+                operators.append(key)
+            elif key in OPTIONS:
+                flag = self.as_bool(value, key)
+                options[key] = (flag, key_node.pos)
+            else:
+                ok = False
+                if key in spec.CONDITION_EXTRAS or key in spec.CONDITION_FORMS:
+                    message = f"{key!r} does not belong in a field condition"
+                else:
+                    message = f"unknown operator {key!r}{_suggest(key, list(OPERATORS) + list(OPTIONS))}"
+                self.error(key_node.pos, message, "unknown-operator")
+        if not operators:
+            if ok:
+                self.error(field_node.pos, f"field {name!r} has no operator ({', '.join(OPERATORS)})", "missing-key")
+            return None
+        if len(operators) > 1:
+            self.error(
+                node.key_pos(operators[1]),
+                f"one operator per field condition (found {operators[0]!r} and {operators[1]!r}); "
+                "combine conditions with all: or any:",
+                "unknown-operator",
+            )
+            return None
+        op = OPERATORS[operators[0]]
+        op_pos = node.key_pos(op.name)
+        for option, (_flag, option_pos) in options.items():
+            if option not in op.options:
+                self.error(option_pos, f"option {option!r} does not apply to {op.name}", "unknown-key")
+                ok = False
+        if resolved is None or not ok:
+            return None
+        field_scope, field_type = resolved
+        if field_type not in op.field_types:
+            self.error(op_pos, self.type_mismatch(op, name, field_type), "bad-operator-use")
+            return None
+        flags = {k: bool(v[0]) for k, v in options.items()}
+        arg = self.operator_arg(op, node.get(op.name), field_type, scope, usage)
+        if arg is None:
+            return None
+        value, arg_text, other = arg
+        try:
+            prepared = op.prepare(value, flags)
+        except regex.error as exc:
+            self.error(node.get(op.name).pos, f"invalid regular expression: {exc}", "invalid-regex")
+            return None
+        description = describe(op, arg_text)
+        return FieldCond(
+            pos=field_node.pos,
+            label=f"{name} {op.name}" if op.arg == "flag" else f"{name} {description}",
+            field=name,
+            scope=field_scope,
+            op=op,
+            arg_text=arg_text,
+            prepared=prepared,
+            description=description,
+            other_field=other[0] if other else None,
+            other_scope=other[1] if other else None,
+            arg_pos=node.get(op.name).pos,
+        )
+
+    @staticmethod
+    def type_mismatch(op: Operator, name: str, field_type: str) -> str:
+        kinds = ", ".join(sorted(op.field_types))
+        message = f"{op.name} does not apply to {name!r}, which is {field_type} ({op.name} takes {kinds})"
+        if field_type.startswith("list["):
+            message += f"; for items use any_of: {name}, where: {{...}}"
+        elif field_type == "bool":
+            message += "; use equals: true or false"
+        return message
+
+    def operator_arg(self, op: Operator, node: YNode, field_type: str, scope: Scope, usage: Usage):
+        """(value, text for explanations, other field) or None after reporting."""
+        kind = op.arg
+        what = f"{op.name} ({ARG_KINDS[kind]})"
+        if kind == "flag":
+            if isinstance(node, YScalar) and node.value is True:
+                return True, "true", None
+            self.error(node.pos, f"{op.name} takes true; to negate it use not: or the opposite operator", "bad-value")
+            return None
+        if kind == "text":
+            text = self.as_text(node, what, lenient=True)
+            return (text, _quote(text), None) if text is not None else None
+        if kind == "regex":
+            text = self.as_text(node, what)
+            return (text, f"/{text}/", None) if text is not None else None
+        if kind == "count":
+            count = self.as_int(node, what)
+            return (count, str(count), None) if count is not None else None
+        if kind == "date":
+            date = self.as_date(node, what)
+            return (date, date.isoformat(), None) if date is not None else None
+        if kind == "scalar":
+            value = self.typed_scalar(node, field_type, what)
+            return (value, _quote(value) if isinstance(value, str) else _yaml_scalar(value), None) if value is not None else None
+        if kind in ("texts", "scalars"):
+            return self.many(node, kind, field_type, what, usage)
+        if kind == "list":
+            name = self.as_text(node, what)
+            if name is None:
+                return None
+            named = self.lists.get(name)
+            if named is None:
+                self.error(node.pos, f"unknown list {name!r}{_suggest(name, self.lists)}", "unknown-list")
+                return None
+            usage.lists.add(name)
+            return NamedListArg(named.name, named.kind, named.items), f"{name} ({len(named.items)} entries)", None
+        if kind == "field":
+            name = self.as_text(node, what)
+            if name is None:
+                return None
+            if scope.is_item and name in (scope.item_fields or {}):
+                other = ("item", scope.item_fields[name][0])
+            elif name in self.fields:
+                other = ("message", self.fields[name].type)
+                usage.fields.add(name)
+            else:
+                choices = list(self.fields) + list(scope.item_fields or {})
+                self.error(node.pos, f"unknown field {name!r}{_suggest(name, choices)}", "unknown-field")
+                return None
+            if other[1] != field_type:
+                self.error(node.pos, f"{op.name}: {name!r} is {other[1]} but the field is {field_type}", "bad-operator-use")
+                return None
+            return None, name, (name, other[0])
+        raise AssertionError(kind)
+
+    def typed_scalar(self, node: YNode, field_type: str, what: str):
+        if field_type == "text":
+            return self.as_text(node, what, lenient=True)
+        if field_type == "bool":
+            return self.as_bool(node, what)
+        if field_type == "int":
+            return self.as_int(node, what, minimum=-(2**63))
+        raise AssertionError(field_type)
+
+    def many(self, node: YNode, kind: str, field_type: str, what: str, usage: Usage):
+        if isinstance(node, YMap):
+            self.check_keys(node, {"list": spec.Key("", True)}, what)
+            name = self.as_text(node.get("list"), "list")
+            if name is None:
+                return None
+            named = self.lists.get(name)
+            if named is None:
+                self.error(node.get("list").pos, f"unknown list {name!r}{_suggest(name, self.lists)}", "unknown-list")
+                return None
+            if field_type == "int":
+                self.error(node.pos, "a named list holds texts; this field is a number", "bad-operator-use")
+                return None
+            usage.lists.add(name)
+            return list(named.items), f"list {name} ({len(named.items)} entries)", None
+        seq = self.as_seq(node, what)
+        if seq is None:
+            return None
+        if not seq.items:
+            self.error(seq.pos, f"{what}: the list is empty", "bad-value")
+            return None
+        if kind == "texts" or field_type == "text":
+            values = [self.as_text(item, what, lenient=True) for item in seq.items]
+        else:
+            values = [self.typed_scalar(item, field_type, what) for item in seq.items]
+        if any(v is None for v in values):
+            return None
+        shown = ", ".join(_quote(v) if isinstance(v, str) else str(v) for v in values[:8])
+        more = f", ... ({len(values)} in all)" if len(values) > 8 else ""
+        return values, f"[{shown}{more}]", None
+
+    # -------------------------------------------------------------- ordering
+
+    def order_rules(self, rules: list[Rule], usage: dict[str, Usage]) -> list[Rule]:
+        """Dependencies first, otherwise in file order; cycles are errors."""
+        by_id = {r.id: r for r in rules}
+        order: list[Rule] = []
+        state: dict[str, str] = {}
+        in_cycle: set[str] = set()
+
+        def visit(rule_id: str, path: list[str]) -> None:
+            if state.get(rule_id) == "done" or rule_id not in by_id:
+                return
+            if state.get(rule_id) == "active":
+                cycle = path[path.index(rule_id):] + [rule_id]
+                if not in_cycle & set(cycle):
+                    self.error(by_id[cycle[0]].pos, f"rule dependency cycle: {' → '.join(cycle)}", "dependency-cycle")
+                in_cycle.update(cycle)
+                return
+            state[rule_id] = "active"
+            for dep in sorted(usage[rule_id].rules):
+                visit(dep, path + [rule_id])
+            state[rule_id] = "done"
+            order.append(by_id[rule_id])
+
+        for rule in rules:
+            visit(rule.id, [])
+        ordered = [r for r in order if r.id not in in_cycle]
+        closure = _transitive({r.id: set(usage[r.id].rules) for r in ordered})
+        return [_with_deps(r, closure[r.id]) for r in ordered]
+
+
+def _transitive(graph: dict[str, set[str]]) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for start in graph:
+        seen, stack = set(), list(graph[start])
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(graph.get(node, ()))
+        out[start] = frozenset(seen)
+    return out
+
+
+def _with_deps(rule: Rule, deps: frozenset[str]) -> Rule:
+    from dataclasses import replace
+
+    return replace(rule, depends_on=deps)
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _template_pos(node: YNode, lineno: int) -> Pos:
+    """Where line `lineno` of a template written in `node` is in the file."""
+    pos = node.pos
+    if isinstance(node, YScalar) and node.style in ("|", ">"):
+        return Pos(pos.file, pos.line + lineno, pos.col)
+    return Pos(pos.file, pos.line + lineno - 1, pos.col if lineno == 1 else 1)

@@ -1,0 +1,120 @@
+"""`spamlaw rules test`: run every rule's `tests:` and compare outcomes and evidence.
+
+Each test audits one message (a file under the project root, or an inline message built
+into real RFC 5322 bytes by the loader) with the rule and the rules it depends on. A test
+marked `todo: true` is a known gap: its result is reported but never fails the run; a
+todo test that passes is reported as `fixed` so counsel can remove the mark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from checker.engine import audit
+from checker.findings import Evidence, Finding
+from checker.message import Message
+from checker.ruleset.model import Rule, Ruleset, RuleTest
+
+PASS, FAIL, TODO, FIXED = "pass", "fail", "todo", "fixed"
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    __test__ = False  # not a pytest test class
+
+    rule: str
+    test: RuleTest
+    result: str  # pass | fail | todo (a known gap, still failing) | fixed (a todo that passes)
+    got: str | None
+    problems: tuple[str, ...] = ()
+    finding: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.result == FAIL
+
+    def line(self, verbose: bool = False) -> str:
+        head = f"{self.test.pos}: {self.result.upper()} {self.rule} test {self.test.index} ({self.test.describe()})"
+        if self.problems:
+            head += ": " + "; ".join(self.problems)
+        else:
+            head += f": {self.got}"
+        if self.finding and (verbose or self.result in (FAIL, TODO)):
+            head += f"\n    finding: {self.finding}"
+        return head
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "test": self.test.index,
+            "name": self.test.describe(),
+            "position": str(self.test.pos),
+            "expect": self.test.expect,
+            "got": self.got,
+            "result": self.result,
+            "problems": list(self.problems),
+            "finding": self.finding,
+        }
+
+
+def run_tests(ruleset: Ruleset, rule_ids: tuple[str, ...] = ()) -> list[TestOutcome]:
+    outcomes = []
+    for rule in ruleset.reported_rules:
+        if rule_ids and rule.id not in rule_ids:
+            continue
+        selection = ruleset.select([rule.id])
+        for test in rule.tests:
+            outcomes.append(_run_one(selection, rule, test))
+    return outcomes
+
+
+def _run_one(selection: Ruleset, rule: Rule, test: RuleTest) -> TestOutcome:
+    if test.inline is not None:
+        raw, source = test.inline, f"{rule.id} test {test.index} (inline)"
+    else:
+        path = selection.root.parent / (test.message or "")
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            return TestOutcome(rule.id, test, FAIL, None, (f"cannot read {test.message}: {exc.strerror}",))
+        source = test.message or ""
+    result = audit(selection, Message(raw, source_id=source))
+    finding = next(f for f in result.findings if f.rule == rule.id)
+    problems = list(_compare(test, finding))
+    passed = not problems
+    if test.todo:
+        outcome = FIXED if passed else TODO
+    else:
+        outcome = PASS if passed else FAIL
+    return TestOutcome(rule.id, test, outcome, str(finding.status), tuple(problems), finding.finding)
+
+
+def _compare(test: RuleTest, finding: Finding):
+    if str(finding.status) != test.expect:
+        detail = f" ({finding.error})" if finding.error else ""
+        yield f"expected {test.expect}, got {finding.status}{detail}"
+    for want in test.expect_evidence:
+        if not any(_evidence_matches(ev, want) for ev in finding.evidence):
+            shown = ", ".join(f"{k}={v!r}" for k, v in want.items())
+            yield f"no evidence with {shown}"
+
+
+def _evidence_matches(ev: Evidence, want: dict[str, str]) -> bool:
+    if ev.field != want.get("field"):
+        return False
+    if "quote" in want and ev.quote != want["quote"]:
+        return False
+    if "searched" in want and not any(want["searched"] in s for s in ev.searched or ()):
+        return False
+    return True
+
+
+def summary(outcomes: list[TestOutcome]) -> str:
+    counts = {kind: sum(1 for o in outcomes if o.result == kind) for kind in (PASS, FAIL, TODO, FIXED)}
+    rules = len({o.rule for o in outcomes})
+    parts = [f"{counts[PASS]} passed", f"{counts[FAIL]} failed"]
+    if counts[TODO]:
+        parts.append(f"{counts[TODO]} todo")
+    if counts[FIXED]:
+        parts.append(f"{counts[FIXED]} todo now passing (remove todo)")
+    return f"{len(outcomes)} tests of {rules} rules: " + ", ".join(parts)

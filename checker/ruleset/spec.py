@@ -1,0 +1,200 @@
+"""The vocabulary of the rule language: every key counsel may write, with its meaning.
+
+One home for the key tables: the loader checks files against them, the JSON Schema
+takes its property lists and descriptions from them, and a test checks that the manual
+(`docs/rule-language.md`) explains every one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Key:
+    doc: str
+    required: bool = False
+
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+RULE_STATUSES = ("draft", "approved", "deprecated")
+OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable", "error")
+LIST_KINDS = ("values", "domains")
+PENALTY_UNITS = ("message", "violation", "day", "incident")
+
+# ------------------------------------------------------------------ rule files
+
+RULE_FILE_KEYS = {
+    "ruleset": Key("A short name for this file's rules, e.g. us-can-spam."),
+    "jurisdiction": Key("Default jurisdiction of the rules in this file (a rule may override it)."),
+    "description": Key("What the file covers."),
+    "rules": Key("The rules, in the order they are listed and run.", required=True),
+}
+
+RULE_KEYS = {
+    "id": Key("Stable identifier, never reused: upper-case letters, digits, '-', '_' or '.'.", True),
+    "title": Key("One line naming the requirement the rule checks.", True),
+    "description": Key(
+        "Counsel's reasoning: the elements, why an outcome is needs_review, what the rule cannot see."
+    ),
+    "citations": Key("Keys of entries in rules/authorities.yaml; findings print their citations.", True),
+    "jurisdiction": Key("US, a state code (MA, CA, ...) or policy (not law); defaults to the file's."),
+    "severity": Key("info, low, medium, high or critical.", True),
+    "status": Key("draft, approved or deprecated (default: draft)."),
+    "version": Key("A whole number; bump it when the logic or the legal reading changes."),
+    "effective": Key(
+        "{from: DATE, until: DATE}: first and last day the rule is in force, compared with the "
+        "message's Date; a message dated outside is not_applicable."
+    ),
+    "applies_when": Key("Preconditions: when false the outcome is not_applicable (never compliant)."),
+    "violation_when": Key(
+        "When true, and every precondition was strongly established, the outcome is violation."
+    ),
+    "review_when": Key("When true (and violation_when is not) the outcome is needs_review."),
+    "review_reason": Key(
+        "Why review_when needs a person to decide; it becomes part of the finding sentence. "
+        "Required with review_when."
+    ),
+    "finding": Key(
+        "The finding sentence: a sandboxed Jinja template used for violation and needs_review, "
+        "or a mapping from outcome to template.",
+        True,
+    ),
+    "evidence": Key("Further fields to quote in every finding, e.g. [from.raw, date.raw]."),
+    "tests": Key("Messages and the outcome the rule must give each (spamlaw rules test)."),
+}
+
+EFFECTIVE_KEYS = {
+    "from": Key("First day in force (inclusive)."),
+    "until": Key("Last day in force (inclusive)."),
+}
+
+TEST_KEYS = {
+    "name": Key("What the test shows."),
+    "message": Key("A message file, relative to the project root (the ruleset's parent folder)."),
+    "inline": Key("A message written here: {headers: {Name: value}, text: ..., html: ...}."),
+    "expect": Key("The outcome the rule must give.", True),
+    "expect_evidence": Key("Evidence the finding must hold: a list of {field, quote, searched}."),
+    "todo": Key("true: a known gap; the result is reported but does not fail the run."),
+    "note": Key("Anything counsel wants to remember about the test."),
+}
+
+INLINE_KEYS = {
+    "headers": Key("Header name to value (or a list of values for a repeated header).", True),
+    "text": Key("The text/plain body."),
+    "html": Key("The text/html body (with text as well, the message is multipart/alternative)."),
+}
+
+EXPECT_EVIDENCE_KEYS = {
+    "field": Key("The evidence's field (item evidence reads like links[0].url).", True),
+    "quote": Key("The exact quoted text."),
+    "searched": Key("A piece of text that must appear in what was searched (for absences)."),
+}
+
+# ------------------------------------------------------------------ authorities.yaml
+
+AUTHORITIES_FILE_KEYS = {
+    "description": Key("What the registry holds."),
+    "remedies": Key("Named penalty facts that authorities refer to.", True),
+    "authorities": Key("Citation key to authority.", True),
+}
+
+AUTHORITY_KEYS = {
+    "citation": Key("The citation as a court reads it, e.g. 15 U.S.C. § 7704(a)(1).", True),
+    "title": Key("What the provision is about.", True),
+    "jurisdiction": Key("US, a state code, or policy for non-law sources.", True),
+    "url": Key("Where the text can be read."),
+    "in_force": Key("{from: DATE, until: DATE}: when the provision is (was) in force."),
+    "remedies": Key("Keys of the remedies (penalty facts) that a violation of it supports."),
+    "note": Key("Anything to verify or remember."),
+}
+
+IN_FORCE_KEYS = EFFECTIVE_KEYS
+
+REMEDY_KEYS = {
+    "who": Key("Who may sue or enforce (e.g. State attorney general).", True),
+    "basis": Key("The provision that grants the remedy.", True),
+    "amount": Key("Maximum amount per unit (statutory damages or civil penalty).", True),
+    "amount_for": Key("A different maximum for particular authorities: {authority key: amount}."),
+    "currency": Key("Currency code (default USD)."),
+    "unit": Key("What one amount is for: message, violation, day or incident.", True),
+    "cap": Key("Maximum total per action (null: none)."),
+    "cap_exceptions": Key("Authority keys whose violations the cap does not limit."),
+    "multipliers": Key("Increases the court may grant: a list of {factor, when, basis}."),
+    "conditions": Key("What must be shown for the remedy (e.g. a pattern or practice)."),
+    "as_of": Key("Date the amount was last confirmed (e.g. an inflation adjustment)."),
+    "source": Key("Where the amount comes from (e.g. a Federal Register page)."),
+    "note": Key("Anything to verify or remember."),
+}
+
+MULTIPLIER_KEYS = {
+    "factor": Key("The multiple (e.g. 3 for treble damages).", True),
+    "when": Key("What the court must find.", True),
+    "basis": Key("The provision."),
+}
+
+# ------------------------------------------------------------------ predicates.yaml, lists/
+
+PREDICATES_FILE_KEYS = {
+    "description": Key("What the shared conditions are for."),
+    "predicates": Key("Name to predicate; rules refer to them with use: NAME.", True),
+}
+
+PREDICATE_KEYS = {
+    "description": Key("What the predicate establishes and how strongly.", True),
+    "when": Key("The condition.", True),
+}
+
+LIST_FILE_KEYS = {
+    "description": Key("What the list holds and where it comes from.", True),
+    "kind": Key("values (default: exact entries) or domains (a subdomain of an entry matches too)."),
+    "used_by": Key("Code that reads this list besides the rules (e.g. a detector); it is never reported unused."),
+    "items": Key("The entries.", True),
+}
+
+# ------------------------------------------------------------------ conditions
+
+CONDITION_FORMS = {
+    "all": Key("Every condition in the list holds."),
+    "any": Key("At least one condition in the list holds."),
+    "not": Key("The condition does not hold."),
+    "at_least": Key("{n: N, of: [conditions]}: at least N of the conditions hold."),
+    "any_of": Key("Some item of a list field satisfies `where` (without where: the list has an item)."),
+    "all_of": Key("The list has at least one item and every item satisfies `where`."),
+    "none_of": Key("No item of a list field satisfies `where` (without where: the list is empty)."),
+    "use": Key("A named predicate from rules/predicates.yaml."),
+    "rule": Key("Another rule's outcome on the same message, with status_in: [outcomes]."),
+    "weakly": Key(
+        "The condition, but its truth only weakly establishes what it shows: a violation "
+        "resting on it becomes needs_review."
+    ),
+    "field": Key("Test a field with one operator: {field: NAME, OPERATOR: ARGUMENT}."),
+}
+
+CONDITION_EXTRAS = {
+    "where": Key("With any_of / all_of / none_of: the condition each item is tested with."),
+    "status_in": Key("With rule: the outcomes that make the condition true."),
+    "reason": Key("With weakly: why the evidence is weak (it becomes part of the finding)."),
+    "n": Key("With at_least: how many."),
+    "of": Key("With at_least: the conditions."),
+}
+
+ITEM_SELF = "item"  # inside `where` over a list of texts, the item itself
+
+# ------------------------------------------------------------------ finding templates
+
+TEMPLATE_VARIABLES = {
+    "rule": "the rule's id",
+    "title": "the rule's title",
+    "status": "the outcome: violation, needs_review, compliant, not_applicable",
+    "jurisdiction": "the rule's jurisdiction",
+    "severity": "the rule's severity",
+    "citations": "the court-style citations (a list)",
+    "evidence": "the evidence: a list of {field, start, end, quote, searched, note}",
+    "quotes": "the quoted texts of the evidence (a list)",
+    "searched": "what was searched without a match, as 'field for patterns' texts (a list)",
+    "review_reason": "why the finding needs review (empty unless status is needs_review)",
+    "subject": "the message's Subject",
+    "from": "the From address",
+    "field": 'field("NAME") gives any field\'s value, e.g. field("date.raw"); absent values read "(absent)"',
+}

@@ -1,0 +1,124 @@
+"""Finding sentences: sandboxed Jinja templates written by counsel.
+
+The environment is `ImmutableSandboxedEnvironment` (no access to Python internals, no
+mutating lists or dicts) with autoescape off (the output is plain text; HTML output
+escapes it again) and `StrictUndefined`, so a misspelt variable is an error rather than
+an empty string. The loader checks each template three ways: it must parse, every
+variable must be one of `TEMPLATE_VARIABLES`, and a dry run with sample values must
+render (catching e.g. `evidence[0].qoute`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from checker.ruleset.spec import TEMPLATE_VARIABLES
+
+ABSENT = "(absent)"
+
+ENV = ImmutableSandboxedEnvironment(
+    autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+)
+
+
+class TemplateProblem(Exception):
+    def __init__(self, message: str, lineno: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.lineno = lineno
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    template: Template
+    variables: frozenset[str]
+    field_names: tuple[str, ...]  # literal names passed to field("...")
+
+
+def compile_template(source: str, is_field: Callable[[str], bool]) -> CompiledTemplate:
+    """Parse and check a finding template; raises TemplateProblem."""
+    try:
+        ast = ENV.parse(source)
+    except TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno or 1) from exc
+    variables = meta.find_undeclared_variables(ast)
+    for name in sorted(variables):
+        if name not in TEMPLATE_VARIABLES:
+            hint = _suggest(name, TEMPLATE_VARIABLES)
+            raise TemplateProblem(f"unknown template variable {name!r}{hint}", _line_of(ast, name))
+    field_names = []
+    for call in ast.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "field":
+            arg = call.args[0] if call.args else None
+            if not isinstance(arg, nodes.Const) or not isinstance(arg.value, str):
+                raise TemplateProblem('field() needs a field name in quotes, e.g. field("date.raw")', call.lineno)
+            if not is_field(arg.value):
+                raise TemplateProblem(f"field({arg.value!r}): unknown field", call.lineno)
+            field_names.append(arg.value)
+    template = ENV.from_string(source)
+    compiled = CompiledTemplate(template, frozenset(variables), tuple(field_names))
+    _dry_run(compiled)
+    return compiled
+
+
+def _dry_run(compiled: CompiledTemplate) -> None:
+    """Render with sample values: with evidence and without, for every outcome."""
+    span = {"field": "subject", "start": 0, "end": 3, "quote": "Re:", "searched": None, "note": None}
+    absence = {"field": "body.visible_text", "start": None, "end": None, "quote": None,
+               "searched": ['"unsubscribe"'], "note": "no match"}
+    for status in ("violation", "needs_review", "compliant", "not_applicable"):
+        for evidence in ([span, absence], []):
+            context = sample_context(status, evidence)
+            try:
+                compiled.template.render(context)
+            except TemplateError as exc:
+                where = "with no evidence" if not evidence else "with sample evidence"
+                raise TemplateProblem(f"template fails {where} ({status}): {exc}", 1) from exc
+            except Exception as exc:  # sandbox SecurityError, TypeError on bad filters, ...
+                raise TemplateProblem(f"template fails ({status}): {type(exc).__name__}: {exc}", 1) from exc
+
+
+def sample_context(status: str, evidence: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rule": "RULE-ID",
+        "title": "Title",
+        "status": status,
+        "jurisdiction": "US",
+        "severity": "high",
+        "citations": ["15 U.S.C. § 7704(a)(1)"],
+        "evidence": evidence,
+        "quotes": [e["quote"] for e in evidence if e.get("quote") is not None],
+        "searched": [searched_text(e) for e in evidence if e.get("searched")],
+        "review_reason": "a reason" if status == "needs_review" else "",
+        "subject": "Subject",
+        "from": "sender@example.com",
+        "field": lambda name, default=ABSENT: "value",
+    }
+
+
+def searched_text(evidence: dict[str, Any]) -> str:
+    return f"{evidence['field']} for {', '.join(evidence['searched'])}"
+
+
+def render(template: Template, context: dict[str, Any]) -> str:
+    """Render and tidy: folded YAML and Jinja blocks leave runs of white space."""
+    return " ".join(template.render(context).split())
+
+
+def _suggest(name: str, choices) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _line_of(ast: nodes.Template, name: str) -> int:
+    for found in ast.find_all(nodes.Name):
+        if found.name == name:
+            return found.lineno
+    return 1
