@@ -132,6 +132,15 @@ class Result:
 
 
 @dataclass(frozen=True, slots=True)
+class _Decision:
+    status: Status
+    evidence: tuple[Evidence, ...] = ()  # everything the outcome rests on
+    deciding: tuple[Evidence, ...] = ()  # the deciding condition's evidence (for templates)
+    reasons: tuple[str, ...] = ()  # why it needs review
+    note: str | None = None  # for the default not_applicable sentence
+
+
+@dataclass(frozen=True, slots=True)
 class _Item:
     path: str  # e.g. links[3]
     value: Any  # a record (dict) or a text
@@ -209,7 +218,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):
-        parts = [f"{k}={v!r}" for k, v in value.items() if v not in (None, "", [])]
+        keys = [k for k in value if k != "raw"] or list(value)  # raw repeats the header
+        parts = [f"{k}={value[k]!r}" for k in keys if value[k] not in (None, "", [])]
         text = "{" + ", ".join(parts) + "}"
     elif isinstance(value, list):
         text = f"{len(value)} item(s)" + (f": {value[:3]!r}" if value else "")
@@ -327,9 +337,11 @@ class _Run:
         if cached is None:
             predicate = self.ruleset.predicates[cond.name]
             cached = self.eval(predicate.condition)
+            if cached.value and predicate.evidence_fields:
+                extra = self.captures(predicate.evidence_fields)
+                cached = Result(cached.value, cached.weak, _cat([cached.evidence, extra]), cached.reasons, cached.node)
             self.predicate_cache[key] = cached
-        result = Result(cached.value, cached.weak, cached.evidence, cached.reasons)
-        return self.node(cond, result, [cached.node])
+        return self.node(cond, Result(cached.value, cached.weak, cached.evidence, cached.reasons), [cached.node])
 
     def eval_rule(self, cond: RuleCond, item: _Item | None) -> Result:
         finding = self.findings.get(cond.rule_id)
@@ -367,9 +379,11 @@ class _Run:
             result = Result(True, False, empty.evidence) if cond.kind == "none_of" else empty
         else:
             combined = _all(results) if cond.kind == "all_of" else _any(results)
-            if cond.kind != "all_of" and not combined.value:
-                folded = _generalize(combined.evidence, path, len(results))
-                combined = Result(combined.value, combined.weak, folded or combined.evidence, combined.reasons)
+            if cond.kind != "all_of" and not combined.value:  # nothing matched: say what was searched
+                folded = _generalize(combined.evidence, path, len(results)) or (
+                    Evidence(f"{path}[*]", searched=(what,), note=f"{len(results)} item(s) searched"),
+                )
+                combined = Result(combined.value, combined.weak, folded, combined.reasons)
             if cond.kind == "none_of":
                 combined = Result(not combined.value, combined.weak, combined.evidence, combined.reasons)
             result = combined
@@ -419,11 +433,12 @@ class _Run:
     def evaluate(self, rule: Rule) -> Finding:
         root = ExplainNode(rule.id) if self.trace else None
         try:
-            status, evidence, reasons, note = self.decide(rule, root)
-            if status != Status.NOT_APPLICABLE:
-                evidence = _cat([evidence, self.captures(rule)])
-            sentence = self.sentence(rule, status, evidence, reasons, note)
-            finding = self.finding(rule, status, sentence, evidence)
+            decision = self.decide(rule, root)
+            evidence = decision.evidence
+            if decision.status != Status.NOT_APPLICABLE:
+                evidence = _cat([evidence, self.captures(rule.evidence_fields)])
+            sentence = self.sentence(rule, decision)
+            finding = self.finding(rule, decision.status, sentence, evidence)
         except (FieldUnreadable, PatternTimeout, DependencyFailed) as exc:
             finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {exc}.", error=str(exc))
         except Exception as exc:  # a bug must cost one finding, not the batch
@@ -450,17 +465,17 @@ class _Run:
             error=error,
         )
 
-    def decide(self, rule: Rule, root: ExplainNode | None):
-        """(status, evidence, review reasons, note for the default sentence)."""
+    def decide(self, rule: Rule, root: ExplainNode | None) -> _Decision:
         date_reason = None
         if rule.effective_from or rule.effective_until:
             date_reason, outside = self.effective(rule, root)
             if outside:
-                return Status.NOT_APPLICABLE, (), (), outside
+                return _Decision(Status.NOT_APPLICABLE, note=outside)
         applies = self.part("applies_when", rule.applies_when, root) or Result(True)
         if not applies.value:
             label = rule.applies_when.label if rule.applies_when else ""
-            return Status.NOT_APPLICABLE, applies.evidence, (), f"its precondition ({label}) does not hold"
+            note = f"its precondition ({label}) does not hold"
+            return _Decision(Status.NOT_APPLICABLE, applies.evidence, applies.evidence, note=note)
         base = applies.reasons if applies.weak else ()
         violation = self.part("violation_when", rule.violation_when, root)
         if violation is not None and violation.value:
@@ -473,13 +488,15 @@ class _Run:
             if applies.weak or violation.weak:
                 doubts = doubts or ["a condition was only weakly established"]
             status = Status.NEEDS_REVIEW if doubts else Status.VIOLATION
-            return status, _cat([applies.evidence, violation.evidence]), tuple(doubts), None
+            evidence = _cat([violation.evidence, applies.evidence])  # the deciding part first
+            return _Decision(status, evidence, violation.evidence, tuple(doubts))
         review = self.part("review_when", rule.review_when, root)
         if review is not None and review.value:
             reasons = _cat([(rule.review_reason or "",), base])
-            return Status.NEEDS_REVIEW, _cat([applies.evidence, review.evidence]), reasons, None
-        parts = [applies.evidence] + [p.evidence for p in (violation, review) if p is not None]
-        return Status.COMPLIANT, _cat(parts), (), None
+            evidence = _cat([review.evidence, applies.evidence])
+            return _Decision(Status.NEEDS_REVIEW, evidence, review.evidence, reasons)
+        tested = [p.evidence for p in (violation, review) if p is not None]
+        return _Decision(Status.COMPLIANT, _cat([*tested, applies.evidence]), _cat(tested))
 
     def part(self, name: str, cond: Condition | None, root: ExplainNode | None) -> Result | None:
         if cond is None:
@@ -510,15 +527,20 @@ class _Run:
             root.children.append(ExplainNode(f"effective ({span})", outside is None, seen=day.isoformat(), note=outside))
         return None, outside
 
-    def captures(self, rule: Rule) -> tuple[Evidence, ...]:
+    def captures(self, names: tuple[str, ...]) -> tuple[Evidence, ...]:
+        """Evidence for the fields a rule or predicate lists under `evidence:`."""
         out: list[Evidence] = []
-        for name in rule.evidence_fields:
+        for name in names:
             value = self.read(name)
             if isinstance(value, str):
                 out.append(Evidence(name, 0, len(value), _clip(value), note="captured"))
             elif isinstance(value, list):
                 for i, entry in enumerate(value[:10]):
-                    out.append(Evidence(f"{name}[{i}]", quote=_clip(_shown(entry)), note="captured"))
+                    if _is_span_record(entry):
+                        out.append(Evidence(entry["field"], entry["start"], entry["end"],
+                                            _clip(entry["quote"]), note=f"{name}[{i}]"))
+                    else:
+                        out.append(Evidence(f"{name}[{i}]", quote=_clip(_shown(entry)), note="captured"))
             elif value is not None:
                 out.append(Evidence(name, quote=_shown(value), note="captured"))
             else:
@@ -527,13 +549,14 @@ class _Run:
 
     # -------------------------------------------------------------- sentences
 
-    def sentence(self, rule: Rule, status: Status, evidence, reasons, note) -> str:
-        reason_text = "; ".join(r for r in reasons if r)
+    def sentence(self, rule: Rule, decision: _Decision) -> str:
+        status = decision.status
+        reason_text = "; ".join(r for r in decision.reasons if r)
         template = rule.finding.get(str(status))
         if template is None:
-            text = _default_sentence(rule, status, note)
+            text = _default_sentence(rule, status, decision.note)
         else:
-            context = self.context(rule, status, evidence, reason_text)
+            context = self.context(rule, status, decision.deciding, reason_text)
             text = render(template, context)
         uses_reason = "review_reason" in rule.finding_variables.get(str(status), frozenset())
         if status == Status.NEEDS_REVIEW and reason_text and not uses_reason:

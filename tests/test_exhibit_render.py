@@ -20,6 +20,8 @@ from pypdf import PdfReader
 from checker.exhibits import BatesSpec, ExhibitError, ExhibitOptions, render_exhibit
 from checker.exhibits.bates import BatesError, css_string
 from checker.exhibits.render import check_options
+from checker.exhibits.sanitize import MAX_HTML_CHARS
+from checker.exhibits.views import MAX_VIEW_CHARS
 from checker.message import Message
 
 OPT_OUT_TEXT = "Reply STOP to nowhere"
@@ -238,12 +240,17 @@ def test_label_text_is_escaped_not_interpreted():
 
 
 def test_huge_html_part_is_truncated_with_a_visible_note():
-    html = "<html><body>" + "<p>spam spam spam spam</p>" * 14000 + "</body></html>"
+    # mostly markup, little text: a big part that stays quick to lay out
+    html = ("<html><body><p>Start of offer</p>"
+            + '<span style="display:none">padding padding</span>\n' * 4000
+            + "<p>END-OF-PART</p></body></html>")
     msg = Message(build_message(html), source_id="huge.eml")
     made = render_exhibit(msg, None, ExhibitOptions())
     text = " ".join(" ".join(pdf_pages_text(made.pdf)).split())
-    assert "only the first 300,000 are rendered here" in text
-    assert "The embedded original holds the rest" in text
+    assert f"only the first {MAX_HTML_CHARS:,} are rendered here" in text
+    assert "Start of offer" in text and "END-OF-PART" not in text
+    shown = f"Shown: the first {MAX_VIEW_CHARS:,} of {len(html):,} characters"
+    assert shown in text and "The embedded original holds the rest" in text
 
 
 def test_html_that_breaks_layout_falls_back_to_text(monkeypatch):

@@ -3,7 +3,7 @@ run or fetch, and says what it removed."""
 
 from __future__ import annotations
 
-from checker.exhibits.sanitize import clean_text, defang, sanitize_html
+from checker.exhibits.sanitize import MAX_HTML_CHARS, clean_text, defang, sanitize_html
 from checker.exhibits.views import Mark, build_view, header_block
 
 
@@ -97,8 +97,8 @@ def test_body_colours_frame_the_render():
 
 def test_huge_html_is_truncated_with_a_note():
     result = clean("<p>" + "x" * 400_000 + "</p>")
-    assert result.rendered_chars == 300_000 and result.original_chars == 400_007
-    assert "only the first 300,000 are rendered" in result.notes[0]
+    assert result.rendered_chars == MAX_HTML_CHARS and result.original_chars == 400_007
+    assert f"only the first {MAX_HTML_CHARS:,} are rendered" in result.notes[0]
 
 
 def test_numbers_in_attributes_are_bounded():

@@ -118,3 +118,14 @@ def test_registry_declares_the_contract_fields():
     }
     for name, keys in record_keys.items():
         assert set(all_fields()[name].item_fields) == keys, name
+
+
+def test_a_parse_the_stdlib_cannot_finish_still_gives_headers_and_text():
+    raw = b"Subject: deep\n"
+    for n in range(3000):  # the stdlib parser recurses per level and runs out of stack
+        raw += b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (n, n)
+    msg = Message(raw + b"Content-Type: text/plain\n\ndeep text\n")
+    assert msg.get("subject") == "deep"
+    assert "deep text" in msg.get("body.text")
+    assert msg.get("mime.defects")[0] == "MIME parse failed (RecursionError); body kept unsplit"
+    assert msg.errors == ["MIME parse failed (RecursionError); body kept unsplit"]

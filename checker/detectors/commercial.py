@@ -64,7 +64,7 @@ _COMMERCIAL_PATTERNS: list[tuple[str, int, str]] = [
                r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
                r"|\border\s+(?:yours|your\s+(?:copy|supply|kit|free))\b|\bget\s+started\s+(?:now|today)\b"
                r"|지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız"),
-    ("cta", 1, r"\bclick\s+here\b|\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
+    ("cta", 1, r"\bclick\s+here\b|\b(?:please\s+)?visit\s+(?:us\s+at\s+)?(?:https?://|www\.)|\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
                r"|\b1[\s\-.]\(?8(?:00|88|77|66)\)?[\s\-.]\w{3}[\s\-.]\w{4}\b|\bact\s+fast\b|\bact\s+now\b"),
     ("pitch", 1, r"\bfree\s+(?:trial|quote|gift|consultation|sample|report|info(?:rmation)?|"
                  r"brochure|membership|software|money|cash|grants?|tour|pics|preview|access|bonus|"
@@ -73,7 +73,9 @@ _COMMERCIAL_PATTERNS: list[tuple[str, int, str]] = [
                  r"|\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
                  r"|\bwe\s+(?:offer|sell|provide|specialize)\b|\b(?:special|exclusive|limited)\s+offer\b"
                  r"|\bbest\s+deals?\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
-                 r"|\bwork\s+(?:from|at)\s+home\b|\bhome[\s-]based\s+business\b"
+                 r"|\bwork(?:ing)?\s+(?:from|at|form)\s+home\b|\bhome[\s-]based\s+business\b"
+                 r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
+                 r"|\bincrease\s+(?:your|its)\s+(?:size|length|penis)\b"
                  r"|\bextra\s+income\b|\bearn\s+(?:up\s+to\s+|over\s+)?\$|\bfinancial\s+freedom\b"
                  r"|\bbusiness\s+opportunity\b|\bmortgage\b|\brefinanc\w*|\bpre[\s-]?approved\b"
                  r"|\bdebt\s+(?:consolidation|relief|free)\b|\bbad\s+credit\b|\bno\s+credit\s+check"
@@ -280,19 +282,22 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
         return []
     remote = [im for im in images if im.get("kind") == "remote" and im.get("visible", True)]
     web_links = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
-    if not remote or not web_links:
+    # Pictures inside links; or pictures and no text at all (image maps, pasted flyers).
+    if not remote or not (web_links or not visible_text.strip()):
         return []
     record = span(field, visible_text, 0, len(visible_text))
     record.update(category="image_ad", weight=2, reason=_REASONS["image_ad"])
     return [record]
 
 
-def _adult_promo(body: TextSource, links: list[dict]) -> list[dict[str, Any]]:
+def _adult_promo(subject: str | None, body: TextSource, links: list[dict]) -> list[dict]:
     """Adult vocabulary in a message that links somewhere: a porn-site advertisement."""
     if not any(not lk.get("mailto") and lk.get("visible", True) for lk in links):
         return []
     strong, weak = adult_patterns()
-    hits = [h for h in _hits(body, [("adult", 2, strong), ("adult", 1, weak)], limit=3)]
+    patterns = [("adult", 2, strong), ("adult", 1, weak)]
+    hits = _hits(TextSource("subject", subject or ""), patterns, limit=1)
+    hits += _hits(body, patterns, limit=3)
     return hits if sum(h["weight"] for h in hits) >= 3 else []
 
 
@@ -330,7 +335,7 @@ def classify(
         + [_subject_reason(h) for h in _hits(subject_source, COMMERCIAL, limit=1)]
         + _ad_labels(subject, body)
         + _image_ad(body.text, links, images, field)
-        + _adult_promo(body, links)
+        + _adult_promo(subject, body, links)
     )
     transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
     totals = _totals(commercial)

@@ -16,7 +16,7 @@ from checker.exhibits.sanitize import clean_text, defang, sanitize_html
 from checker.exhibits.views import HeaderBlock, Mark, View, build_view, header_block
 from checker.findings import STATUS_RANK, AuditResult, Evidence, Finding, Status
 
-MAX_TEXT_RENDER = 100_000
+MAX_TEXT_RENDER = 60_000
 MAX_QUOTE = 600
 MAX_LIST_ROWS = 500  # links, hidden text, attachments: more are counted, not listed
 

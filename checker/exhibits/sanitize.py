@@ -20,7 +20,7 @@ import css_inline
 import nh3
 from markupsafe import Markup
 
-MAX_HTML_CHARS = 300_000  # larger parts are cut here (WeasyPrint time grows fast with size)
+MAX_HTML_CHARS = 100_000  # larger parts are cut here (layout time grows with size; real spam < 50k)
 MAX_BLOCKED = 300
 MAX_SHOWN_URL = 300
 MAX_CSS_NUMBER = 2000  # px/pt/% values above this are dropped (page-long boxes, bombs)

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from checker.exhibits.sanitize import clean_text
 
-MAX_VIEW_CHARS = 100_000  # per source view; the embedded original has everything
+MAX_VIEW_CHARS = 60_000  # per source view; the embedded original has everything
 MAX_HEADER_BYTES = 256 * 1024
 
 _EOL = re.compile(rb"\r\n|\n|\r")

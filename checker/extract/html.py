@@ -798,6 +798,11 @@ class _Lines:
     def value(self) -> str:
         return _finish_text("".join(self.parts))
 
+    def copy(self) -> _Lines:
+        twin = _Lines()
+        twin.parts, twin.space, twin.nl = list(self.parts), self.space, self.nl
+        return twin
+
 
 def _finish_text(text: str) -> str:
     """Final plain text: &nbsp; as spaces, no invisible characters, no spaces at line edges,
@@ -931,7 +936,7 @@ class _Analyzer:
             html = html.replace("\r\n", "\n").replace("\r", "\n")
         self.html = html
         self.all = _Lines()
-        self.visible = _Lines()
+        self.visible: _Lines | None = None  # see _split_visible
         self.runs: list[list] = []  # [reason, pieces]
         self.run_open = False
         self.links: list[_Link] = []
@@ -962,9 +967,10 @@ class _Analyzer:
             text = _normalize(pieces)
             if text:
                 hidden.append({"text": text, "reason": reason})
+        text = self.all.value()
         return HtmlAnalysis(
-            text=self.all.value(),
-            visible_text=self.visible.value(),
+            text=text,
+            visible_text=text if self.visible is None else self.visible.value(),
             hidden=hidden,
             links=[link.record() for link in self.links],
             images=self.images,
@@ -977,10 +983,11 @@ class _Analyzer:
             if group == _TEXT_GROUP:
                 text(m.group(1))
             elif group == _TAG_GROUP:
-                if m.group(5):
-                    end(m.group(6).lower())
+                slash, name, attrs = m.group(5, 6, 7)
+                if slash:
+                    end(name.lower())
                 else:
-                    start(m.group(6).lower(), m.group(7))
+                    start(name.lower(), attrs)
             elif group == _RAW_GROUP:
                 name = m.group(2).lower()
                 if name in _RAW_SHOWN:
@@ -1013,21 +1020,25 @@ class _Analyzer:
             core = _CONTROL.sub("", core).strip(" ")
         if not core:  # whitespace only: at most one collapsible space
             if s:
-                self.all.soft_space()
-                if reason is None or style.gap:
+                if reason is not None and not style.gap:
+                    self._split_visible()
+                elif self.visible is not None:
                     self.visible.soft_space()
+                self.all.soft_space()
                 if self.run_open:
                     self.runs[-1][1].append(" ")
                 if link is not None:
                     link.all_text.append(" ")
-                    link.visible_text.append(" ")
+                    if reason is None:
+                        link.visible_text.append(" ")
             return
         lead, trail = s[0] in _HTML_SPACE, s[-1] in _HTML_SPACE
-        self.all.add(core, lead, trail)
         if reason is None:
-            self.visible.add(core, lead, trail)
+            if self.visible is not None:
+                self.visible.add(core, lead, trail)
             self.run_open = False
         else:
+            self._split_visible()
             if style.gap:
                 self.visible.soft_space()
             if self.run_open and self.runs[-1][0] == reason:
@@ -1035,6 +1046,7 @@ class _Analyzer:
             else:
                 self.runs.append([reason, [s]])
                 self.run_open = True
+        self.all.add(core, lead, trail)
         if link is not None:
             link.all_text.append(s)
             if reason is None:
@@ -1049,17 +1061,20 @@ class _Analyzer:
         self.drop_newline = False
         reason = frame.style.hidden
         text = _CONTROL.sub("", text)
-        self.all.add_pre(text)
         blank = not text.strip(" \t\n\r\f")
         if reason is None:
-            self.visible.add_pre(text)
+            if self.visible is not None:
+                self.visible.add_pre(text)
             if not blank:
                 self.run_open = False
-        elif self.run_open and self.runs[-1][0] == reason:
-            self.runs[-1][1].append(text)
-        elif not blank:
-            self.runs.append([reason, [text]])
-            self.run_open = True
+        else:
+            self._split_visible()
+            if self.run_open and self.runs[-1][0] == reason:
+                self.runs[-1][1].append(text)
+            elif not blank:
+                self.runs.append([reason, [text]])
+                self.run_open = True
+        self.all.add_pre(text)
         if frame.link is not None:
             frame.link.all_text.append(text)
             if reason is None:
@@ -1067,26 +1082,37 @@ class _Analyzer:
             elif frame.link.text_reason is None and not blank:
                 frame.link.text_reason = reason
 
+    def _split_visible(self) -> None:
+        """Give the visible text its own builder at the first difference from all the text.
+
+        Until then one builder serves both: most messages hide nothing."""
+        if self.visible is None:
+            self.visible = self.all.copy()
+
     def _break(self, style: _Style, newlines: int) -> None:
         """A block boundary (newlines 1 or 2) or a table-cell boundary (0).
 
         Content that takes no space (display:none) breaks no line a reader sees."""
-        if newlines:
-            self.all.block(newlines)
-            if style.gone is None:
-                self.visible.block(newlines)
+        if style.gone is not None:
+            self._split_visible()
+            lines = (self.all,)
         else:
-            self.all.soft_space()
-            if style.gone is None:
-                self.visible.soft_space()
+            lines = (self.all,) if self.visible is None else (self.all, self.visible)
+        for builder in lines:
+            if newlines:
+                builder.block(newlines)
+            else:
+                builder.soft_space()
         if self.run_open:
             self.runs[-1][1].append(" ")
 
     def _line_break(self, style: _Style) -> None:
         """<br>"""
-        self.all.br()
-        if style.gone is None:
+        if style.gone is not None:
+            self._split_visible()
+        elif self.visible is not None:
             self.visible.br()
+        self.all.br()
         if self.run_open:
             self.runs[-1][1].append(" ")
 
@@ -1240,7 +1266,7 @@ class _Analyzer:
     def _pop_to(self, index: int) -> None:
         """Pop the frames at `index` and above, emitting the block ends they imply."""
         stack = self.stack
-        while len(stack) > index:
+        for _ in range(len(stack) - index):
             frame = stack.pop()
             tag = frame.tag
             self.open_count[tag] -= 1
@@ -1287,6 +1313,13 @@ class _Analyzer:
 
     # ---- end tags
     def _end(self, tag: str) -> None:
+        stack = self.stack
+        top = stack[-1]
+        if top.tag == tag and len(stack) > 1:  # the common, well-nested case
+            if top.formatting is not None:
+                self._forget_formatting(top)
+            self._pop_to(len(stack) - 1)
+            return
         if tag in _IGNORED_END:
             return
         if tag == "br":
@@ -1318,7 +1351,6 @@ class _Analyzer:
                 return
             self._close_in_scope(tag, scope if tag not in scope else scope - {tag})
             return
-        stack = self.stack
         for i in range(len(stack) - 1, 0, -1):
             name = stack[i].tag
             if name == tag:
@@ -1327,18 +1359,18 @@ class _Analyzer:
             if name in _SPECIAL:
                 return
 
+    def _forget_formatting(self, frame: _Frame) -> None:
+        """Drop an explicitly closed element from the active formatting list."""
+        afe = self.afe
+        if afe and afe[-1] is frame.formatting:
+            afe.pop()
+        elif frame.formatting in afe:  # (it may have been dropped by the Noah's Ark rule)
+            afe.remove(frame.formatting)
+        frame.formatting = None
+
     def _end_formatting(self, tag: str) -> bool:
         """End tag of <font>, <b>, ...: close it even across blocks, like browsers do."""
         afe = self.afe
-        top = self.stack[-1]
-        if top.tag == tag and top.formatting is not None:  # the common, well-nested case
-            if afe and afe[-1] is top.formatting:
-                afe.pop()
-            elif top.formatting in afe:  # (it may have been dropped by the Noah's Ark rule)
-                afe.remove(top.formatting)
-            top.formatting = None
-            self._pop_to(len(self.stack) - 1)
-            return True
         marker = self._last_marker()
         for k in range(len(afe) - 1, marker, -1):
             entry = afe[k]

@@ -60,7 +60,7 @@ SCHEMA_FILE = "schema.json"
 
 RULE_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 DEFAULT_WEAK_REASON = "a precondition was only weakly established"
 TEMPLATE_OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable")
 
@@ -358,7 +358,7 @@ class _Compiler:
     def compile_remedy(self, key: str, key_node: YScalar, node: YNode) -> None:
         what = f"remedy {key!r}"
         if not KEY.match(key):
-            self.error(key_node.pos, f"{what}: keys are lower-case letters, digits, '.', '-' or '_'", "bad-value")
+            self.error(key_node.pos, f"{what}: keys are letters, digits, '.', '-' or '_'", "bad-value")
         ymap = self.as_map(node, what)
         if ymap is None:
             return
@@ -408,7 +408,7 @@ class _Compiler:
     def compile_authority(self, key: str, key_node: YScalar, node: YNode) -> None:
         what = f"authority {key!r}"
         if not KEY.match(key):
-            self.error(key_node.pos, f"{what}: keys are lower-case letters, digits, '.', '-' or '_'", "bad-value")
+            self.error(key_node.pos, f"{what}: keys are letters, digits, '.', '-' or '_'", "bad-value")
         ymap = self.as_map(node, what)
         if ymap is None:
             return
@@ -510,11 +510,11 @@ class _Compiler:
             self.check_keys(pmap, spec.PREDICATE_KEYS, what)
             usage = Usage()
             condition = self.condition(pmap.get("when"), Scope(), usage) if "when" in pmap else None
+            evidence = self.evidence_fields(pmap.get("evidence"), what, usage)
             if condition is None:
                 continue
-            self.predicates[name] = Predicate(
-                name, self.as_text(pmap.get("description"), f"{what}: description") or "", condition, key_node.pos
-            )
+            description = self.as_text(pmap.get("description"), f"{what}: description") or ""
+            self.predicates[name] = Predicate(name, description, condition, key_node.pos, evidence)
             self.predicate_usage[name] = usage
 
     def check_predicate_cycles(self) -> None:
@@ -624,11 +624,7 @@ class _Compiler:
                 "missing-key",
             )
         finding, variables = self.finding(ymap.get("finding"), what, usage)
-        evidence_fields = []
-        for item in (self.as_seq(ymap.get("evidence"), f"{what}: evidence") or YSeq(ymap.pos)).items:
-            name = self.as_text(item, f"{what}: evidence entry")
-            if name and self.need_field(name, item.pos, "evidence", usage):
-                evidence_fields.append(name)
+        evidence_fields = self.evidence_fields(ymap.get("evidence"), what, usage)
         tests = self.tests(ymap.get("tests"), what)
         version = self.as_int(ymap.get("version"), f"{what}: version", minimum=1)
         if len(self.problems) > before or not defaults["primary"]:
@@ -659,13 +655,21 @@ class _Compiler:
             violation_when=conditions.get("violation_when"),
             review_when=conditions.get("review_when"),
             review_reason=review_reason,
-            evidence_fields=tuple(evidence_fields),
+            evidence_fields=evidence_fields,
             tests=tuple(tests),
             depends_on=frozenset(all_usage.rules),
             fields=frozenset(all_usage.fields),
             penalty=self.penalty(citations),
         )
         return rule, all_usage
+
+    def evidence_fields(self, node: YNode | None, what: str, usage: Usage) -> tuple[str, ...]:
+        names = []
+        for item in (self.as_seq(node, f"{what}: evidence") or YSeq(Pos(""))).items:
+            name = self.as_text(item, f"{what}: evidence entry")
+            if name and self.need_field(name, item.pos, "evidence", usage):
+                names.append(name)
+        return tuple(names)
 
     def choice(self, node: YNode | None, choices: tuple[str, ...], what: str) -> str | None:
         value = self.as_text(node, what)

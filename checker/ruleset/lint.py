@@ -68,8 +68,8 @@ class UnusedPredicate(Validator):
     purpose = "Every predicate in predicates.yaml is used by some rule."
 
     def check(self, build: Build) -> Iterator[Problem]:
-        if build.ruleset is None or build.only_file:
-            return
+        if build.ruleset is None or build.only_file or build.errors:
+            return  # with errors, rules that failed to load would look like non-users
         used = set()
         for usage in build.rule_usage.values():
             used |= usage.predicates
@@ -83,7 +83,7 @@ class UnusedList(Validator):
     purpose = "Every list in lists/ is used by some rule or predicate."
 
     def check(self, build: Build) -> Iterator[Problem]:
-        if build.ruleset is None or build.only_file:
+        if build.ruleset is None or build.only_file or build.errors:
             return
         used = set()
         for usage in list(build.rule_usage.values()) + list(build.predicate_usage.values()):

@@ -161,6 +161,7 @@ class Predicate:
     description: str
     condition: Condition
     pos: Pos
+    evidence_fields: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ rules
@@ -237,7 +238,9 @@ class Ruleset:
 
     @property
     def reported_rules(self) -> tuple[Rule, ...]:
-        return tuple(r for r in self.rules if r.id in self.reported)
+        """The reported rules in the order they are written (file by file)."""
+        picked = [r for r in self.rules if r.id in self.reported]
+        return tuple(sorted(picked, key=lambda r: (r.pos.file, r.pos.line)))
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

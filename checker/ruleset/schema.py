@@ -198,7 +198,7 @@ def build_schema() -> dict[str, Any]:
             "remedies": {"type": "array", "items": TEXT},
         },
     )
-    key_name = {"pattern": r"^[a-z0-9][a-z0-9._-]*$"}
+    key_name = {"pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]*$"}
     definitions = {
         "condition": _condition("message"),
         "item_condition": _condition("item"),
@@ -226,7 +226,10 @@ def build_schema() -> dict[str, Any]:
                 "predicates": {
                     "type": "object",
                     "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
-                    "additionalProperties": _object(spec.PREDICATE_KEYS, {"when": REF_COND}),
+                    "additionalProperties": _object(
+                        spec.PREDICATE_KEYS,
+                        {"when": REF_COND, "evidence": {"type": "array", "items": {"enum": sorted(all_fields())}}},
+                    ),
                 }
             },
         ),

@@ -143,6 +143,7 @@ PREDICATES_FILE_KEYS = {
 PREDICATE_KEYS = {
     "description": Key("What the predicate establishes and how strongly.", True),
     "when": Key("The condition.", True),
+    "evidence": Key("Fields to quote whenever the predicate holds, e.g. [commercial.reasons]."),
 }
 
 LIST_FILE_KEYS = {
