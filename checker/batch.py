@@ -25,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import traceback
 from collections import deque
@@ -218,12 +219,17 @@ class _Pool:
 
     def __init__(self, ruleset, source, jobs: int, timeout: float | None, audit):
         self.initargs = (None if source is not None else ruleset, source, timeout, audit)
+        self.ruleset, self.audit = ruleset, audit
         self.jobs = jobs
         self.timeout = timeout
         self.executor: ProcessPoolExecutor | None = None
 
     def run(self, items: Iterable[SourceItem]) -> Iterator[AuditResult]:
         iterator = iter(items)
+        if not self._workers_start():
+            for item in iterator:
+                yield audit_item(self.ruleset, item, self.timeout, self.audit)
+            return
         window: deque[_Task] = deque()
         try:
             while True:
@@ -237,6 +243,19 @@ class _Pool:
                 yield from self._collect(window.popleft(), window)
         finally:
             self._shutdown()
+
+    def _workers_start(self) -> bool:
+        """Probe the pool with an empty task. If a worker cannot even start (its
+        initializer fails: the ruleset changed on disk, an import fails), every message
+        would be blamed in turn; say so once and audit in this process instead."""
+        try:
+            self._start().submit(_audit_chunk, []).result(timeout=120)
+            return True
+        except Exception as exc:
+            self._shutdown(kill=True)
+            sys.stderr.write(f"spamlaw: worker processes failed to start ({_describe(exc)}); "
+                             "auditing in one process\n")
+            return False
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:

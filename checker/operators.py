@@ -350,7 +350,7 @@ _TABLE = [
     Operator(
         "contains_any", "texts", TEXT, _WORD_OPTIONS,
         "The text contains at least one of these pieces of text (every occurrence is evidence).",
-        "{field: body.visible_text, contains_any: {list: ad_labels}, whole_words: true}",
+        "{field: subject, contains_any: {list: transactional_subject_phrases}, whole_words: true}",
         _prepare_contains_any, _text_search,
     ),
     Operator(
@@ -399,7 +399,7 @@ _TABLE = [
     Operator(
         "before", "date", frozenset({"datetime"}), (),
         "The date is earlier than this (a plain date compares calendar days in the message's own time zone).",
-        "{field: date, before: 1995-01-01}",
+        "{field: date, before: 2008-07-07}",
         _prepare_nothing, _before,
     ),
     Operator(

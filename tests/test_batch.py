@@ -100,6 +100,16 @@ def test_pool_kills_a_worker_stuck_past_the_hard_bound(monkeypatch):
     assert results[0].findings and results[2].findings[0].status == Status.VIOLATION
 
 
+def test_pool_that_cannot_start_falls_back_to_this_process(capsys):
+    # Workers load the ruleset from a folder that does not exist: their initializer fails.
+    source = batch.RulesetSource("/nonexistent/rules")
+    results = list(run_audit([item(1, b"buy"), item(2)], RULESET, 2, source=source,
+                             audit=stand_in_audit))
+    assert [r.findings[0].status for r in results] == [Status.VIOLATION, Status.COMPLIANT]
+    assert str(os.getpid()) == results[0].findings[0].finding  # audited here
+    assert "auditing in one process" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("value", "expected"), [("1", 1), ("3", 3), ("auto", None)])
 def test_jobs_option(value, expected):
     jobs = batch.jobs_from_option(value)

@@ -154,6 +154,15 @@ def test_text_escapes_terminal_controls_from_the_message():
     text.encode("utf-8")  # no lone surrogate reaches the stream
 
 
+def test_text_caps_long_evidence_lists():
+    many = tuple(Evidence("body.visible_text", i, i + 1, "x") for i in range(30))
+    result = AuditResult("m.eml", "d" * 64, 1, findings=(finding("R", Status.VIOLATION,
+                                                                 evidence=many),))
+    text = render("text", results=[result])
+    assert text.count('body.visible_text[') == 12
+    assert "and 18 more evidence item(s)" in text
+
+
 def test_text_colour_only_when_asked():
     assert "\x1b[" not in render("text")
     assert "\x1b[1;31mVIOLATION" in render("text", color=True)

@@ -47,21 +47,85 @@ def whole(field: str, text: str | None) -> dict[str, Any]:
     return span(field, text, 0, len(text))
 
 
-def scan_regions(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, chunk) pairs covering the text, or only its head and tail when huge."""
+def scan_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) bounds covering the text, or only its head and tail when huge."""
     if len(text) <= MAX_SCAN_CHARS:
-        yield 0, text
-        return
+        return [(0, len(text))]
     half = MAX_SCAN_CHARS // 2
-    yield 0, text[:half]
-    yield len(text) - half, text[-half:]
+    return [(0, half), (len(text) - half, len(text))]
 
 
-def found_spans(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int, re.Match[str]]]:
-    """(absolute start, absolute end, match) for each match in the scanned regions."""
-    for offset, chunk in scan_regions(text):
-        for match in pattern.finditer(chunk):
-            yield offset + match.start(), offset + match.end(), match
+# Lowercase for ASCII and Latin letters, one character for one character, so offsets into
+# the folded text are offsets into the original (str.lower() can change the length).
+_FOLD = {
+    code: ord(chr(code).lower())
+    for code in range(0x250)
+    if len(chr(code).lower()) == 1 and chr(code).lower() != chr(code)
+}
+
+
+@lru_cache(maxsize=32)
+def fold(text: str) -> str:
+    return text.translate(_FOLD)
+
+
+SCANNERS: list[Scanner] = []
+
+
+class Scanner:
+    """A regex that runs only near its trigger substrings.
+
+    Python's `re` tries every branch of a big alternation at every position, which made a
+    corpus run take minutes. Every match of `pattern` must contain at least one of
+    `triggers` (lowercase literal substrings, found with `str.find` on the folded text);
+    the pattern then runs only in windows around them. `tests/test_detector_text.py` checks
+    on every scanner that the result equals a plain scan.
+    """
+
+    MAX_TRIGGER_HITS = 400  # more than this: scan the whole region instead
+
+    def __init__(self, pattern: str | re.Pattern[str], triggers: Iterable[str],
+                 flags: int = re.IGNORECASE, before: int = 160, after: int = 260):
+        self.pattern = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
+        self.triggers = tuple(sorted({fold(t) for t in triggers if t}))
+        self.before, self.after = before, after
+        SCANNERS.append(self)
+
+    def _windows(self, folded: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        found = []
+        for trigger in self.triggers:
+            pos = folded.find(trigger, lo, hi)
+            while pos >= 0:
+                found.append((max(lo, pos - self.before), min(hi, pos + len(trigger) + self.after)))
+                if len(found) > self.MAX_TRIGGER_HITS:
+                    return [(lo, hi)]
+                pos = folded.find(trigger, pos + 1, hi)
+        found.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in found:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        folded = fold(text)
+        for lo, hi in scan_regions(text):
+            for start, end in self._windows(folded, lo, hi):
+                yield from self.pattern.finditer(text, start, end)
+
+
+def found_spans(
+    pattern: re.Pattern[str] | Scanner, text: str
+) -> Iterator[tuple[int, int, re.Match[str]]]:
+    """(start, end, match) for each match in the scanned regions (absolute offsets)."""
+    if isinstance(pattern, Scanner):
+        matches: Iterable[re.Match[str]] = pattern.finditer(text)
+    else:
+        matches = (m for lo, hi in scan_regions(text) for m in pattern.finditer(text, lo, hi))
+    for match in matches:
+        yield match.start(), match.end(), match
 
 
 def window(text: str, start: int, end: int, before: int, after: int) -> tuple[int, str]:

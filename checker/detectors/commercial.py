@@ -156,9 +156,12 @@ BEGINNING_CHARS = 600
 # of prices is one strong reason, not twenty.
 MAX_HITS_PER_CATEGORY = 4
 CATEGORY_CAP = {"word": 1, "price": 3, "discount": 3, "cta": 3, "pitch": 4, "shop_link": 2,
-                "subject": 3, "bulk": 3, "ad_label": 2, "image_ad": 2, "proposal": 4, "adult": 2}
+                "subject": 3, "bulk": 3, "ad_label": 3, "image_ad": 2, "proposal": 4, "adult": 2}
 # Score thresholds (tuned on the 2002 SpamAssassin corpus, see tests/test_detector_commercial.py).
 UNCERTAIN_SCORE = 3
+# One kind of reason is enough for "uncertain" when it is this heavy (uncapped weight):
+# several distinct pitches, several prices, a page of removal / "not spam" language.
+STRONG_ALONE = {"pitch": 3, "proposal": 3, "adult": 3, "cta": 3, "bulk": 4, "price": 6}
 ESTABLISHED_SCORE = 7
 # An HTML message whose visible text is this short but which shows remote images inside
 # links is a picture advertisement the detector cannot read.
@@ -271,7 +274,10 @@ def _ad_labels(subject: str | None, body: TextSource) -> list[dict[str, Any]]:
     out = []
     for label in labels[:2]:
         record = {k: label[k] for k in ("field", "start", "end", "quote")}
-        record.update(category="ad_label", weight=2, reason=_REASONS["ad_label"])
+        # A label in the subject ("ADV:") is the sender's own declaration; a body mention
+        # of "advertisement" may be a discussion of one.
+        weight = 3 if label["field"] == "subject" else 2
+        record.update(category="ad_label", weight=weight, reason=_REASONS["ad_label"])
         out.append(record)
     return out
 
@@ -358,15 +364,15 @@ def _status(totals: dict[str, int], score: int, transactional: bool) -> str:
         {"price", "cta"} <= categories
         or ("shop_link" in categories and categories & {"price", "discount"})
         or {"discount", "cta"} <= categories
-        or "ad_label" in categories
+        or totals.get("ad_label", 0) >= 3
     )
     if clear and score >= ESTABLISHED_SCORE and len(categories) >= 3:
         return "commercial_uncertain" if transactional else "commercial"
     # Everyday selling words count as a kind of reason only when there are several.
     kinds = categories - {"word"} | ({"word"} if totals.get("word", 0) >= 2 else set())
     promotional = categories - {"word", "bulk", "subject"}
-    strong_alone = any(totals.get(c, 0) >= 3 for c in ("pitch", "proposal", "adult", "cta"))
-    if score >= UNCERTAIN_SCORE and promotional and (len(kinds) >= 2 or strong_alone):
+    strong_alone = any(totals.get(c, 0) >= n for c, n in STRONG_ALONE.items())
+    if score >= UNCERTAIN_SCORE and ((promotional and len(kinds) >= 2) or strong_alone):
         return "commercial_uncertain"
     if categories & {"image_ad", "ad_label"}:
         return "commercial_uncertain"

@@ -87,10 +87,13 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
     block = header_block(msg.raw)
     headers = reader.get("headers", [])
     findings, evidence = _findings(result)
-    views = _text_views(reader)
+    views = _text_views(reader, evidence)
     located = _highlight(views, block, evidence)
     header = _header_section(block, options.trusted_hops, located)
-    text_views = [build_view(key, VIEW_TITLES[key], text, located.marks.get(key, []))
+    titles = dict(VIEW_TITLES)
+    if not _has_text_part(reader):
+        titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
+    text_views = [build_view(key, titles[key], text, located.marks.get(key, []))
                   for key, text in views.items()]
     for view in [*text_views, header["view"]]:
         for ref, line in view.located.items():
@@ -319,7 +322,10 @@ def _counts_text(findings: list[dict], result: AuditResult | None) -> str:
 # --- body views and evidence ------------------------------------------------------------
 
 
-def _text_views(reader: _Reader) -> dict[str, str]:
+def _text_views(reader: _Reader, evidence: list[dict]) -> dict[str, str]:
+    """The texts shown line-numbered: the plain text, the HTML source, and the visible
+    text when it differs from the plain text and evidence points into it (otherwise the
+    render already shows what a reader sees, and pages cost time)."""
     text = reader.get("body.text", "")
     visible = reader.get("body.visible_text", "")
     html = reader.get("body.html", "")
@@ -327,10 +333,27 @@ def _text_views(reader: _Reader) -> dict[str, str]:
     if isinstance(text, str) and text:
         views["text"] = text
     if isinstance(visible, str) and visible and visible != text:
-        views["visible"] = visible
+        if any(_needs_visible(item["evidence"], text, visible) for item in evidence):
+            views["visible"] = visible
     if isinstance(html, str) and html:
         views["html"] = html
     return views
+
+
+def _has_text_part(reader: _Reader) -> bool:
+    for part in reader.get("mime.parts", []):
+        if str(part.get("content_type", "")).lower() == "text/plain" and \
+                str(part.get("disposition") or "").lower() != "attachment":
+            return True
+    return False
+
+
+def _needs_visible(ev: Evidence, text, visible: str) -> bool:
+    if ev.field == "body.visible_text":
+        return True
+    if ev.field in BODY_VIEWS or ev.field.split(".")[0] in FIELD_HEADERS or not ev.quote:
+        return False
+    return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
 
 
 @dataclass

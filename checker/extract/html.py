@@ -8,35 +8,48 @@ anchor text) and images. The message model turns the result into the fields `bod
 
 How it works:
 
-* One compiled regular expression tokenizes the markup (text, tags, comments, raw text of
-  <script>/<style>/<title>); a small stack machine, a simplified HTML5 tree builder, tracks
-  the computed style of every open element. The tree builder implements what spam needs:
+* One compiled regular expression tokenizes the markup (text, tags, comments, the raw text
+  of <script>/<style>/<title>/<textarea>); a small stack machine, a simplified HTML5 tree
+  builder, tracks the computed style of every open element. It implements what spam needs:
   implied end tags (p, li, dd/dt, td/th/tr, option, a), end tags that never cross a table
-  cell, stray end tags ignored, and re-opening of unclosed <font>/<b>/... after a block
-  closes (as browsers do). An unclosed <span style=display:none> therefore ends with its
-  table cell instead of hiding the rest of the message. The tokenizer is ~3x faster than
-  `html.parser` (measured on the SpamAssassin corpus; see the report in the lead's notes).
+  cell, stray end tags ignored, unclosed <font>/<b>/... re-opened after a block closes (as
+  browsers do), a depth cap of 512 (as Chromium). An unclosed <span style=display:none>
+  therefore ends with its table cell instead of hiding the rest of the message. Where the
+  HTML5 rules say so, an unterminated comment or tag hides the rest of the input.
+  The regex tokenizer is 3-5x faster than `html.parser` on the SpamAssassin corpus.
 * Styles come from inline `style`, presentational attributes (<font color/size>, bgcolor,
   background, <body text/link>, the `hidden` attribute) and a simple subset of <style>
-  blocks: tag, .class, #id, tag.class and tag#id selectors and comma lists, with specificity
-  and !important. Descendant selectors, pseudo-classes and @media blocks are ignored.
+  blocks, wherever they are: tag, .class, #id, tag.class and tag#id selectors and comma
+  lists, with specificity and !important. Descendant selectors, pseudo-classes and @media
+  blocks are ignored (never guessed at). Not detected: off-screen positioning
+  (left:-9999px, text-indent), clip, transform, Outlook's mso-hide.
 * Hiding is judged conservatively, because calling visible text "hidden" could become a
   false accusation: colours are compared only when both are known (a background image
-  makes the background unknown); "near" means an RGB distance of at most ~17 (e.g. #f6f6f6
-  on white); a font is hidden only at 2px or less (<font size=1> is ~10px and readable);
-  opacity at most 0.05.
+  makes the background unknown); "near" means a squared RGB distance of at most 300 (e.g.
+  #f6f6f6 on white); a font is hidden only at 2px or less (<font size=1> is ~10px and
+  readable; in quirks mode tables reset the font size, as browsers do); opacity at most
+  0.05. Reasons read like "display:none", "display:none (style rule .x)", "font-size:1px",
+  "visibility:hidden", "opacity:0", "hidden attribute", "zero-size (max-height:0; ...)",
+  "color:transparent", "color #fefefe on background #ffffff".
 
 Plain text: block elements give line breaks (p, headings, lists and blockquote a blank
 line), table cells are separated by a space, whitespace collapses as in a browser, &nbsp;
-becomes a space, zero-width characters and soft hyphens are dropped, entities are decoded
-with HTML5 rules. Script, style, title, iframe content, comments, CDATA sections and alt
-text are not text. <noscript> content is shown (mail clients do not run scripts). Hidden
-text takes no space in `visible_text` (foo<span hidden>x</span>bar reads "foobar").
+becomes a space, zero-width characters, soft hyphens and control characters are dropped,
+entities are decoded with the HTML5 rules (text and attribute variants). Script, style,
+title and iframe content, comments, CDATA sections and alt text are not text; <noscript>
+content is (mail clients do not run scripts). Text hidden with display:none or a tiny font
+takes no room in `visible_text` (foo<span hidden>x</span>bar reads "foobar"); invisible ink
+(same colour, visibility, opacity) leaves a gap ("Buy<font color=white>x</font>now" reads
+"Buy now"). Consecutive hidden text with the same reason is one run in `hidden`.
 
 Anchor text (`links[i]["text"]`) is the visible text of the anchor; when it has none, the
 alt text of its visible images; when the link is not visible at all, all of its text (or
-image alt text), so a hidden link still says what it said. For mailto links `host` is the
-domain of the address.
+image alt text), so a hidden link still says what it said. A link is visible when the
+anchor is not hidden and has visible text or a visible image; `hidden_reason` says why not
+("no visible text or image" for an empty one). `host` follows browsers (backslashes,
+%-encoding, numeric IPv4 forms, <base href>); for mailto links it is the address's domain.
+Images: <img src>, <input type=image>, background= attributes and url(...) in style
+attributes; a 1x1 or 0-size image (a tracking beacon) is not visible.
 """
 
 from __future__ import annotations
@@ -106,7 +119,6 @@ _PRESCAN = re.compile(
 )
 _ATTR = re.compile(r"""([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _ATTR_REF = re.compile(r"&(#[xX][0-9a-fA-F]*;?|#[0-9]*;?|[A-Za-z][A-Za-z0-9]*;?)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]+")
 
 
 def _prescan(html: str) -> tuple[list[str], dict, dict, str | None, str | None]:
@@ -460,7 +472,7 @@ class _Style:
     """The computed style of an element, as far as visibility is concerned (immutable)."""
 
     __slots__ = ("gone", "vis", "alpha", "faded", "px", "tiny", "color", "bg", "link_color",
-                 "pre", "hidden", "img_hidden", "gap")
+                 "pre", "hidden", "img_hidden", "gap", "plain")
 
     def __init__(self, gone, vis, alpha, faded, px, tiny, color, bg, link_color, pre):
         self.gone = gone  # reason the element takes no space (display:none, ...) or None
@@ -478,6 +490,7 @@ class _Style:
         # Hidden text that still takes room (invisible ink, not display:none or a 1px font)
         # leaves a gap the reader sees as a space.
         self.gap = self.hidden is not None and gone is None and tiny is None
+        self.plain = self.hidden is None and not pre  # visible, whitespace collapses
 
 
 def _colour_reason(color, bg) -> str | None:
@@ -669,6 +682,7 @@ def _clean_url(raw: str) -> str:
     return url
 
 
+@lru_cache(maxsize=4096)
 def _url_host(url: str) -> str | None:
     """Lowercase host a browser would contact (or a mailto domain); None if there is none.
 
@@ -692,10 +706,13 @@ def _url_host(url: str) -> str | None:
         if authority.startswith("["):
             host = authority[1 : authority.find("]")] if "]" in authority else ""
             return host.lower() or None
-        host = unquote(authority.partition(":")[0]).lower().rstrip(".")
+        host = authority.partition(":")[0]
+        if "%" in host:
+            host = unquote(host)
+        host = host.lower().rstrip(".")
         if not host or _FORBIDDEN_HOST.search(host):
             return None
-        return _ipv4(host)
+        return _ipv4(host) if host[-1].isdigit() or "0x" in host else host
     except Exception:
         return None
 
@@ -744,71 +761,64 @@ def _image_kind(url: str) -> str:
 
 
 # --------------------------------------------------------------------------- text output
+#
+# Text is collected as raw pieces plus layout markers and laid out once at the end, with
+# C-speed string operations: far cheaper than collapsing whitespace token by token. The
+# markers are control characters, which never reach the text (they are removed from the
+# input first).
 
+_BLOCK_1, _BLOCK_2, _BR, _CELL = "\x01", "\x02", "\x03", "\x04"  # new line, blank line, <br>, cell
+_PRE_SPACE, _PRE_TAB = "\x05", "\x06"  # preformatted whitespace, kept out of the collapsing
+_BREAK_MARK = {1: _BLOCK_1, 2: _BLOCK_2, 0: _CELL}
+_PRE_PROTECT = str.maketrans({" ": _PRE_SPACE, "\t": _PRE_TAB, "\f": _PRE_SPACE, "\n": _BR})
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0e, 0x20)) + b"\x7f"
 _WS = re.compile(r"[ \t\n\r\f]+")
-_HTML_SPACE = " \t\n\r\f"
+_LAYOUT_RUN = re.compile(r"[\x01-\x04][ \x01-\x04]*")  # starts with a marker: a fast scan
 _INVISIBLE_CHARS = re.compile("[\u200b\u200c\u200d\u2060\ufeff\xad]+")
 _LINE_EDGES = re.compile(r" *\n *")
 _MANY_BLANK_LINES = re.compile(r"\n{4,}")
 
 
-class _Lines:
-    """Plain-text output with browser-like whitespace collapsing and block line breaks."""
+def _drop_controls(text: str) -> str:
+    """Remove C0 control characters other than whitespace (browsers do not show them).
 
-    __slots__ = ("parts", "space", "nl")
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.space = False  # a collapsible space is pending
-        self.nl = 2  # newlines at the end of the output (2 = at the very start)
-
-    def add(self, core: str, lead: bool, trail: bool) -> None:
-        """Add collapsed text `core` (no outer spaces) that had spaces before/after it."""
-        if not self.nl and (self.space or lead):
-            self.parts.append(" ")
-        self.parts.append(core)
-        self.nl = 0
-        self.space = trail
-
-    def add_pre(self, text: str) -> None:
-        if not text:
-            return
-        if self.space and not self.nl:
-            self.parts.append(" ")
-        self.parts.append(text)
-        stripped = text.rstrip("\n")
-        self.nl = (0 if stripped else self.nl) + len(text) - len(stripped)
-        self.space = False
-
-    def block(self, newlines: int) -> None:
-        self.space = False
-        if self.nl < newlines:
-            self.parts.append("\n" * (newlines - self.nl))
-            self.nl = newlines
-
-    def br(self) -> None:
-        self.parts.append("\n")
-        self.nl += 1
-        self.space = False
-
-    def soft_space(self) -> None:
-        if not self.nl:
-            self.space = True
-
-    def value(self) -> str:
-        return _finish_text("".join(self.parts))
-
-    def copy(self) -> _Lines:
-        twin = _Lines()
-        twin.parts, twin.space, twin.nl = list(self.parts), self.space, self.nl
-        return twin
+    Works on UTF-8 bytes, where these bytes never occur inside a multi-byte character."""
+    data = text.encode("utf-8", "surrogatepass")
+    cleaned = data.translate(None, _CONTROL_BYTES)
+    return text if len(cleaned) == len(data) else cleaned.decode("utf-8", "surrogatepass")
 
 
-def _finish_text(text: str) -> str:
-    """Final plain text: &nbsp; as spaces, no invisible characters, no spaces at line edges,
-    at most two blank lines in a row. (The `in` tests skip regex scans that cost more.)"""
+@lru_cache(maxsize=1024)
+def _layout(run: str) -> str:
+    """What a run of spaces and layout markers between two pieces of text becomes."""
+    newlines, space = 0, False
+    for mark in run:
+        if mark == _BR:
+            newlines += 1
+        elif mark == _BLOCK_1 or mark == _BLOCK_2:
+            newlines = max(newlines, 1 if mark == _BLOCK_1 else 2)
+        else:
+            space = True
+    return "\n" * newlines if newlines else " " if space else ""
+
+
+def _render(pieces: list[str]) -> str:
+    """Plain text from raw pieces and markers: whitespace collapsed as in a browser, line
+    breaks laid out, &nbsp; as a space, no invisible characters, no spaces at line edges,
+    at most two blank lines in a row. (The `in` tests skip scans that are not needed.)"""
+    text = "".join(pieces)
+    if text.isascii():  # then str.split() splits exactly on HTML whitespace
+        text = " ".join(text.split())
+    else:
+        text = _WS.sub(" ", text)
+    for mark in (_BLOCK_1, _BLOCK_2, _BR, _CELL):
+        if " " + mark in text:  # a run of layout always ends up as " " or new lines
+            text = text.replace(" " + mark, mark)
+    text = _LAYOUT_RUN.sub(lambda m: _layout(m.group()), text)
     if not text.isascii():
         text = _INVISIBLE_CHARS.sub("", text.replace("\xa0", " "))
+    if _PRE_SPACE in text or _PRE_TAB in text:
+        text = text.replace(_PRE_SPACE, " ").replace(_PRE_TAB, "\t")
     if " \n" in text or "\n " in text:
         text = _LINE_EDGES.sub("\n", text)
     if "\n\n\n\n" in text:
@@ -817,16 +827,11 @@ def _finish_text(text: str) -> str:
 
 
 def _normalize(pieces: list[str]) -> str:
+    """One line of text from raw pieces (hidden runs, anchor text)."""
     text = "".join(pieces)
     if not text.isascii():
         text = _INVISIBLE_CHARS.sub("", text)
-    return _clean(text)
-
-
-def _clean(text: str) -> str:
-    """Text from an attribute (alt): whitespace squashed, control characters dropped."""
-    text = " ".join(text.split())
-    return text if text.isprintable() else _CONTROL.sub("", text)
+    return " ".join(text.split())
 
 
 def _squash(text: str) -> str:
@@ -863,6 +868,7 @@ _SCOPE = {"html", "table", "td", "th", "caption", "marquee", "object", "applet",
 _LIST_SCOPE = _SCOPE | {"ol", "ul"}
 _BUTTON_SCOPE = _SCOPE | {"button"}
 _TABLE_SCOPE = {"html", "table", "template"}
+_TABLE_PARTS = {"tr", "tbody", "thead", "tfoot", "table", "caption"} | _CELLS
 _SPECIAL = (_SCOPE | set(_BREAKS) | _VOID | _CLOSES_P
             | {"button", "iframe", "noembed", "noscript", "object", "script", "style", "title",
                "colgroup", "body", "head"})
@@ -870,8 +876,10 @@ _BLOCKISH = _SPECIAL - {"img", "image", "br", "input", "embed", "wbr", "keygen",
                         "object", "applet", "button", "iframe", "noscript", "textarea", "select"}
 _IMPLIES_END = _CLOSES_P | _HEADINGS | _CELLS | {"tr", "tbody", "thead", "tfoot", "option",
                                                  "optgroup", "a", "nobr"}
+_POP_WORK = set(_BREAKS) | _MARKERS  # closing these does more than popping the stack
 _MAX_DEPTH = 512  # browsers cap tree depth too (Chromium: 512)
-_MAX_FORMATTING = 64
+_NO_PLAN = ()
+_MAX_REOPEN = 64
 
 
 class _Link:
@@ -894,9 +902,9 @@ class _Link:
         text = _normalize(self.visible_text)
         visible = self.reason is None and bool(text or self.has_visible_image)
         if not text:
-            text = _clean(" ".join(self.visible_alts))
+            text = _squash(" ".join(self.visible_alts))
         if not visible and not text:
-            text = _normalize(self.all_text) or _clean(" ".join(self.all_alts))
+            text = _normalize(self.all_text) or _squash(" ".join(self.all_alts))
         reason = None
         if not visible:
             reason = self.reason or self.text_reason or "no visible text or image"
@@ -913,38 +921,27 @@ class _Frame:
         self.tag = tag
         self.style = style
         self.link = link  # innermost open _Link, or None
-        self.formatting = formatting  # its active-formatting entry, or None
-
-
-class _Formatting:
-    """An entry of the list of active formatting elements (re-opened after a block ends)."""
-
-    __slots__ = ("tag", "attrs", "open")
-
-    def __init__(self, tag, attrs):
-        self.tag = tag
-        self.attrs = attrs
-        self.open = True
-
-
-_MARKER = _Formatting("", _NO_ATTRS)
+        self.formatting = formatting  # attributes of a formatting element (<font>...), else None
 
 
 class _Analyzer:
     def __init__(self, html: str):
         if "\r" in html:
             html = html.replace("\r\n", "\n").replace("\r", "\n")
-        self.html = html
-        self.all = _Lines()
-        self.visible: _Lines | None = None  # see _split_visible
-        self.runs: list[list] = []  # [reason, pieces]
+        self.html = _drop_controls(html)
+        self.all: list[str] = []  # raw text pieces and layout markers
+        self.visible: list[str] | None = None  # see _split_visible
+        self.runs: list[list] = []  # [reason, pieces] of hidden text
         self.run_open = False
         self.links: list[_Link] = []
         self.images: list[dict] = []
-        self.afe: list[_Formatting] = []
-        self.afe_dirty = False
+        # Formatting elements (<font>, <b>...) closed by a block end, to re-open before the
+        # next text like browsers do: (tag, attributes, table-cell depth).
+        self.reopen: list[tuple] = []
+        self.cells = 0  # open table cells and other formatting "markers"
         self.drop_newline = False
         self.derived: dict[tuple, tuple] = {}
+        self.plans: dict[str, tuple | None] = {}
         self.open_count: dict[str, int] = {}  # open elements by tag: skips most scope walks
 
     def run(self) -> HtmlAnalysis:
@@ -961,38 +958,51 @@ class _Analyzer:
         for url in root_urls:
             self._image(url, "", root.img_hidden is None)
         self._build()
-        self.run_open = False
         hidden = []
         for reason, pieces in self.runs:
             text = _normalize(pieces)
             if text:
                 hidden.append({"text": text, "reason": reason})
-        text = self.all.value()
+        text = _render(self.all)
         return HtmlAnalysis(
             text=text,
-            visible_text=text if self.visible is None else self.visible.value(),
+            visible_text=text if self.visible is None else _render(self.visible),
             hidden=hidden,
             links=[link.record() for link in self.links],
             images=self.images,
         )
 
     def _build(self):
+        """Drive the tree builder with the tokens. The common cases are inlined (plain
+        visible text, an end tag closing the current inline element): most of the time
+        goes here."""
         text, start, end = self._text, self._start, self._end
+        stack, pieces, open_count = self.stack, self.all, self.open_count
         for m in _TOKEN.finditer(self.html):
             group = m.lastindex
             if group == _TEXT_GROUP:
-                text(m.group(1))
+                chunk = m.group(1)
+                frame = stack[-1]
+                if (frame.link is None and frame.style.plain and self.visible is None
+                        and not self.reopen and not self.run_open and "&" not in chunk):
+                    pieces.append(chunk)
+                else:
+                    text(chunk)
             elif group == _TAG_GROUP:
                 slash, name, attrs = m.group(5, 6, 7)
-                if slash:
-                    end(name.lower())
+                name = name.lower()
+                if not slash:
+                    start(name, attrs)
+                elif stack[-1].tag == name and name not in _POP_WORK and len(stack) > 1:
+                    stack.pop()
+                    open_count[name] -= 1
                 else:
-                    start(name.lower(), attrs)
+                    end(name)
             elif group == _RAW_GROUP:
                 name = m.group(2).lower()
                 if name in _RAW_SHOWN:
                     start(name, m.group(3))
-                    self._text(m.group(4), decode=name == "textarea")
+                    text(m.group(4), decode=name == "textarea")
                     end(name)
             elif m.end() - m.start() == 1:
                 text("<")
@@ -1001,170 +1011,136 @@ class _Analyzer:
     def _text(self, text: str, decode: bool = True) -> None:
         if decode and "&" in text:
             text = _html.unescape(text)
-        if self.afe_dirty:
-            self._reconstruct()
+        if self.reopen and self.reopen[-1][2] == self.cells:
+            self._reopen_formatting()
         frame = self.stack[-1]
         style = frame.style
         if style.pre:
-            self._pre_text(text, frame)
-            return
-        reason = style.hidden
-        link = frame.link
-        if text.isascii():  # then str.split() splits on HTML whitespace (and rare controls)
-            core = " ".join(text.split())
-            s = text
+            if self.drop_newline and text[:1] == "\n":
+                text = text[1:]  # the parser drops a newline right after <pre>
+            piece = text.translate(_PRE_PROTECT)
         else:
-            s = _WS.sub(" ", text)
-            core = s.strip(" ")
-        if not core.isprintable():  # NUL and other control characters are not shown
-            core = _CONTROL.sub("", core).strip(" ")
-        if not core:  # whitespace only: at most one collapsible space
-            if s:
-                if reason is not None and not style.gap:
-                    self._split_visible()
-                elif self.visible is not None:
-                    self.visible.soft_space()
-                self.all.soft_space()
-                if self.run_open:
-                    self.runs[-1][1].append(" ")
-                if link is not None:
-                    link.all_text.append(" ")
-                    if reason is None:
-                        link.visible_text.append(" ")
-            return
-        lead, trail = s[0] in _HTML_SPACE, s[-1] in _HTML_SPACE
-        if reason is None:
-            if self.visible is not None:
-                self.visible.add(core, lead, trail)
-            self.run_open = False
-        else:
-            self._split_visible()
-            if style.gap:
-                self.visible.soft_space()
-            if self.run_open and self.runs[-1][0] == reason:
-                self.runs[-1][1].append(s)
-            else:
-                self.runs.append([reason, [s]])
-                self.run_open = True
-        self.all.add(core, lead, trail)
-        if link is not None:
-            link.all_text.append(s)
-            if reason is None:
-                link.visible_text.append(s)
-            elif link.text_reason is None:
-                link.text_reason = reason
-
-    def _pre_text(self, text: str, frame: _Frame) -> None:
-        """Text whose whitespace is preserved (<pre>, <textarea>, white-space:pre)."""
-        if self.drop_newline and text.startswith("\n"):
-            text = text[1:]  # the parser drops a newline right after <pre>
+            piece = text
         self.drop_newline = False
-        reason = frame.style.hidden
-        text = _CONTROL.sub("", text)
-        blank = not text.strip(" \t\n\r\f")
+        reason = style.hidden
         if reason is None:
             if self.visible is not None:
-                self.visible.add_pre(text)
-            if not blank:
+                self.visible.append(piece)
+            if self.run_open and text.strip(" \t\n\f"):
                 self.run_open = False
         else:
-            self._split_visible()
-            if self.run_open and self.runs[-1][0] == reason:
-                self.runs[-1][1].append(text)
-            elif not blank:
-                self.runs.append([reason, [text]])
-                self.run_open = True
-        self.all.add_pre(text)
-        if frame.link is not None:
-            frame.link.all_text.append(text)
+            self._hidden_text(text, reason, style)
+        self.all.append(piece)
+        link = frame.link
+        if link is not None:
+            link.all_text.append(text)
             if reason is None:
-                frame.link.visible_text.append(text)
-            elif frame.link.text_reason is None and not blank:
-                frame.link.text_reason = reason
+                link.visible_text.append(text)
+            elif link.text_reason is None and text.strip(" \t\n\f"):
+                link.text_reason = reason
+
+    def _hidden_text(self, text: str, reason: str, style: _Style) -> None:
+        self._split_visible()
+        if style.gap:  # invisible ink still takes room: the reader sees a gap
+            self.visible.append(" ")
+        if self.run_open and self.runs[-1][0] == reason:
+            self.runs[-1][1].append(text)
+        elif text.strip(" \t\n\f"):
+            self.runs.append([reason, [text]])
+            self.run_open = True
 
     def _split_visible(self) -> None:
-        """Give the visible text its own builder at the first difference from all the text.
+        """Give the visible text its own pieces at the first difference from all the text.
 
-        Until then one builder serves both: most messages hide nothing."""
+        Until then one list serves both: most messages hide nothing."""
         if self.visible is None:
-            self.visible = self.all.copy()
+            self.visible = list(self.all)
 
-    def _break(self, style: _Style, newlines: int) -> None:
-        """A block boundary (newlines 1 or 2) or a table-cell boundary (0).
-
-        Content that takes no space (display:none) breaks no line a reader sees."""
-        if style.gone is not None:
-            self._split_visible()
-            lines = (self.all,)
-        else:
-            lines = (self.all,) if self.visible is None else (self.all, self.visible)
-        for builder in lines:
-            if newlines:
-                builder.block(newlines)
-            else:
-                builder.soft_space()
-        if self.run_open:
-            self.runs[-1][1].append(" ")
-
-    def _line_break(self, style: _Style) -> None:
-        """<br>"""
+    def _break(self, style: _Style, mark: str) -> None:
+        """A layout marker; content that takes no space (display:none) breaks no line."""
         if style.gone is not None:
             self._split_visible()
         elif self.visible is not None:
-            self.visible.br()
-        self.all.br()
+            self.visible.append(mark)
+        self.all.append(mark)
         if self.run_open:
             self.runs[-1][1].append(" ")
 
     # ---- start tags
     def _start(self, tag: str, attr_text: str) -> None:
-        if tag in _IGNORED_START:
+        key = tag + attr_text  # unambiguous: attributes start with a space or '/'
+        plan = self.plans.get(key, _NO_PLAN)
+        if plan is _NO_PLAN:
+            plan = self.plans[key] = self._plan(tag, attr_text)
+        if plan is None:
             return
-        attrs = _parse_attrs(attr_text) if len(attr_text) > 1 else _NO_ATTRS
-        if tag == "image":
-            tag = "img"
-        if tag in _IMPLIES_END:
+        tag, attrs, implies_end, inline, styled, void, href, formatting, mark = plan
+        if implies_end:
             self._implied_end_tags(tag)
-        if self.afe_dirty and tag not in _BLOCKISH:
-            self._reconstruct()
-        parent = self.stack[-1]
-        if tag in self.styled_tags or not (
-                attrs is _NO_ATTRS or attrs.keys().isdisjoint(self.style_attrs)):
-            key = (parent.style, tag, attr_text)  # spam repeats the same tags a lot
-            derived = self.derived.get(key)
+        if inline and self.reopen and self.reopen[-1][2] == self.cells:
+            self._reopen_formatting()
+        stack = self.stack
+        parent = stack[-1]
+        style = parent.style
+        if styled:
+            derived = self.derived.get((style, key))
             if derived is None:
-                urls: list[str] = []
-                derived = (self.styles.derive(parent.style, tag, attrs, urls), urls)
-                self.derived[key] = derived
+                derived = self.derived[(style, key)] = self._derive(style, tag, attrs)
             style = derived[0]
             for url in derived[1]:
                 self._image(url, "", style.img_hidden is None, parent.link)
-        else:
-            style = parent.style
-        if tag in _VOID:
+        if void:
             self._void(tag, attrs, style, parent)
             return
         link = parent.link
-        if tag == "a" and "href" in attrs:
+        if href:
             link = _Link(_resolve(attrs["href"], self.base), style.img_hidden)
             self.links.append(link)
-        entry = None
-        if tag in _FORMATTING:
-            entry = self._add_formatting(tag, attrs)
+        if len(stack) >= _MAX_DEPTH:
+            self._pop_to(len(stack) - 1)
+        stack.append(_Frame(tag, style, link, formatting))
+        self.open_count[tag] = self.open_count.get(tag, 0) + 1
+        if mark is not None:
+            if tag in _MARKERS:
+                self.cells += 1
+            self._break(style, mark)
+            if tag in ("pre", "listing", "textarea"):
+                self.drop_newline = True
         elif tag in _MARKERS:
-            self.afe.append(_MARKER)
-        self._push(_Frame(tag, style, link, entry))
+            self.cells += 1
+
+    def _plan(self, tag: str, attr_text: str) -> tuple | None:
+        """What a start tag does, worked out once per distinct tag text (spam repeats its
+        tags a lot): (tag, attributes, implies end tags, inline, styled, void, is a link,
+        formatting attributes, layout marker); None for tags that do nothing here."""
+        if tag in _IGNORED_START:
+            return None
+        attrs = _parse_attrs(attr_text) if len(attr_text) > 1 else _NO_ATTRS
+        if tag == "image":
+            tag = "img"
+        styled = tag in self.styled_tags or not (
+            attrs is _NO_ATTRS or attrs.keys().isdisjoint(self.style_attrs))
         newlines = _BREAKS.get(tag)
-        if newlines is not None:
-            self._break(style, newlines)
-        if tag in ("pre", "listing", "textarea"):
-            self.drop_newline = True
+        return (tag, attrs, tag in _IMPLIES_END, tag not in _BLOCKISH, styled, tag in _VOID,
+                tag == "a" and "href" in attrs, attrs if tag in _FORMATTING else None,
+                None if newlines is None else _BREAK_MARK[newlines])
+
+    def _derive(self, parent: _Style, tag: str, attrs: dict) -> tuple[_Style, list[str]]:
+        """(style, background image URLs) of an element, cached by the attributes that
+        matter: <font face=a size=2> and <font size=2 face=b> look the same."""
+        relevant = [(name, value) for name, value in attrs.items() if name in self.style_attrs]
+        key = (parent, tag, tuple(relevant))
+        derived = self.derived.get(key)
+        if derived is None:
+            urls: list[str] = []
+            derived = self.derived[key] = (self.styles.derive(parent, tag, attrs, urls), urls)
+        return derived
 
     def _void(self, tag: str, attrs: dict, style: _Style, parent: _Frame) -> None:
         if tag == "br":
-            self._line_break(style)
+            self._break(style, _BR)
         elif tag == "hr":
-            self._break(style, 1)
+            self._break(style, _BLOCK_1)
         elif tag == "img" or (tag == "input" and attrs.get("type", "").lower() == "image"):
             if attrs.get("src", "").strip():
                 visible = style.img_hidden is None and not _tiny_image(attrs)
@@ -1183,7 +1159,7 @@ class _Analyzer:
         kind = _image_kind(url)
         self.images.append({"src": url, "kind": kind,
                             "host": _url_host(url) if kind == "remote" else None,
-                            "alt": _clean(alt), "visible": visible})
+                            "alt": _squash(alt), "visible": visible})
         if link is not None:
             link.all_alts.append(alt)
             if visible:
@@ -1196,6 +1172,8 @@ class _Analyzer:
             self._pop_to(len(stack) - 1)
         stack.append(frame)
         self.open_count[frame.tag] = self.open_count.get(frame.tag, 0) + 1
+        if frame.tag in _MARKERS:
+            self.cells += 1
 
     def _implied_end_tags(self, tag: str) -> None:
         """Close what a new `tag` implicitly closes (HTML5 tree-construction rules, simplified)."""
@@ -1219,10 +1197,8 @@ class _Analyzer:
                 self._pop_to(len(self.stack) - 1)
             if tag == "optgroup" and self.stack[-1].tag == "optgroup":
                 self._pop_to(len(self.stack) - 1)
-        elif tag == "a":
-            self._close_in_scope("a", _SCOPE)
-        elif tag == "nobr":
-            self._close_in_scope("nobr", _SCOPE)
+        elif tag in ("a", "nobr"):
+            self._close_in_scope(tag, _SCOPE)
 
     def _close_list_item(self, names: tuple) -> None:
         stack = self.stack
@@ -1263,8 +1239,11 @@ class _Analyzer:
             return True
         return False
 
-    def _pop_to(self, index: int) -> None:
-        """Pop the frames at `index` and above, emitting the block ends they imply."""
+    def _pop_to(self, index: int, closed: _Frame | None = None) -> None:
+        """Pop the frames at `index` and above, emitting the block ends they imply.
+
+        Formatting elements popped without their own end tag (`closed` has one) are
+        re-opened before the next text, as browsers do."""
         stack = self.stack
         for _ in range(len(stack) - index):
             frame = stack.pop()
@@ -1272,125 +1251,86 @@ class _Analyzer:
             self.open_count[tag] -= 1
             newlines = _BREAKS.get(tag)
             if newlines is not None:
-                self._break(frame.style, newlines)
-            if frame.formatting is not None:
-                frame.formatting.open = False
-                self.afe_dirty = True
+                self._break(frame.style, _BREAK_MARK[newlines])
+            if frame.formatting is not None and frame is not closed:
+                self._remember_formatting(tag, frame.formatting)
             if tag in _MARKERS:
-                self._clear_formatting_to_marker()
+                self.cells -= 1
+                reopen = self.reopen
+                while reopen and reopen[-1][2] > self.cells:
+                    reopen.pop()  # formatting never leaks out of a table cell
 
-    # ---- active formatting elements (browsers re-open <font> etc. after a block closes)
-    def _add_formatting(self, tag: str, attrs: dict) -> _Formatting:
-        afe = self.afe
-        if len(afe) >= 3:
-            same = [e for e in afe[self._last_marker() + 1:] if e.tag == tag and e.attrs == attrs]
-            if len(same) >= 3:  # the HTML5 "Noah's Ark" clause
-                afe.remove(same[0])
-        if len(afe) >= _MAX_FORMATTING:
-            del afe[0]
-        entry = _Formatting(tag, attrs)
-        afe.append(entry)
-        return entry
+    # ---- formatting elements closed by a block, re-opened before the next text
+    def _remember_formatting(self, tag: str, attrs: dict) -> None:
+        reopen, cells = self.reopen, self.cells
+        same = [entry for entry in reopen if entry == (tag, attrs, cells)]
+        if len(same) >= 3:  # the HTML5 "Noah's Ark" clause
+            reopen.remove(same[0])
+        if len(reopen) >= _MAX_REOPEN:
+            del reopen[0]
+        reopen.append((tag, attrs, cells))
 
-    def _last_marker(self) -> int:
-        afe = self.afe
-        for i in range(len(afe) - 1, -1, -1):
-            if afe[i] is _MARKER:
-                return i
-        return -1
-
-    def _clear_formatting_to_marker(self) -> None:
-        del self.afe[max(self._last_marker(), 0):]
-
-    def _reconstruct(self) -> None:
-        self.afe_dirty = False
-        for entry in self.afe[self._last_marker() + 1:]:
-            if not entry.open:
-                parent = self.stack[-1]
-                style = self.styles.derive(parent.style, entry.tag, entry.attrs, [])
-                entry.open = True
-                self._push(_Frame(entry.tag, style, parent.link, entry))
+    def _reopen_formatting(self) -> None:
+        reopen, cells = self.reopen, self.cells
+        first = len(reopen)
+        while first and reopen[first - 1][2] == cells:
+            first -= 1
+        entries = reopen[first:]
+        del reopen[first:]
+        for tag, attrs, _ in entries:
+            parent = self.stack[-1]
+            style = self.styles.derive(parent.style, tag, attrs, [])
+            self._push(_Frame(tag, style, parent.link, attrs))
 
     # ---- end tags
     def _end(self, tag: str) -> None:
         stack = self.stack
         top = stack[-1]
         if top.tag == tag and len(stack) > 1:  # the common, well-nested case
-            if top.formatting is not None:
-                self._forget_formatting(top)
-            self._pop_to(len(stack) - 1)
+            self._pop_to(len(stack) - 1, closed=top)
             return
         if tag in _IGNORED_END:
             return
         if tag == "br":
             self._start("br", "")
-            return
-        if tag == "p":
+        elif tag == "p":
             if not self._close_in_scope("p", _BUTTON_SCOPE):
-                self._break(self.stack[-1].style, 2)  # browsers insert an empty <p>
-            return
-        if tag in _FORMATTING and self._end_formatting(tag):
-            return
-        if tag == "a":  # like browsers, </a> closes the link even across blocks
-            self._close_in_scope("a", _SCOPE)
-            return
-        if tag in _SPECIAL:
-            if tag in _CELLS or tag in ("tr", "tbody", "thead", "tfoot", "table", "caption"):
-                scope = _TABLE_SCOPE
-            elif tag in ("li", "dd", "dt"):
-                scope = _LIST_SCOPE
-            else:
-                scope = _SCOPE
-            if tag in _HEADINGS:
-                for i in range(len(self.stack) - 1, 0, -1):
-                    if self.stack[i].tag in _HEADINGS:
-                        self._pop_to(i)
-                        return
-                    if self.stack[i].tag in _SCOPE:
-                        return
-                return
-            self._close_in_scope(tag, scope if tag not in scope else scope - {tag})
-            return
-        for i in range(len(stack) - 1, 0, -1):
-            name = stack[i].tag
-            if name == tag:
-                self._pop_to(i)
-                return
-            if name in _SPECIAL:
-                return
-
-    def _forget_formatting(self, frame: _Frame) -> None:
-        """Drop an explicitly closed element from the active formatting list."""
-        afe = self.afe
-        if afe and afe[-1] is frame.formatting:
-            afe.pop()
-        elif frame.formatting in afe:  # (it may have been dropped by the Noah's Ark rule)
-            afe.remove(frame.formatting)
-        frame.formatting = None
-
-    def _end_formatting(self, tag: str) -> bool:
-        """End tag of <font>, <b>, ...: close it even across blocks, like browsers do."""
-        afe = self.afe
-        marker = self._last_marker()
-        for k in range(len(afe) - 1, marker, -1):
-            entry = afe[k]
-            if entry.tag != tag:
-                continue
-            if not entry.open:
-                del afe[k]
-                return True
-            stack = self.stack
+                self._break(top.style, _BLOCK_2)  # browsers insert an empty <p>
+        elif tag in _FORMATTING or tag == "a":
+            self._end_formatting(tag)
+        elif tag in _HEADINGS:
             for i in range(len(stack) - 1, 0, -1):
-                if stack[i].formatting is entry:
-                    del afe[k]
-                    stack[i].formatting = None
+                if stack[i].tag in _HEADINGS:
                     self._pop_to(i)
-                    return True
+                    return
                 if stack[i].tag in _SCOPE:
-                    return True  # not in scope: ignored
-            del afe[k]
-            return True
-        return False
+                    return
+        elif tag in _SPECIAL:
+            scope = (_TABLE_SCOPE if tag in _TABLE_PARTS
+                     else _LIST_SCOPE if tag in ("li", "dd", "dt") else _SCOPE)
+            self._close_in_scope(tag, scope - {tag} if tag in scope else scope)
+        else:  # any other end tag closes the same element, but never across a block
+            for i in range(len(stack) - 1, 0, -1):
+                name = stack[i].tag
+                if name == tag:
+                    self._pop_to(i, closed=stack[i])
+                    return
+                if name in _SPECIAL:
+                    return
+
+    def _end_formatting(self, tag: str) -> None:
+        """</font>, </b>, </a>...: closes the element even across blocks, like browsers."""
+        index = self._find_in_scope(tag, _SCOPE)
+        if index > 0:
+            self._pop_to(index, closed=self.stack[index])
+            return
+        reopen = self.reopen
+        for k in range(len(reopen) - 1, -1, -1):  # closed already: do not re-open it
+            if reopen[k][2] != self.cells:
+                return
+            if reopen[k][0] == tag:
+                del reopen[k]
+                return
 
 
 def _tiny_image(attrs: dict) -> bool:
@@ -1421,8 +1361,7 @@ def _is_quirks(doctype: str | None) -> bool:
 def _fallback(html: str, exc: Exception) -> HtmlAnalysis:
     """Tag stripping, used only if the analyzer itself failed (never seen on the corpus)."""
     try:
-        text = _html.unescape(re.sub(r"<[^>]*>", " ", html))
-        text = _finish_text(_WS.sub(" ", text))
+        text = _squash(_html.unescape(re.sub(r"<[^>]*>", " ", html)))
     except Exception:
         text = ""
     return HtmlAnalysis(text, text, [], [], [], error=f"{type(exc).__name__}: {exc}"[:300])

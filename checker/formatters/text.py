@@ -43,6 +43,7 @@ INDENT = "  "
 BODY_INDENT = INDENT + " " * LABEL_WIDTH
 WIDTH = 100
 QUOTE_CHARS = 160
+MAX_EVIDENCE = 12  # evidence lines per finding; the JSON output has them all
 
 # C0/C1 controls, DEL, lone surrogates (undecodable bytes) and the bidi overrides that can
 # make a quote read differently from what it is.
@@ -110,7 +111,11 @@ class TextFormatter(Formatter):
         for paragraph in filter(None, body):
             lines.extend(textwrap.wrap(printable(paragraph), WIDTH, initial_indent=BODY_INDENT,
                                        subsequent_indent=BODY_INDENT))
-        lines.extend(BODY_INDENT + evidence_line(e) for e in finding.evidence)
+        shown = finding.evidence[:MAX_EVIDENCE]
+        lines.extend(BODY_INDENT + evidence_line(e) for e in shown)
+        if len(finding.evidence) > len(shown):
+            lines.append(f"{BODY_INDENT}… and {len(finding.evidence) - len(shown)} more "
+                         "evidence item(s) (all of them in --format json)")
         return lines
 
     @staticmethod

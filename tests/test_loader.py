@@ -1,0 +1,274 @@
+"""Loading counsel's YAML: every problem at its exact file:line:col, all at once."""
+
+from __future__ import annotations
+
+import email
+import os
+from pathlib import Path
+
+import pytest
+from rules_support import register_fake_fields, rule_file, unregister, write_ruleset
+
+from checker.ruleset import Problem, RulesetError, load_ruleset
+from checker.ruleset.compile import build_ruleset
+
+GOOD_RULE = """\
+- id: T-ONE
+  title: One
+  citations: [act-1]
+  severity: high
+  violation_when: {field: t.text, contains: spam}
+  finding: Spam found.
+"""
+
+
+@pytest.fixture(autouse=True)
+def fake_fields():
+    names = register_fake_fields()
+    yield
+    unregister(names)
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # problems print paths relative to the working directory
+
+
+def problems_of(root: Path) -> list[Problem]:
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(root)
+    return info.value.problems
+
+
+def where(problem: Problem) -> str:
+    return f"{problem.file}:{problem.line}:{problem.col}"
+
+
+def test_a_good_ruleset_loads(tmp_path):
+    ruleset = load_ruleset(write_ruleset(tmp_path / "rules", rule_file(GOOD_RULE)))
+    (rule,) = ruleset.rules
+    assert rule.id == "T-ONE" and rule.citation_texts == ("Act § 1",) and rule.jurisdiction == "US"
+    assert ruleset.referenced_fields == {"t.text"}
+    assert rule.status == "draft"
+
+
+def test_problem_string_format():
+    problem = Problem("rules/us/x.yaml", 3, 5, "unknown key 'x'", "error", "unknown-key")
+    assert str(problem) == "rules/us/x.yaml:3:5: error: unknown key 'x' [unknown-key]"
+
+
+def test_typo_in_a_rule_key(tmp_path):
+    body = GOOD_RULE.replace("violation_when", "violaton_when")
+    found = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert [(where(p), p.code) for p in found] == [
+        ("rules/us/test.yaml:3:5", "missing-key"),  # the rule now lacks violation_when too
+        ("rules/us/test.yaml:7:5", "unknown-key"),
+    ]
+    assert "did you mean 'violation_when'" in found[1].message
+
+
+def test_unknown_field(tmp_path):
+    body = GOOD_RULE.replace("field: t.text", "field: t.txet")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert (where(problem), problem.code) == ("rules/us/test.yaml:7:29", "unknown-field")
+    assert "did you mean 't.text'" in problem.message
+
+
+def test_unknown_operator(tmp_path):
+    body = GOOD_RULE.replace("contains: spam", "containz: spam")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert (where(problem), problem.code) == ("rules/us/test.yaml:7:37", "unknown-operator")
+    assert "did you mean 'contains'" in problem.message
+
+
+def test_invalid_regex(tmp_path):
+    body = GOOD_RULE.replace("contains: spam", "matches: '(unclosed'")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert (where(problem), problem.code) == ("rules/us/test.yaml:7:46", "invalid-regex")
+
+
+def test_unresolved_citation(tmp_path):
+    body = GOOD_RULE.replace("[act-1]", "[act-1, act-9]")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert (where(problem), problem.code) == ("rules/us/test.yaml:5:24", "unknown-citation")
+
+
+def test_duplicate_ids_across_files(tmp_path):
+    root = write_ruleset(tmp_path / "rules", {"us/a.yaml": rule_file(GOOD_RULE), "ma/b.yaml": rule_file(GOOD_RULE, "MA")})
+    (problem,) = problems_of(root)
+    # files are read in sorted order: ma/b.yaml first, so us/a.yaml holds the duplicate
+    assert (where(problem), problem.code) == ("rules/us/a.yaml:3:9", "duplicate-id")
+    assert "first defined at rules/ma/b.yaml:3:9" in problem.message
+
+
+def test_template_errors(tmp_path):
+    syntax = GOOD_RULE.replace("finding: Spam found.", "finding: 'Spam {{ subject'")
+    (problem,) = problems_of(write_ruleset(tmp_path / "a", rule_file(syntax)))
+    assert (problem.code, problem.line, problem.col) == ("template-error", 8, 14)
+    assert "syntax error" in problem.message
+    typo = GOOD_RULE.replace("finding: Spam found.", "finding: 'Spam in {{ subjetc }}'")
+    (problem,) = problems_of(write_ruleset(tmp_path / "b", rule_file(typo)))
+    assert "unknown template variable 'subjetc' (did you mean 'subject'?)" in problem.message
+    attribute = GOOD_RULE.replace("finding: Spam found.", "finding: '{% for e in evidence %}{{ e.qoute }}{% endfor %}'")
+    (problem,) = problems_of(write_ruleset(tmp_path / "c", rule_file(attribute)))
+    assert "template fails with sample evidence" in problem.message
+    field = GOOD_RULE.replace("finding: Spam found.", "finding: '{{ field(\"t.nope\") }}'")
+    (problem,) = problems_of(write_ruleset(tmp_path / "d", rule_file(field)))
+    assert "unknown field" in problem.message
+
+
+def test_yaml_syntax_error_position(tmp_path):
+    body = GOOD_RULE.replace("title: One", "title: [One")
+    (problem, *_rest) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert problem.code == "yaml-syntax" and problem.file == "rules/us/test.yaml"
+    assert problem.line >= 4
+
+
+def test_duplicate_key_python_tag_and_alias(tmp_path):
+    body = GOOD_RULE + "  severity: low\n"
+    found = problems_of(write_ruleset(tmp_path / "a", rule_file(body)))
+    assert [(where(p), p.code) for p in found] == [("a/us/test.yaml:9:5", "duplicate-key")]
+    tagged = GOOD_RULE.replace("title: One", "title: !!python/object/apply:os.system [echo hi]")
+    found = problems_of(write_ruleset(tmp_path / "b", rule_file(tagged)))
+    assert any(p.code == "yaml-tag" and p.line == 4 for p in found)
+    aliased = GOOD_RULE.replace("title: One", "title: &t One").replace("finding: Spam found.", "finding: *t")
+    found = problems_of(write_ruleset(tmp_path / "c", rule_file(aliased)))
+    assert any(p.code == "yaml-alias" for p in found)
+
+
+def test_where_checks_item_keys_and_operator_types(tmp_path):
+    body = """\
+    - id: T-LINKS
+      title: Links
+      citations: [act-1]
+      severity: low
+      violation_when:
+        all:
+          - any_of: t.links
+            where: {field: adress, contains: x}
+          - {field: t.links, contains: x}
+          - {field: t.flag, contains: x}
+      finding: x
+    """
+    found = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert [(where(p), p.code) for p in found] == [
+        ("rules/us/test.yaml:10:26", "unknown-item-key"),
+        ("rules/us/test.yaml:11:28", "bad-operator-use"),
+        ("rules/us/test.yaml:12:27", "bad-operator-use"),
+    ]
+    assert "its items have: text, url, visible" in found[0].message
+    assert "any_of: t.links" in found[1].message and "equals: true or false" in found[2].message
+
+
+def test_cycles_are_errors(tmp_path):
+    rules = """\
+    - id: T-A
+      title: A
+      citations: [act-1]
+      severity: low
+      violation_when: {rule: T-B, status_in: [violation]}
+      finding: a
+    - id: T-B
+      title: B
+      citations: [act-1]
+      severity: low
+      violation_when: {rule: T-A, status_in: [violation]}
+      finding: b
+    """
+    predicates = """\
+    predicates:
+      p1: {description: one, when: {use: p2}}
+      p2: {description: two, when: {use: p1}}
+    """
+    found = problems_of(write_ruleset(tmp_path / "rules", rule_file(rules), predicates=predicates))
+    codes = {(p.code, p.message) for p in found}
+    assert ("dependency-cycle", "rule dependency cycle: T-A → T-B → T-A") in codes
+    assert ("predicate-cycle", "predicate cycle: p1 → p2 → p1") in codes
+
+
+def test_every_error_is_reported_not_just_the_first(tmp_path):
+    root = write_ruleset(
+        tmp_path / "rules",
+        {
+            "us/a.yaml": rule_file(GOOD_RULE.replace("[act-1]", "[nope]")),
+            "us/b.yaml": rule_file(GOOD_RULE.replace("T-ONE", "T-TWO").replace("field: t.text", "field: nope")),
+        },
+        predicates="predicates:\n  p: {description: d, when: {field: t.text, matches: '['}}\n",
+    )
+    found = problems_of(root)
+    assert {p.code for p in found} == {"unknown-citation", "unknown-field", "invalid-regex"}
+    assert {p.file for p in found} == {"rules/us/a.yaml", "rules/us/b.yaml", "rules/predicates.yaml"}
+
+
+def test_review_when_needs_a_reason(tmp_path):
+    body = GOOD_RULE.replace("violation_when", "review_when")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert problem.code == "missing-key" and "review_reason" in problem.message
+
+
+def test_yaml_booleans_are_text_where_text_is_expected(tmp_path):
+    body = GOOD_RULE.replace("contains: spam", "equals: no")
+    ruleset = load_ruleset(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert ruleset.rules[0].violation_when.arg_text == '"no"'
+
+
+def test_one_file_of_a_ruleset(tmp_path):
+    root = write_ruleset(
+        tmp_path / "rules",
+        {"us/a.yaml": rule_file(GOOD_RULE), "us/b.yaml": rule_file(GOOD_RULE.replace("T-ONE", "T-TWO"))},
+    )
+    ruleset = load_ruleset(root / "us" / "b.yaml")
+    assert ruleset.reported == {"T-TWO"}
+    assert {r.id for r in ruleset.rules} == {"T-ONE", "T-TWO"}
+    broken = root / "us" / "a.yaml"
+    broken.write_text(broken.read_text().replace("[act-1]", "[nope]"))
+    assert build_ruleset(root / "us" / "b.yaml").problems == []  # the other file's errors are not this file's
+
+
+def test_sha256_covers_every_file(tmp_path):
+    root = write_ruleset(tmp_path / "rules", rule_file(GOOD_RULE), lists={"words": "description: w\nitems: [a]\n"})
+    first = load_ruleset(root).sha256
+    assert load_ruleset(root).sha256 == first
+    (root / "lists" / "words.yaml").write_text("description: w\nitems: [a, b]\n")
+    assert load_ruleset(root).sha256 != first
+    os.utime(root / "authorities.yaml")  # touching a file changes nothing
+    second = load_ruleset(root).sha256
+    assert load_ruleset(root).sha256 == second
+
+
+def test_inline_test_messages_are_real_rfc5322(tmp_path):
+    body = GOOD_RULE + """\
+  tests:
+    - inline:
+        headers: {From: "Zoë <z@example.com>", Subject: "Prix réduits", Received: [one, two]}
+        text: plain body
+        html: <p>html body</p>
+      expect: compliant
+"""
+    raw = load_ruleset(write_ruleset(tmp_path / "rules", rule_file(body))).rules[0].tests[0].inline
+    assert b"\r\n" in raw and raw.isascii()
+    parsed = email.message_from_bytes(raw)
+    assert str(email.header.make_header(email.header.decode_header(parsed["Subject"]))) == "Prix réduits"
+    assert parsed.get_all("Received") == ["one", "two"]
+    assert parsed.get_content_type() == "multipart/alternative"
+
+
+def test_penalty_facts_follow_the_citations(tmp_path):
+    body = GOOD_RULE + GOOD_RULE.replace("T-ONE", "T-TWO").replace("[act-1]", "[act-2]")
+    ruleset = load_ruleset(write_ruleset(tmp_path / "rules", rule_file(body)))
+    one, two = (ruleset.rule(i).penalty["remedies"][0] for i in ("T-ONE", "T-TWO"))
+    assert (one["amount"], one["capped"], one["citations"]) == (500, False, ["Act § 1"])
+    assert (two["amount"], two["capped"], two["cap"]) == (100, True, 1000)
+    assert two["cap_exceptions"] == ["Act § 1"]
+
+
+def test_a_missing_ruleset_folder(tmp_path):
+    (problem,) = problems_of(tmp_path / "nowhere")
+    assert problem.code == "missing-file"
+
+
+def test_missing_authorities_file(tmp_path):
+    root = write_ruleset(tmp_path / "rules", rule_file(GOOD_RULE))
+    (root / "authorities.yaml").unlink()
+    found = problems_of(root)
+    assert any(p.code == "missing-file" and p.file == "rules/authorities.yaml" for p in found)
