@@ -485,6 +485,11 @@ class _Run:
             parse_error = getattr(self.message, "parse_error", None)
             if parse_error:
                 doubts.append(f"the message's MIME structure could not be fully parsed ({parse_error})")
+            failures = [e for e in getattr(self.message, "errors", ()) if e.startswith("field ")]
+            if failures:  # a field this one was derived from may have failed
+                more = f" and {len(failures) - 1} more" if len(failures) > 1 else ""
+                doubts.append(f"part of the message could not be read ({failures[0]}{more}), "
+                              "so the finding may rest on incomplete data")
             if applies.weak or violation.weak:
                 doubts = doubts or ["a condition was only weakly established"]
             status = Status.NEEDS_REVIEW if doubts else Status.VIOLATION

@@ -82,7 +82,8 @@ def test_a_failing_rule_does_not_stop_the_others(tmp_path):
     bad, good = (next(f for f in result.findings if f.rule == r) for r in ("T-BAD", "T-GOOD"))
     assert bad.status == Status.ERROR and "t.text" in bad.error and "bad bytes" in bad.error
     assert "could not be evaluated" in bad.finding
-    assert good.status == Status.VIOLATION
+    # the other rule still runs; its violation becomes review, as the message is damaged
+    assert good.status == Status.NEEDS_REVIEW and "could not be read (field t.text" in good.finding
     assert any("t.text" in e for e in result.errors)
 
 
@@ -375,3 +376,20 @@ def test_where_over_a_list_of_texts_uses_item(tmp_path):
     assert found.status == Status.VIOLATION
     assert [(e.field, e.quote) for e in found.evidence] == [("t.words[1]", "Beta")]
     assert finding_of(ruleset, message(**{"t.words": ["zeta"]})).status == Status.COMPLIANT
+
+
+def test_a_violation_derived_from_a_failed_field_is_only_review(tmp_path):
+    from checker.fields import FIELDS, Field
+
+    def derived(msg):  # like a detector: reads another field, answers "none" when it is empty
+        return "found" if msg.get("t.text") else "none"
+
+    FIELDS["t.derived"] = Field("t.derived", "text", "derived test field", derived)
+    try:
+        ruleset = load(tmp_path, rule(violation="{field: t.derived, equals: none}"))
+        assert finding_of(ruleset, message(**{"t.text": ""})).status == Status.VIOLATION
+        found = finding_of(ruleset, message(**{"t.text": Boom("undecodable")}))
+        assert found.status == Status.NEEDS_REVIEW
+        assert "field t.text: Boom: undecodable" in found.finding
+    finally:
+        FIELDS.pop("t.derived", None)

@@ -88,7 +88,7 @@ def test_exhibit_command_with_a_ruleset_of_our_own(eml, tiny_rules, tmp_path):
     assert flat("TEST-SUBJECT-MEDS") in text and "VIOLATION" in "".join(pages)
     assert flat("Thesubjectsaysmeds.") in text
     assert load_ruleset(tiny_rules).sha256 in text
-    assert flat("Highlighted: Header block, line") in text  # the subject quote, located
+    assert flat("Highlighted: header block line") in text  # the subject quote, located
     for index, page in enumerate(pages):
         assert f"T{index + 1:07d}" in page
 

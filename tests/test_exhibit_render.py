@@ -128,8 +128,8 @@ def test_evidence_is_highlighted_where_it_occurs(exhibit, pages):
     assert re.search(r'Subject: <span class="exh-ref">E3</span><mark class="exh-mark">'
                      r'Cheap meds NOW</mark>', html)
     text = " ".join(" ".join(pages).split())
-    assert "Highlighted: Plain-text body, line" in text
-    assert "Highlighted: Header block, line" in text
+    assert "Highlighted: text line" in text
+    assert "Highlighted: header block line" in text
 
 
 def test_sanitized_render_is_labelled_and_honest(exhibit, pages):

@@ -272,3 +272,18 @@ def test_missing_authorities_file(tmp_path):
     (root / "authorities.yaml").unlink()
     found = problems_of(root)
     assert any(p.code == "missing-file" and p.file == "rules/authorities.yaml" for p in found)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "'{{ evidence.__class__.__mro__ }}'",  # no Python internals
+        "'{{ quotes.append(1) }}'",  # immutable sandbox
+        "'{{ 100000 * \"x\" }}'",  # bounded repetition
+        "'{{ 2 ** 64 }}'",
+    ],
+)
+def test_templates_run_sandboxed(tmp_path, template):
+    body = GOOD_RULE.replace("finding: Spam found.", f"finding: {template}")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert problem.code == "template-error"

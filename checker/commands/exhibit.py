@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -89,6 +90,17 @@ def _audit(ruleset, msg, item):
         return failed(item, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
 
 
+def make_exhibit(item, ruleset, options):
+    """What `spamlaw exhibit` does between reading the input and writing the PDF (also
+    what bench/exhibit.py times): audit with the same trust boundary, then render.
+    Raises ExhibitError when no PDF can be made."""
+    from checker.exhibits import render_exhibit
+
+    msg = _message(item, options.trusted_hops)
+    result = _audit(ruleset, msg, item)
+    return render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same folder, so a reader never sees half a PDF."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -103,28 +115,30 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def exhibit(
-    message: Path = typer.Argument(..., help="The message file (.eml; an ARF report gives "
-                                   "the reported message)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Where to write the PDF."),
-    label: str | None = typer.Option(
-        None, "--label", help='Exhibit label, e.g. "Exhibit 12" (default: "Exhibit " and '
-        "the first Bates number)."),
-    bates_prefix: str = typer.Option("", "--bates-prefix", help="Text before the Bates "
-                                     "counter, e.g. TRAP or ACME-."),
-    bates_start: int = typer.Option(1, "--bates-start", help="Bates number of page 1."),
-    bates_digits: int = typer.Option(7, "--bates-digits", help="Zero-padded counter width."),
-    label_corner: str = typer.Option(
-        DEFAULT_CORNER, "--label-corner",
-        help=f"Corner of page 1 for the label: {', '.join(CORNERS)}. The Bates number is "
-        "at the bottom right; bottom-right stacks the label above it."),
-    trusted_hops: int = typer.Option(
-        1, "--trusted-hops", help="How many of the topmost Received headers were added by "
-        "your own mail servers (the trust boundary; the receipt time is taken from the "
-        "lowest of them). 0 trusts none."),
-    rules: Path | None = typer.Option(None, "--rules", help="Ruleset folder (default: the "
-                                      "shipped rules/)."),
+    message: Annotated[Path, typer.Argument(
+        help="The message file (.eml; an ARF report gives the reported message).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
+    label: Annotated[str | None, typer.Option(
+        "--label", help='Exhibit label, e.g. "Exhibit 12" (default: "Exhibit " and the first '
+        "Bates number).")] = None,
+    bates_prefix: Annotated[str, typer.Option(
+        "--bates-prefix", help="Text before the Bates counter, e.g. TRAP or ACME-.")] = "",
+    bates_start: Annotated[int, typer.Option(
+        "--bates-start", help="Bates number of page 1.")] = 1,
+    bates_digits: Annotated[int, typer.Option(
+        "--bates-digits", help="Zero-padded counter width.")] = 7,
+    label_corner: Annotated[str, typer.Option(
+        "--label-corner",
+        help=f"Corner of page 1 for the label: {', '.join(CORNERS)}. The Bates number is at "
+        "the bottom right; bottom-right stacks the label above it.")] = DEFAULT_CORNER,
+    trusted_hops: Annotated[int, typer.Option(
+        "--trusted-hops", help="How many of the topmost Received headers were added by your "
+        "own mail servers (the trust boundary; the receipt time is taken from the lowest of "
+        "them). 0 trusts none.")] = 1,
+    rules: Annotated[Path | None, typer.Option(
+        "--rules", help="Ruleset folder (default: the shipped rules/).")] = None,
 ) -> None:
-    from checker.exhibits import ExhibitError, ExhibitOptions, render_exhibit
+    from checker.exhibits import ExhibitError, ExhibitOptions
     from checker.exhibits.render import check_options
 
     try:
@@ -138,10 +152,8 @@ def exhibit(
         raise _fail(str(exc)) from None
     item = _read_message(message)
     ruleset = _load_ruleset(rules)
-    msg = _message(item, trusted_hops)
-    result = _audit(ruleset, msg, item)
     try:
-        made = render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
+        made = make_exhibit(item, ruleset, options)
     except ExhibitError as exc:
         raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
     try:

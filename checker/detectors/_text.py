@@ -72,6 +72,32 @@ def fold(text: str) -> str:
 SCANNERS: list[Scanner] = []
 
 
+def trie_regex(literals: Iterable[str], special: dict[str, str] | None = None) -> str:
+    """A regex matching any of `literals`, factored by common prefixes (`a(?:dult|nal)`):
+    `re` tries alternatives one by one, so a flat list of 90 words costs 90 tries per
+    character while the factored form costs a few. `special` maps a character to the regex
+    it stands for (e.g. " " to any whitespace)."""
+    special = special or {}
+    trie: dict = {}
+    for literal in literals:
+        node = trie
+        for char in literal:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [special.get(char, re.escape(char)) + build(child)
+                    for char, child in sorted(node.items()) if char]
+        optional = "" in node
+        if not branches:
+            return ""
+        if len(branches) == 1 and not optional:
+            return branches[0]
+        return "(?:" + "|".join(branches) + ")" + ("?" if optional else "")
+
+    return build(trie) or "(?!x)x"
+
+
 class Scanner:
     """A regex that runs only near its trigger substrings.
 
@@ -85,26 +111,22 @@ class Scanner:
     MAX_TRIGGER_HITS = 400  # more than this: scan the whole region instead
 
     def __init__(self, pattern: str | re.Pattern[str], triggers: Iterable[str],
-                 flags: int = re.IGNORECASE, before: int = 160, after: int = 260):
+                 flags: int = re.IGNORECASE, before: int = 100, after: int = 140):
         self.pattern = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
-        self.triggers = tuple(sorted({fold(t) for t in triggers if t}))
+        self.triggers = tuple(sorted({fold(t) for t in triggers if t}, key=lambda t: (-len(t), t)))
+        self._trigger_re = re.compile(trie_regex(self.triggers))
         self.before, self.after = before, after
         SCANNERS.append(self)
 
     def _windows(self, folded: str, lo: int, hi: int) -> list[tuple[int, int]]:
-        found = []
-        for trigger in self.triggers:
-            pos = folded.find(trigger, lo, hi)
-            while pos >= 0:
-                found.append((max(lo, pos - self.before), min(hi, pos + len(trigger) + self.after)))
-                if len(found) > self.MAX_TRIGGER_HITS:
-                    return [(lo, hi)]
-                pos = folded.find(trigger, pos + 1, hi)
-        found.sort()
         merged: list[tuple[int, int]] = []
-        for start, end in found:
+        before, after = self.before, self.after
+        for n, hit in enumerate(self._trigger_re.finditer(folded, lo, hi)):
+            if n >= self.MAX_TRIGGER_HITS:
+                return [(lo, hi)]
+            start, end = max(lo, hit.start() - before), min(hi, hit.end() + after)
             if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+                merged[-1] = (merged[-1][0], end)
             else:
                 merged.append((start, end))
         return merged
@@ -212,19 +234,18 @@ def _entry_text(item: Any) -> str:
     return str(item).strip() if item is not None else ""
 
 
-def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    """A case-insensitive whole-word alternation, longest entries first.
+def words_pattern(words: Iterable[str]) -> Scanner:
+    """A case-insensitive whole-word scanner for a word list.
 
-    An entry may use `*` for "any word characters" (`masturbat*`); other characters are
-    literal; spaces match any run of whitespace or hyphens."""
-    parts = []
-    for word in sorted({w.strip().lower() for w in words if w.strip()}, key=len, reverse=True):
-        escaped = re.escape(word).replace(r"\*", r"\w*")
-        escaped = re.sub(r"(?:\\ )+", r"[\\s\\-]+", escaped)
-        parts.append(escaped)
-    if not parts:
-        return re.compile(r"(?!x)x")
-    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+    An entry may use `*` for "any word characters" (`masturbat*`); spaces match any run of
+    whitespace or hyphens; other characters are literal. Each entry's first word is its
+    trigger."""
+    entries = sorted({" ".join(w.lower().split()) for w in words if w.strip()})
+    if not entries:
+        return Scanner(r"(?!x)x", ["x"])
+    body = trie_regex(entries, {" ": r"[\s\-]+", "*": r"\w*"})
+    triggers = [re.split(r"[ *]", entry)[0] or entry for entry in entries]
+    return Scanner(r"(?<!\w)" + body + r"(?!\w)", triggers)
 
 
 # ------------------------------------------------------------------- message inputs

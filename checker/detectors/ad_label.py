@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checker.detectors._text import TextSource, body_sources, found_spans, span
+from checker.detectors._text import Scanner, TextSource, body_sources, found_spans, span
 from checker.fields import register
 
 _SUBJECT_PREFIX = re.compile(
@@ -29,7 +29,7 @@ _BODY_LABEL = re.compile(
     r"""
       \b(?:paid\s+|commercial\s+)?advertisements?\b
     | \b(?:this|the\s+following)\s+(?:e-?mail|message|mailing|letter|is)\s+(?:is\s+)?
-      (?:an?\s+)?(?:commercial\s+|paid\s+)?(?:solicitation|promotion|advertising|ad)\b
+      (?:an?\s+)?(?:commercial\s+|paid\s+)?(?:solicitation|promotion|advertising)\b
     | \bpromotional\s+(?:message|e-?mail|mailing|material|communication|notice)s?\b
     | \bcommercial\s+(?:e-?mail|message|solicitation|communication)s?\b
     | \bsponsored\s+(?:message|e-?mail|content|mailing)s?\b
@@ -38,6 +38,13 @@ _BODY_LABEL = re.compile(
     | \bpublicit[ée]\b | \bpublicidad\b | \bwerbung\b | \banzeige\b
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+_BODY_LABEL_SCANNERS = (
+    Scanner(_BODY_LABEL, "advertis solicitation promotion commercial sponsored 広告 광고 广告 廣告 "
+                         "publicit werbung anzeige".split()),
+    Scanner(r"\b(?:this|the\s+following)\s+(?:e-?mail|message|mailing|letter)\s+is\s+"
+            r"(?:an?\s+)?(?:paid\s+)?ad\b|\bthis\s+is\s+an?\s+(?:paid\s+)?ad\b",
+            ["this", "following"]),
 )
 
 # "not an advertisement", "isn't a solicitation": a denial, not a label.
@@ -55,6 +62,9 @@ _DENIAL = re.compile(
     | \bthis\s+is\s+not\s+spam\b
     """,
     re.IGNORECASE | re.VERBOSE,
+)
+_DENIAL_SCANNER = Scanner(
+    _DENIAL, "spam unsolicited advertis solicitation marketing promotional commercial".split()
 )
 
 ITEM_FIELDS = {
@@ -87,21 +97,23 @@ def subject_labels(subject: str | None) -> list[dict[str, Any]]:
     if prefix:
         found.append(_record(source, len(prefix.group(0)) - len(prefix.group(0).lstrip()),
                              prefix.end()))
-    for start, end, _ in found_spans(_BODY_LABEL, subject):
-        if not _negated(subject, start) and not (prefix and start < prefix.end()):
-            found.append(_record(source, start, end))
+    for scanner in _BODY_LABEL_SCANNERS:
+        for start, end, _ in found_spans(scanner, subject):
+            if not _negated(subject, start) and not (prefix and start < prefix.end()):
+                found.append(_record(source, start, end))
     return found
 
 
 def body_labels(sources: list[TextSource], limit: int = 5) -> list[dict[str, Any]]:
     found = []
     for source in sources:
-        for start, end, _ in found_spans(_BODY_LABEL, source.text):
-            if _negated(source.text, start):
-                continue
-            found.append(_record(source, start, end))
-            if len(found) >= limit:
-                return found
+        for scanner in _BODY_LABEL_SCANNERS:
+            for start, end, _ in found_spans(scanner, source.text):
+                if _negated(source.text, start):
+                    continue
+                found.append(_record(source, start, end))
+                if len(found) >= limit:
+                    return found
     return found
 
 
@@ -109,7 +121,7 @@ def denials(subject: str | None, sources: list[TextSource]) -> list[dict[str, An
     """Statements that the message is *not* an ad / spam / marketing mail."""
     found = []
     for source in [TextSource("subject", subject or ""), *sources]:
-        for start, end, _ in found_spans(_DENIAL, source.text):
+        for start, end, _ in found_spans(_DENIAL_SCANNER, source.text):
             found.append(_record(source, start, end))
     return found[:10]
 

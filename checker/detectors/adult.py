@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from checker.detectors._text import (
+    Scanner,
     TextSource,
     body_sources,
     found_spans,
@@ -68,7 +69,7 @@ MAX_INDICATORS = 30
 
 
 @lru_cache(maxsize=1)
-def patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+def patterns() -> tuple[Scanner, Scanner]:
     """(strong, weak) compiled from the word lists (once per process)."""
     strong = words_pattern(word_list("adult_strong", DEFAULT_STRONG))
     weak = words_pattern(word_list("adult_weak", DEFAULT_WEAK))

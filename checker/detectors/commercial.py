@@ -29,120 +29,160 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checker.detectors._text import TextSource, found_spans, message_links, span
+from checker.detectors._text import (
+    Scanner,
+    TextSource,
+    found_spans,
+    message_links,
+    span,
+    words_pattern,
+)
 from checker.detectors.ad_label import body_labels, subject_labels
 from checker.detectors.adult import patterns as adult_patterns
-from checker.detectors.opt_out import OPT_OUT_WORDING
+from checker.detectors.opt_out import OPT_OUT_SCANNERS
 from checker.fields import register
 
-# (category, weight, pattern). Weight is how strongly one hit suggests promotion.
-_COMMERCIAL_PATTERNS: list[tuple[str, int, str]] = [
+# Indicators: (category, weight, matcher). A matcher is `_rx(triggers, regex)` -- every
+# match must contain one of the space-separated trigger literals, see `_text.Scanner` -- or
+# `_words(...)`, whole words / phrases (spaces match any whitespace). A branch whose only
+# literal is a common word ("for", "our") goes in a small pattern of its own, so the big
+# patterns run only near rare words. Weight is how strongly one hit suggests promotion.
+
+
+def _rx(triggers: str, regex: str) -> Scanner:
+    return Scanner(regex, triggers.split())
+
+
+def _words(words: str) -> Scanner:
+    return words_pattern(w.replace("_", " ") for w in words.split())
+
+
+_CJK_SELLING = "무료 광고 대출 상품 판매 가격 신청 회원 無料 広告 販売 商品 価格 お申し込み 免费 免費 促销 促銷 广告 廣告 产品 產品 价格 價格"
+
+COMMERCIAL: list[tuple[str, int, Scanner]] = [
     # "$1" alone is more often a shell variable than a price: single digits need cents.
-    ("price", 2, r"(?:US\s?|NT|C|A|HK)?\$\s?(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|\d)(?:\.\d{2})?(?![\d.,]?\d)"
-                 r"(?<!\$\d)(?<!\$\s\d)"
-                 r"|\b\d{1,3}(?:[,.]\d{3})*(?:\.\d{2})?\s?(?:USD|dollars|EUR|euros?|TL|RMB|yuan)\b"
-                 r"|[€£¥]\s?\d+|\d+\s?(?:원|円|元)(?!\w)"),
-    ("price", 1, r"\bper\s+(?:month|year|week|bottle|unit|day)\b|\b(?:low|great|best)\s+prices?\b"
-                 r"|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b|\bas\s+low\s+as\b"
-                 r"|\bmoney\s+order\b|\b(?:visa|mastercard|amex|credit\s+cards?)\s+accepted\b"),
-    ("discount", 2, r"\b\d{1,2}\s?%\s?(?:off|discount|savings?)\b"
-                    r"|\bsave\s+(?:up\s+to\s+|over\s+)?\$?\d[\d,.]*\s?%?"
-                    r"|\b(?:huge|big|special|exclusive|limited[\s-]time)\s+(?:discount|savings|sale|deal)s?\b"
-                    r"|\bfree\s+shipping\b|\blowest\s+(?:prices?|rates?|cost)\b|\bclearance\b"
-                    r"|\bdiscount(?:ed)?\s+(?:prices?|rates?|software|drugs|pharmacy)\b"
-                    r"|\bbuy\s+\w+\s+get\b|\b2\s+for\s+1\b|\bhalf\s+price\b|\bwholesale\s+prices?\b"
-                    r"|\bbelow\s+(?:wholesale|retail|cost)\b|\bnever\s+pay\s+retail\b"
-                    r"|할인|特价|特價|優惠|优惠|折扣|割引|indirim|descuento|desconto|rabais"),
-    ("cta", 2, r"\b(?:order|buy|shop|purchase|subscribe|apply|register|enroll|sign\s+up|call|act|"
-               r"download|join|invest|reserve|book)\s+(?:now|today|online|immediately|while)\b"
-               r"|\bclick\s+(?:here|below|the\s+link|on\s+the\s+link)\s+(?:to|and|for|now)\b"
-               r"|\b(?:add\s+to\s+(?:cart|basket)|place\s+your\s+order|order\s+form|to\s+order)\b"
-               r"|\b(?:call|dial)\s+(?:toll[\s-]free|us\s+(?:now|today|at))\b"
-               r"|\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b"
-               r"|\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b"
-               r"|\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b|\bfor\s+more\s+information\b"
-               r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
-               r"|\border\s+(?:yours|your\s+(?:copy|supply|kit|free))\b|\bget\s+started\s+(?:now|today)\b"
-               r"|지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız"),
-    ("cta", 1, r"\bclick\s+here\b|\b(?:please\s+)?visit\s+(?:us\s+at\s+)?(?:https?://|www\.)|\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
-               r"|\b1[\s\-.]\(?8(?:00|88|77|66)\)?[\s\-.]\w{3}[\s\-.]\w{4}\b|\bact\s+fast\b|\bact\s+now\b"),
-    ("pitch", 1, r"\bfree\s+(?:trial|quote|gift|consultation|sample|report|info(?:rmation)?|"
-                 r"brochure|membership|software|money|cash|grants?|tour|pics|preview|access|bonus|"
-                 r"evaluation|estimate|catalog|instant)\b"
-                 r"|\bmoney[\s-]back\b|\brisk[\s-]free\b|\bno\s+obligation\b|\b100%\s+(?:guaranteed|free)\b"
-                 r"|\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
-                 r"|\bwe\s+(?:offer|sell|provide|specialize)\b|\b(?:special|exclusive|limited)\s+offer\b"
-                 r"|\bbest\s+deals?\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
-                 r"|\bwork(?:ing)?\s+(?:from|at|form)\s+home\b|\bhome[\s-]based\s+business\b"
-                 r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
-                 r"|\bincrease\s+(?:your|its)\s+(?:size|length|penis)\b"
-                 r"|\bextra\s+income\b|\bearn\s+(?:up\s+to\s+|over\s+)?\$|\bfinancial\s+freedom\b"
-                 r"|\bbusiness\s+opportunity\b|\bmortgage\b|\brefinanc\w*|\bpre[\s-]?approved\b"
-                 r"|\bdebt\s+(?:consolidation|relief|free)\b|\bbad\s+credit\b|\bno\s+credit\s+check"
-                 r"|\bcredit\s+(?:card\s+(?:offer|debt)|report|repair|rating)\b|\bmerchant\s+account"
-                 r"|\blow\s+(?:interest|rates?)\b|\binsurance\s+(?:quotes?|policy|rates)\b"
-                 r"|\bweight\s+loss\b|\blose\s+(?:weight|\d+\s+(?:lbs|pounds))\b|\bviagra\b|\bcialis\b"
-                 r"|\bpharmacy\b|\bprescriptions?\b|\bherbal\b|\bsupplements?\b|\bcasino\b"
-                 r"|\bstock\s+(?:alert|pick|profile)\b|\binvestment\s+opportunity\b|\binvestors?\b"
-                 r"|\bsatisfaction\s+guaranteed\b|\bguaranteed\b|\bbrand[\s-]new\b|\bbest[\s-]selling\b"
-                 r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b"
-                 r"|\bcustomers?\s+(?:base|list)\b|\bgovernment\s+grants?\b|\bsign[\s-]on\s+bonus\b"
-                 r"|\bcheap(?:est)?\b|\baffordable\b"
-                 r"|\benlarge\w*|\bpenis\b|\bhair\s+loss\b|\banti[\s-]aging\b|\btoner\b|\bcartridges?\b"
-                 r"|\btimeshare\b|\bcruise\b|\bwholesale\b|\bdistributors?\b"
-                 r"|\bsample\s+(?:pics|movies|videos)\b|\bmembers?\s+area\b|\blive\s+(?:cams?|shows?)\b"
-                 r"|(?-i:\bFREE\b)"),
+    ("price", 2, _rx("$", r"(?:US\s?|NT|C|A|HK)?\$\s?(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|\d)"
+                          r"(?:\.\d{2})?(?![\d.,]?\d)(?<!\$\d)(?<!\$\s\d)")),
+    ("price", 2, _rx("usd dollar eur tl rmb yuan € £ ¥ 원 円 元",
+                     r"\b\d{1,3}(?:[,.]\d{3})*(?:\.\d{2})?\s?(?:USD|dollars|EUR|euros?|TL|RMB|yuan)\b"
+                     r"|[€£¥]\s?\d+|\d+\s?(?:원|円|元)(?!\w)")),
+    ("price", 1, _rx("price only low little money accepted per",
+                     r"\b(?:low|great|best)\s+prices?\b|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b"
+                     r"|\bas\s+low\s+as\b|\bmoney\s+order\b|\bper\s+(?:month|year|week|bottle|unit|day)\b"
+                     r"|\b(?:visa|mastercard|amex|credit\s+cards?)\s+accepted\b")),
+    ("discount", 2, _rx("% save discount saving sale deal shipping lowest half wholesale below retail",
+                        r"\b\d{1,2}\s?%\s?(?:off|discount|savings?)\b"
+                        r"|\bsave\s+(?:up\s+to\s+|over\s+)?\$?\d[\d,.]*\s?%?"
+                        r"|\b(?:huge|big|special|exclusive|limited[\s-]time)\s+(?:discount|savings|sale|deal)s?\b"
+                        r"|\bfree\s+shipping\b|\blowest\s+(?:prices?|rates?|cost)\b"
+                        r"|\bdiscount(?:ed)?\s+(?:prices?|rates?|software|drugs|pharmacy)\b"
+                        r"|\bhalf\s+price\b|\bwholesale\s+prices?\b"
+                        r"|\bbelow\s+(?:wholesale|retail|cost)\b|\bnever\s+pay\s+retail\b")),
+    ("discount", 2, _words("clearance 할인 特价 特價 優惠 优惠 折扣 割引 indirim descuento desconto rabais")),
+    ("discount", 2, _rx("buy for", r"\bbuy\s+\w+\s+get\b|\b2\s+for\s+1\b")),
+    ("cta", 2, _rx("now today online immediately while",
+                   r"\b(?:order|buy|shop|purchase|subscribe|apply|register|enroll|sign\s+up|call|act|"
+                   r"download|join|invest|reserve|book)\s+(?:now|today|online|immediately|while)\b")),
+    ("cta", 2, _rx("click", r"\bclick\s+(?:here|below|the\s+link|on\s+the\s+link)\s+(?:to|and|for|now)\b")),
+    ("cta", 2, _rx("cart basket order", r"\b(?:add\s+to\s+(?:cart|basket)|place\s+your\s+order|order\s+form"
+                                        r"|to\s+order|order\s+(?:yours|your\s+(?:copy|supply|kit|free)))\b")),
+    ("cta", 2, _rx("call dial", r"\b(?:call|dial)\s+(?:toll[\s-]free|us\s+(?:now|today|at))\b")),
+    ("cta", 2, _rx("site store shop", r"\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b")),
+    ("cta", 2, _rx("don hurry limited", r"\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b")),
+    ("cta", 2, _rx("free instant information fill advantage started",
+                   r"\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b|\bfor\s+more\s+information\b"
+                   r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
+                   r"|\bget\s+started\s+(?:now|today)\b")),
+    ("cta", 2, _rx("신청 주문 구매 購入 ご注文 订购 購買 ziyaret arayiniz arayınız",
+                   r"지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız")),
+    ("cta", 1, _rx("click visit act", r"\bclick\s+here\b|\b(?:please\s+)?visit\s+(?:us\s+at\s+)?(?:https?://|www\.)"
+                                      r"|\bact\s+fast\b|\bact\s+now\b")),
+    ("cta", 1, _rx("8", r"\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
+                        r"|\b1[\s\-.]\(?8(?:00|88|77|66)\)?[\s\-.]\w{3}[\s\-.]\w{4}\b")),
+    ("pitch", 1, _rx("free money risk obligation guaranteed increase income earn freedom opportunity "
+                     "refinanc approved debt credit merchant interest rate insurance weight lose "
+                     "stock invest satisfaction brand selling customer grant bonus hair aging "
+                     "offer deal sample member",
+                     r"\bfree\s+(?:trial|quote|gift|consultation|sample|report|info(?:rmation)?|"
+                     r"brochure|membership|software|money|cash|grants?|tour|pics|preview|access|bonus|"
+                     r"evaluation|estimate|catalog|instant)\b"
+                     r"|\bmoney[\s-]back\b|\brisk[\s-]free\b|\bno\s+obligation\b|\b100%\s+(?:guaranteed|free)\b"
+                     r"|\bincrease\s+(?:your|its)\s+(?:size|length|penis)\b"
+                     r"|\bextra\s+income\b|\bearn\s+(?:up\s+to\s+|over\s+)?\$|\bfinancial\s+freedom\b"
+                     r"|\bbusiness\s+opportunity\b|\brefinanc\w*|\bpre[\s-]?approved\b"
+                     r"|\bdebt\s+(?:consolidation|relief|free)\b|\bbad\s+credit\b|\bno\s+credit\s+check"
+                     r"|\bcredit\s+(?:card\s+(?:offer|debt)|report|repair|rating)\b|\bmerchant\s+account"
+                     r"|\blow\s+(?:interest|rates?)\b|\binsurance\s+(?:quotes?|policy|rates)\b"
+                     r"|\bweight\s+loss\b|\blose\s+(?:weight|\d+\s+(?:lbs|pounds))\b"
+                     r"|\bstock\s+(?:alert|pick|profile)\b|\binvestment\s+opportunity\b"
+                     r"|\bsatisfaction\s+guaranteed\b|\bbrand[\s-]new\b|\bbest[\s-]selling\b"
+                     r"|\bcustomers?\s+(?:base|list)\b|\bgovernment\s+grants?\b|\bsign[\s-]on\s+bonus\b"
+                     r"|\bhair\s+loss\b|\banti[\s-]aging\b|\b(?:special|exclusive|limited)\s+offer\b"
+                     r"|\bbest\s+deals?\b|\bsample\s+(?:pics|movies|videos)\b|\bmembers?\s+area\b")),
+    ("pitch", 1, _words("mortgage viagra cialis pharmacy prescription prescriptions herbal "
+                        "supplement supplements casino investor investors guaranteed cheap cheapest "
+                        "affordable enlarge* penis toner cartridge cartridges timeshare cruise "
+                        "wholesale distributor distributors")),
+    ("pitch", 1, _rx("our we make work home bulk mail live",
+                     r"\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
+                     r"|\bwe\s+(?:offer|sell|provide|specialize)\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
+                     r"|\bwork(?:ing)?\s+(?:from|at|form)\s+home\b|\bhome[\s-]based\s+business\b"
+                     r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
+                     r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b|\blive\s+(?:cams?|shows?)\b")),
+    ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
     # Everyday selling words: one of them says little, so the category adds at most 1.
-    ("word", 1, r"\bcredit\s+cards?\b|\bloans?\b|\binsurance\b|\bquotes?\b|\bsavings?\b|\bdeals?\b"
-                r"|\boffers?\b|\bbonus\b|\bprices?\b|\bpurchase\b|\bsale\b|\bprofits?\b|\bincome\b"
-                r"|\bopportunity\b|\bmarketing\b|\bvacation\b|\bleads\b"
-                r"|무료|광고|대출|상품|판매|無料|広告|販売|免费|免費|促销|促銷|广告|廣告|ücretsiz|reklam"
-                r"|gratis|grátis|gratuit|kostenlos|oferta|promoci[oó]n|promo[cç][aã]o"
-                r"|\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+)?payments\b"
-                r"|\bcliquez\s+ici\b|\boffre\b|\bprix\b|\bgeld\s+verdienen\b|\bangebot\b|\bpreis\b"
-                r"|\bganhe\s+dinheiro\b|\bprodutos\b|\bvendas\b|\bcadastre-se\b|\bprecio\b|\bdinero\b"
-                r"|\bhaga\s+clic\b|\bfiyat|\bsatış|\bsipariş|产品|產品|价格|價格|商品|価格|お申し込み|상품|가격|신청|회원"),
-    ("bulk", 2, r"\bthis\s+(?:e-?mail|message)\s+is\s+(?:not|never)\s+(?:spam|unsolicited)\b"
-                r"|\bthis\s+is\s+not\s+(?:spam|unsolicited)\b|\bnot\s+(?:a\s+)?spam\b"
-                r"|\b(?:purchased|opt[\s-]?in|rented|double\s+opt[\s-]?in)\s+(?:e-?mail\s+)?list\b"
-                r"|\bone[\s-]time\s+(?:e-?mail(?:ing)?|mailing|message)\b"
-                r"|\b(?:S\.?|Senate\s+Bill|Bill)\s*1618\b|\bsection\s+301\b"
-                r"|\bremoval\s+instructions\b|\bto\s+be\s+removed\s+from\s+(?:our|this|the|any)\b"
-                r"|\byou\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|mailing|offer)\b"
-                r"|\byour\s+e-?mail\s+address\s+(?:was|has\s+been)\s+(?:obtained|submitted|added)"
-                r"|\bopted[\s-]in\b|\bagreed\s+to\s+receive\b|\bspecial\s+mailings?\b"
-                r"|\bremove\s+(?:you|your)\b|\bwill\s+not\s+receive\s+(?:any\s+)?(?:further|future)"
-                r"|\bnever\s+receive\s+another\b|\bunsubscribe\s+(?:from\s+)?(?:our|this)\s+(?:mailing\s+)?list\b"
-                r"|\bremove\s+yourself\b|\bremoved\s+from\s+(?:our|this|the|future)\s+(?:\w+\s+)?(?:list|mailings?)\b"
-                r"|\bto\s+opt[\s-]?out\b|\bwith\s+(?:the\s+word\s+)?\W?remove\W?\s+in\s+the\s+subject"),
-    ("proposal", 2, r"\btransfer\s+(?:of\s+)?(?:the\s+)?(?:sum|funds?|money)\b|\bbusiness\s+(?:proposal|transaction"
-                    r"|relationship|partner)\b|\bnext\s+of\s+kin\b|\bforeign\s+(?:partner|account)\b"
-                    r"|\bstrictest\s+confidence\b|\b(?:\d+(?:\.\d+)?|fifty|twenty|ten)\s+million\s+(?:united\s+states\s+)?"
-                    r"(?:us\s+)?dollars\b|\b\d{1,2}\s?%\s+(?:of\s+the\s+(?:total\s+)?(?:sum|fund|money)|for\s+you)\b"
-                    r"|\bbeneficiary\b|\bconfidential\s+(?:business|transaction)\b"),
+    ("word", 1, _words("credit_card credit_cards loan loans insurance quote quotes saving savings "
+                       "deal deals offer offers bonus price prices purchase sale profit profits "
+                       "income opportunity marketing vacation leads")),
+    ("word", 1, _words("gratis grátis gratuit kostenlos oferta promoción promocion promoção promocao "
+                       "cliquez_ici offre prix geld_verdienen angebot preis ganhe_dinheiro produtos "
+                       "vendas cadastre-se precio dinero haga_clic ücretsiz reklam")),
+    ("word", 1, _rx("fiyat satış sipariş " + _CJK_SELLING,
+                    r"\bfiyat|\bsatış|\bsipariş|" + "|".join(_CJK_SELLING.split()))),
+    ("word", 1, _rx("payments", r"\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+)?payments\b")),
+    ("bulk", 2, _rx("spam unsolicited list time 1618 301 removal removed receiv address opted "
+                    "agreed mailing remove never unsubscribe opt",
+                    r"\bthis\s+(?:e-?mail|message)\s+is\s+(?:not|never)\s+(?:spam|unsolicited)\b"
+                    r"|\bthis\s+is\s+not\s+(?:spam|unsolicited)\b|\bnot\s+(?:a\s+)?spam\b"
+                    r"|\b(?:purchased|opt[\s-]?in|rented|double\s+opt[\s-]?in)\s+(?:e-?mail\s+)?list\b"
+                    r"|\bone[\s-]time\s+(?:e-?mail(?:ing)?|mailing|message)\b"
+                    r"|\b(?:S\.?|Senate\s+Bill|Bill)\s*1618\b|\bsection\s+301\b"
+                    r"|\bremoval\s+instructions\b|\bto\s+be\s+removed\s+from\s+(?:our|this|the|any)\b"
+                    r"|\byou\s+(?:are\s+)?receiv(?:ed|ing)\s+this\s+(?:e-?mail|message|mailing|offer)\b"
+                    r"|\byour\s+e-?mail\s+address\s+(?:was|has\s+been)\s+(?:obtained|submitted|added)"
+                    r"|\bopted[\s-]in\b|\bagreed\s+to\s+receive\b|\bspecial\s+mailings?\b"
+                    r"|\bremove\s+(?:you|your)\b|\bwill\s+not\s+receive\s+(?:any\s+)?(?:further|future)"
+                    r"|\bnever\s+receive\s+another\b"
+                    r"|\bunsubscribe\s+(?:from\s+)?(?:our|this)\s+(?:mailing\s+)?list\b"
+                    r"|\bremove\s+yourself\b"
+                    r"|\bremoved\s+from\s+(?:our|this|the|future)\s+(?:\w+\s+)?(?:list|mailings?)\b"
+                    r"|\bto\s+opt[\s-]?out\b|\bwith\s+(?:the\s+word\s+)?\W?remove\W?\s+in\s+the\s+subject")),
+    ("proposal", 2, _rx("transfer business kin foreign confidence million % beneficiary confidential",
+                        r"\btransfer\s+(?:of\s+)?(?:the\s+)?(?:sum|funds?|money)\b|\bbusiness\s+(?:proposal"
+                        r"|transaction|relationship|partner)\b|\bnext\s+of\s+kin\b|\bforeign\s+(?:partner"
+                        r"|account)\b|\bstrictest\s+confidence\b|\b(?:\d+(?:\.\d+)?|fifty|twenty|ten)\s+"
+                        r"million\s+(?:united\s+states\s+)?(?:us\s+)?dollars\b|\b\d{1,2}\s?%\s+(?:of\s+the\s+"
+                        r"(?:total\s+)?(?:sum|fund|money)|for\s+you)\b|\bbeneficiary\b"
+                        r"|\bconfidential\s+(?:business|transaction)\b")),
+    # Opt-out wording outside a mailing list's footer is a sign of bulk mail.
+    *[("bulk", 1, scanner) for scanner in OPT_OUT_SCANNERS],
 ]
-_TRANSACTIONAL_PATTERNS: list[tuple[str, int, str]] = [
-    ("transactional", 2,
-     r"\border\s+(?:confirmation|number|no\.?|#|status|details)\b|\byour\s+order\s+(?:has|was|is|#)"
-     r"|\bthank\s+you\s+for\s+(?:your\s+)?(?:order|purchase|payment)\b|\b(?:has|have)\s+(?:been\s+)?shipped\b"
-     r"|\btracking\s+(?:number|no\.?|#)|\breceipt\s+(?:for|#|number)|\binvoice\s+(?:#|number|no\.?|date)"
-     r"|\baccount\s+(?:statement|summary|balance)\b|\b(?:your|monthly)\s+statement\s+(?:is|for)\b"
-     r"|\bpayment\s+(?:received|confirmation|due|of\s+\$)|\bwarranty\s+(?:information|registration|claim)"
-     r"|\bproduct\s+recall\b|\brecall\s+notice\b|\bsafety\s+(?:notice|recall|information)\b"
-     r"|\bpassword\s+(?:reset|change|has\s+been)\b|\bchanges?\s+to\s+(?:our|the|your)\s+terms\b"
-     r"|\bterms\s+(?:of\s+service|and\s+conditions)\s+(?:have|has)\s+changed\b"
-     r"|\byour\s+subscription\s+(?:has|will|is)\b|\bdelivery\s+(?:confirmation|notice|date)\b"
-     r"|\bbenefits?\s+(?:statement|enrollment\s+confirmation)\b"),
+TRANSACTIONAL: list[tuple[str, int, Scanner]] = [
+    ("transactional", 2, _rx(
+        "order thank shipped tracking receipt invoice account statement payment warranty recall "
+        "safety password terms subscription delivery benefit",
+        r"\border\s+(?:confirmation|number|no\.?|#|status|details)\b|\byour\s+order\s+(?:has|was|is|#)"
+        r"|\bthank\s+you\s+for\s+(?:your\s+)?(?:order|purchase|payment)\b"
+        r"|\b(?:has|have)\s+(?:been\s+)?shipped\b"
+        r"|\btracking\s+(?:number|no\.?|#)|\breceipt\s+(?:for|#|number)|\binvoice\s+(?:#|number|no\.?|date)"
+        r"|\baccount\s+(?:statement|summary|balance)\b|\b(?:your|monthly)\s+statement\s+(?:is|for)\b"
+        r"|\bpayment\s+(?:received|confirmation|due|of\s+\$)|\bwarranty\s+(?:information|registration|claim)"
+        r"|\bproduct\s+recall\b|\brecall\s+notice\b|\bsafety\s+(?:notice|recall|information)\b"
+        r"|\bpassword\s+(?:reset|change|has\s+been)\b|\bchanges?\s+to\s+(?:our|the|your)\s+terms\b"
+        r"|\bterms\s+(?:of\s+service|and\s+conditions)\s+(?:have|has)\s+changed\b"
+        r"|\byour\s+subscription\s+(?:has|will|is)\b|\bdelivery\s+(?:confirmation|notice|date)\b"
+        r"|\bbenefits?\s+(?:statement|enrollment\s+confirmation)\b")),
 ]
-
-
-def _compile(patterns):
-    return [(cat, weight, re.compile(rx, re.IGNORECASE)) for cat, weight, rx in patterns]
-
-
-# Opt-out wording outside a mailing list's footer is a sign of bulk mail.
-COMMERCIAL = [*_compile(_COMMERCIAL_PATTERNS), ("bulk", 1, OPT_OUT_WORDING)]
-TRANSACTIONAL = _compile(_TRANSACTIONAL_PATTERNS)
 _SHOP_URL = re.compile(
     r"(?:/|\b)(?:shop|store|cart|basket|checkout|order|buy|purchase|product|catalog|pricing|"
     r"deals?|offer|sale|specials?)(?:[/._\-?=]|\b)",

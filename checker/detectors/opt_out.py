@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from checker.detectors._text import (
+    Scanner,
     TextSource,
     body_sources,
     found_spans,
@@ -35,34 +36,55 @@ from checker.detectors._text import (
 )
 from checker.fields import register
 
-OPT_OUT_WORDING = _WORDING = re.compile(
-    r"""
-      \bun-?\s?subscri(?:be[ds]?|bing|ption)\b
-    | \bopt(?:ed|ing)?[\s\-_]?out\b
-    | \bremov(?:e|ed|al|ing)\b
-    | \b(?:no\s+longer|not|don'?t|do\s+not|never|rather\s+not)\s+(?:wish|want|care|like|desire)
-      \s+to\s+(?:receive|get|be\s+(?:contacted|on|included|mailed|emailed|notified)|hear)
-    | \bprefer\s+not\s+to\s+receive
-    | \bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))
-    | \b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken)\s+off\b
-    | \boff\s+(?:of\s+)?(?:our|this|the|my|these|their)\s+(?:[\w\-]+\s+){0,2}
-      (?:lists?|database|mailings?)\b
-    | \bdelet(?:e|ed|ion)\s+(?:you|your|(?:e-?mail\s+)?address|from)
-    | \bexclu(?:de|ded|sion)\s+(?:you|your|from)
-    | \b(?:manage|update|change|edit)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|mailing\s+
-      |communication\s+|contact\s+)?(?:preferences|subscriptions?)\b
-    | \bd[ée]sabonn | \bd[ée]sinscri | \bdar(?:se)?\s+de\s+baja | \bcancelar\s+(?:la\s+)?suscripci
-    | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
-    | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
-    """,
-    re.IGNORECASE | re.VERBOSE,
+# Opt-out wording, in groups by trigger word (see `_text.Scanner`): the groups whose only
+# literal is a common word ("like", "off", "stop") stay small.
+_WORDING_GROUPS: list[tuple[str, str]] = [
+    ("subscri opt remov prefer delet exclu preferences subscription sabonn sinscri baja "
+     "suscripci abmelden abbestellen austragen cancella 退订 取消订阅 退訂 取消訂閱 수신 配信停止 "
+     "配信解除 購読解除",
+     r"""
+       (?:\bun-?\s?|\(un\))subscri(?:be[ds]?|bing|ption)\b
+     | \bopt(?:ed|ing)?[\s\-_]?out\b
+     | \bremov(?:e|ed|al|ing)\b
+     | \bprefer\s+not\s+to\s+receive
+     | \bdelet(?:e|ed|ion)\s+(?:you|your|(?:e-?mail\s+)?address|from)
+     | \bexclu(?:de|ded|sion)\s+(?:you|your|from)
+     | \b(?:manage|update|change|edit)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|mailing\s+
+       |communication\s+|contact\s+)?(?:preferences|subscriptions?)\b
+     | \bd[ée]sabonn | \bd[ée]sinscri | \bdar(?:se)?\s+de\s+baja | \bcancelar\s+(?:la\s+)?suscripci
+     | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
+     | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
+     """),
+    ("wish want care like desire",
+     r"""\b(?:no\s+longer|not|don'?t|do\s+not|never|rather\s+not)\s+(?:wish|want|care|like|desire)
+       \s+to\s+(?:receive|get|be\s+(?:contacted|on|included|mailed|emailed|notified)|hear)"""),
+    ("stop", r"\bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))"),
+    ("take off",
+     r"""\b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken)\s+off\b
+       | \boff\s+(?:of\s+)?(?:our|this|the|my|these|their)\s+(?:[\w\-]+\s+){0,2}
+         (?:lists?|database|mailings?)\b"""),
+]
+OPT_OUT_SCANNERS = [
+    Scanner(re.compile(regex, re.IGNORECASE | re.VERBOSE), triggers.split())
+    for triggers, regex in _WORDING_GROUPS
+]
+# The same wording as one regex, for short texts (anchor texts).
+_WORDING = re.compile(
+    "|".join(f"(?:{regex})" for _, regex in _WORDING_GROUPS), re.IGNORECASE | re.VERBOSE
 )
+
+
+def wording_spans(text: str) -> list[tuple[int, int, re.Match[str]]]:
+    """Opt-out wording in `text`, in order of position."""
+    return sorted((hit for scanner in OPT_OUT_SCANNERS for hit in found_spans(scanner, text)),
+                  key=lambda hit: hit[0])
+
 
 # "remove" is also "remove wrinkles": it counts only with list/mail context nearby or
 # written as the keyword (REMOVE) spammers asked people to send back.
 _REMOVE_CONTEXT = re.compile(
     r"list|mail|database|address|future|subject|receiv|send|click|here|reply|unsubscribe"
-    r"|link|contact|message|offer|letter",
+    r"|link|contact|message|offer|letter|below|http|www\.|@|call|phone|fax|visit",
     re.IGNORECASE,
 )
 
@@ -82,7 +104,7 @@ _CLICK = re.compile(
 )
 # Opt-out words inside a URL or a mailto address ("remove@", "/unsubscribe?id=").
 _URL_KEYWORD = re.compile(
-    r"un-?sub|opt[\-_]?out|remove|removal|leave|exclu|delist|suppress|stop",
+    r"un-?sub|opt[\-_]?out|remove|removal|exclu|delist|suppress",
     re.IGNORECASE,
 )
 
@@ -169,7 +191,7 @@ def text_notices(source: TextSource, links: list[dict]) -> list[dict[str, Any]]:
     repeating "unsubscribe" ten times is one notice."""
     notices: list[dict[str, Any]] = []
     seen: set[str | None] = set()
-    for start, end, _match in found_spans(_WORDING, source.text):
+    for start, end, _match in wording_spans(source.text):
         if not _is_wording(source.text, start, end):
             continue
         mechanism = _mechanism(source, start, end, links)

@@ -11,9 +11,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-from checker.exhibits.bates import BatesSpec
+from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import clean_text, defang, sanitize_html
-from checker.exhibits.views import HeaderBlock, Mark, View, build_view, header_block
+from checker.exhibits.views import HeaderBlock, Mark, build_view, header_block
 from checker.findings import STATUS_RANK, AuditResult, Evidence, Finding, Status
 
 MAX_TEXT_RENDER = 60_000
@@ -44,6 +44,8 @@ VIEW_TITLES = {
     "visible": "Visible text (what a reader sees of the HTML)",
     "html": "HTML body source",
 }
+VIEW_SHORT = {"text": "text", "visible": "visible text", "html": "HTML source",
+              "headers": "header block"}
 RENDER_LABEL = (
     "A sanitized rendering made for this exhibit, not a screenshot. Scripts, forms, "
     "event handlers and every remote resource were removed; remote images are shown as "
@@ -83,23 +85,10 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
                   render_failed: str | None = None) -> dict[str, Any]:
     reader = _Reader(msg)
     bates_first = options.bates.number(0)
-    label = options.label or f"Exhibit {bates_first}"
-    block = header_block(msg.raw)
+    label = check_label(options.label) if options.label else f"Exhibit {bates_first}"
     headers = reader.get("headers", [])
     findings, evidence = _findings(result)
-    views = _text_views(reader, evidence)
-    located = _highlight(views, block, evidence)
-    header = _header_section(block, options.trusted_hops, located)
-    titles = dict(VIEW_TITLES)
-    if not _has_text_part(reader):
-        titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
-    text_views = [build_view(key, titles[key], text, located.marks.get(key, []))
-                  for key, text in views.items()]
-    for view in [*text_views, header["view"]]:
-        for ref, line in view.located.items():
-            located.where.setdefault(ref, []).append(f"{view.title}, line {line}")
-    for ev in evidence:
-        ev["located"] = located.where.get(ev["ref"], [])
+    text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops)
     subject = reader.get("subject")
     context = {
         "title": f"{label} — {clean_text(msg.source_id)[:120]}",
@@ -146,6 +135,26 @@ def attachment_name(msg) -> str:
     if not name.lower().endswith(".eml") or "#" in msg.source_id:
         name = f"message-{msg.sha256[:16]}.eml"
     return clean_text(name)[:100]
+
+
+def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int):
+    """The line-numbered body views and header block, with the evidence highlighted;
+    each evidence item learns where it was found ("visible text line 4")."""
+    views = _text_views(reader, evidence)
+    block = header_block(raw)
+    located = _highlight(views, block, evidence)
+    header = _header_section(block, trusted_hops, located)
+    titles = dict(VIEW_TITLES)
+    if not _has_text_part(reader):
+        titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
+    text_views = [build_view(key, titles[key], text, located.marks.get(key, []))
+                  for key, text in views.items()]
+    for view in [*text_views, header["view"]]:
+        for ref, line in view.located.items():
+            located.where.setdefault(ref, []).append(f"{VIEW_SHORT[view.key]} line {line}")
+    for item in evidence:
+        item["located"] = located.where.get(item["ref"], [])
+    return text_views, header
 
 
 def _identity(msg) -> dict[str, Any]:

@@ -67,10 +67,10 @@ class Exhibit:
     log: tuple[str, ...] = ()  # WeasyPrint's warnings and errors
 
 
-def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions = ExhibitOptions(),
+def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
                    ruleset_sha256: str = "", templates: Path | None = None) -> Exhibit:
-    """The PDF exhibit of `msg` with the findings of `result`."""
-    options = check_options(options)
+    """The PDF exhibit of `msg` with the findings of `result` (None: no audit was run)."""
+    options = check_options(options or ExhibitOptions())
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     fallback = None
@@ -118,8 +118,6 @@ def exhibit_html(msg, result, options: ExhibitOptions, ruleset_sha256: str, has_
     """The exhibit as one self-contained HTML document (styles inline)."""
     context = build_context(msg, result, options, ruleset_sha256, has_cid, PROVENANCE,
                             render_failed=render_failed)
-    if options.label is not None:
-        context["label"] = check_label(options.label)
     return _environment(str(directory)).get_template(TEMPLATE).render(**context)
 
 

@@ -155,6 +155,26 @@ def defang(url: str) -> str:
     return url
 
 
+_URL_PUNCTUATION = re.compile(r"([/?&=._\-\]@]+)")
+_LONG_RUN = 24
+
+
+def breakable(text: str) -> Markup:
+    """`text` escaped, with <wbr> break chances after URL punctuation and inside long
+    runs. Used instead of `overflow-wrap: anywhere`, which makes the table layout of
+    the message around a placeholder or link target several times slower."""
+    out: list[Markup] = []
+    for piece in _URL_PUNCTUATION.split(text):
+        if not piece:
+            continue
+        if _URL_PUNCTUATION.fullmatch(piece):
+            out.append(Markup("{}<wbr>").format(piece))
+            continue
+        chunks = [piece[i:i + _LONG_RUN] for i in range(0, len(piece), _LONG_RUN)]
+        out.append(Markup("<wbr>").join(Markup("{}").format(c) for c in chunks))
+    return Markup("").join(out)
+
+
 def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False) -> SanitizedHtml:
     """Sanitize one HTML body. `has_cid(url)` says whether a `cid:` URL is served."""
     result = SanitizedHtml(markup=Markup(""), original_chars=len(html))
@@ -330,7 +350,7 @@ def _image(match: re.Match, unserved: list[str]) -> str:
     alt = attrs.get("alt", "")
     if src:
         url = unserved[int(src[len(_BLOCKED_SRC):])].strip()
-        label = Markup("remote image not loaded: {}").format(defang(url))
+        label = Markup("remote image not loaded: {}").format(breakable(defang(url)))
         if not url:
             label = Markup("image with an empty source")
         elif url.lower().startswith("cid:"):
@@ -371,5 +391,5 @@ def _anchor(match: re.Match) -> str:
     )
     target = Markup("")
     if href:
-        target = Markup('<span class="exh-href"> ⟨{}⟩</span>').format(defang(href))
+        target = Markup('<span class="exh-href"> ⟨{}⟩</span>').format(breakable(defang(href)))
     return str(Markup("<a{}>").format(kept) + Markup(match.group(2)) + target + Markup("</a>"))

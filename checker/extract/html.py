@@ -58,8 +58,9 @@ import html as _html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html.entities import html5 as _ENTITIES
 from urllib.parse import unquote, urljoin
+
+from selectolax.lexbor import LexborHTMLParser
 
 
 @dataclass(frozen=True)
@@ -83,106 +84,6 @@ def analyze_html(html: str, *, max_chars: int = 2_000_000) -> HtmlAnalysis:
         return _Analyzer(html).run()
     except Exception as exc:  # hostile input must never stop a batch
         return _fallback(html, exc)
-
-
-# --------------------------------------------------------------------------- tokenizer
-
-# The attributes of a tag, as the HTML5 tokenizer reads them: names, then optional values,
-# quoted (may contain '>') or unquoted (up to whitespace or '>'). A quote that is never
-# closed is read as part of an unquoted value. Possessive quantifiers keep it linear.
-_ATTRS = r"""(?:[\s/]++|[^\s/>][^\s/>=]*+(?:\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>]*+))?+)*+"""
-# Elements whose content is raw text up to their end tag. Of these, title/script/style/
-# iframe content is never shown; textarea and xmp content is shown as preformatted text.
-_RAW = r"(script|style|title|textarea|xmp|iframe)(?=[\s/>]|\Z)"
-_TOKEN = re.compile(
-    r"([^<]+)"  # 1: text
-    r"|<(?:" + _RAW + "(" + _ATTRS + r")(?:>|\Z)(.*?)(?:</\2(?=[\s/>]|\Z)[^>]*+>?|\Z)"
-    # 2: raw-text element name, 3: its attributes, 4: its content
-    r"|(/?)([a-zA-Z][^\s/>]*+)(" + _ATTRS + r")(?:>|\Z)"  # 5: '/', 6: name, 7: attributes
-    r"|!--(?:-?>|.*?(?:--!?>|\Z))"  # comment (unterminated: to the end, as browsers do)
-    r"|!\[CDATA\[.*?(?:\]\]>|\Z)"  # CDATA section
-    r"|[!?/][^>]*+(?:>|\Z)"  # doctype, processing instruction, bogus comment
-    r"|)",  # a lone '<' is text
-    re.S | re.I,
-)
-_TEXT_GROUP, _RAW_GROUP, _TAG_GROUP = 1, 4, 7
-_RAW_SHOWN = {"textarea", "xmp"}
-# What applies to the whole document whatever its position: <style> blocks, <body>/<html>
-# attributes, <base href>, the doctype. Comments and scripts are matched to be skipped.
-_PRESCAN = re.compile(
-    r"<(?:!--(?:-?>|.*?(?:--!?>|\Z))"
-    r"|script(?=[\s/>]).*?(?:</script|\Z)"
-    r"|style(?=[\s/>])" + _ATTRS + r"(?:>|\Z)(.*?)(?:</style(?=[\s/>])|\Z)"  # 1: CSS
-    r"|(body|html|base)(?=[\s/>]|\Z)(" + _ATTRS + r")"  # 2: name, 3: attributes
-    r"|(!doctype[^>]*+>?))",  # 4: doctype
-    re.S | re.I,
-)
-_ATTR = re.compile(r"""([^\s/>][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
-_ATTR_REF = re.compile(r"&(#[xX][0-9a-fA-F]*;?|#[0-9]*;?|[A-Za-z][A-Za-z0-9]*;?)")
-
-
-def _prescan(html: str) -> tuple[list[str], dict, dict, str | None, str | None]:
-    """CSS texts, <html> and <body> attributes (merged, first wins), base URL, doctype."""
-    css: list[str] = []
-    html_attrs: dict[str, str] = {}
-    body_attrs: dict[str, str] = {}
-    base = doctype = None
-    for m in _PRESCAN.finditer(html):
-        if m.group(1) is not None:
-            css.append(m.group(1))
-        elif m.group(2):
-            name, attrs = m.group(2).lower(), _parse_attrs(m.group(3))
-            if name == "base":
-                if base is None and attrs.get("href", "").strip():
-                    base = _clean_url(attrs["href"])
-            else:
-                target = body_attrs if name == "body" else html_attrs
-                for key, value in attrs.items():
-                    target.setdefault(key, value)
-        elif m.group(4) and doctype is None:
-            doctype = "<" + m.group(4)
-    if base and not re.match(r"(?i)(https?|ftp):", base):
-        base = None
-    return css, html_attrs, body_attrs, base, doctype
-
-
-def _attr_ref(m: re.Match) -> str:
-    """Decode one character reference inside an attribute value (HTML5 attribute rules)."""
-    ref = m.group(1)
-    if ref[0] == "#":
-        return _html.unescape("&" + ref)
-    if ref[-1] == ";":
-        return _ENTITIES.get(ref, m.group(0))
-    following = m.string[m.end() : m.end() + 1]
-    if following != "=" and ref in _ENTITIES:  # legacy names like &copy without ';'
-        return _ENTITIES[ref]
-    return m.group(0)
-
-
-def _parse_attrs(text: str) -> dict[str, str]:
-    """Attribute dict (names lowercased, first occurrence wins, references decoded)."""
-    if len(text) < 300:
-        return _parse_attrs_cached(text)
-    return _parse_attrs_uncached(text)
-
-
-def _parse_attrs_uncached(text: str) -> dict[str, str]:
-    attrs: dict[str, str] = {}
-    for name, value in _ATTR.findall(text):
-        name = name.lower()
-        if name in attrs:
-            continue
-        if value[:1] in ('"', "'"):
-            value = value[1:-1] if len(value) > 1 and value[-1] == value[0] else value[1:]
-        if "&" in value:
-            value = _ATTR_REF.sub(_attr_ref, value)
-        attrs[name] = value
-    return attrs
-
-
-# Cached dicts are shared: callers treat attribute dicts as read-only.
-_parse_attrs_cached = lru_cache(maxsize=8192)(_parse_attrs_uncached)
-_NO_ATTRS: dict[str, str] = {}
 
 
 # --------------------------------------------------------------------------- colours
@@ -507,7 +408,7 @@ def _colour_reason(color, bg) -> str | None:
 
 
 _INITIAL = _Style(None, None, 1.0, None, 16.0, None, (0, 0, 0), (255, 255, 255), (0, 0, 238),
-                  False)
+                  False)  # not interned: a document's root style is always derived from it
 
 _FONT_SIZE_ATTR = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}
 _FONT_SCALE = {"small": 1 / 1.2, "big": 1.2, "sub": 0.83, "sup": 0.83, "h5": 0.83, "h6": 0.67}
@@ -515,7 +416,7 @@ _PRE_TAGS = {"pre", "listing", "textarea", "xmp", "plaintext"}
 _BGCOLOR_TAGS = {"body", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "marquee"}
 _BACKGROUND_TAGS = _BGCOLOR_TAGS - {"marquee"}
 # Tags whose style can differ from their parent's even without attributes.
-_STYLED_TAGS = {"a", "template", "table"} | set(_FONT_SCALE) | _PRE_TAGS
+_STYLED_TAGS = {"a", "table"} | set(_FONT_SCALE) | _PRE_TAGS
 _STYLE_ATTRS = {"style", "hidden", "color", "size", "bgcolor", "background", "text", "link",
                 "class", "id", "href"}
 
@@ -531,13 +432,32 @@ def _font_attr_px(size: str) -> float | None:
     return _FONT_SIZE_ATTR[min(max(level, 1), 7)]
 
 
+# Computing styles is most of the work, and spam repeats the same markup from message to
+# message, so styles are shared across documents: equal styles are one object (`_INTERNED`)
+# and the style an element gets, a pure function of its parent's style, its tag and
+# attributes, and the quirks mode, is remembered for documents without <style> blocks
+# (`_SHARED_DERIVED`). Both are bounded; results never depend on what is cached.
+_INTERNED: dict[tuple, _Style] = {}
+_SHARED_DERIVED: dict[tuple, tuple] = {}
+_CACHE_LIMIT = 100_000
+
+
+def _intern(key: tuple) -> _Style:
+    style = _INTERNED.get(key)
+    if style is None:
+        if len(_INTERNED) >= _CACHE_LIMIT:
+            _INTERNED.clear()
+            _SHARED_DERIVED.clear()  # its keys hold styles that are no longer interned
+        style = _INTERNED[key] = _Style(*key)
+    return style
+
+
 class _StyleBuilder:
     """Derives an element's _Style from its parent's, its tag, attributes and the sheet."""
 
     def __init__(self, sheet: _StyleSheet, quirks: bool):
         self.sheet = sheet
         self.quirks = quirks
-        self.interned: dict[tuple, _Style] = {}
 
     def derive(self, parent: _Style, tag: str, attrs: dict, urls: list) -> _Style:
         """The element's style; background image URLs found on the way go into `urls`."""
@@ -551,8 +471,6 @@ class _StyleBuilder:
             tiny = (tiny or f"<{tag}> of a {parent.px:.1f}px font") if px <= 2 else None
         elif tag == "a" and "href" in attrs:
             color = link_color
-        elif tag == "template":
-            gone = gone or "template element"
         if "hidden" in attrs:
             gone = gone or "hidden attribute"
         if tag == "font":
@@ -579,11 +497,7 @@ class _StyleBuilder:
                 (gone, vis, alpha, faded, px, tiny, color, bg, pre) = _apply_decls(
                     decls, parent, urls,
                     [gone, vis, alpha, faded, px, tiny, color, bg, pre])
-        key = (gone, vis, alpha, faded, px, tiny, color, bg, link_color, pre)
-        style = self.interned.get(key)  # equal styles share one object: better cache hits
-        if style is None:
-            style = self.interned[key] = _Style(*key)
-        return style
+        return _intern((gone, vis, alpha, faded, px, tiny, color, bg, link_color, pre))
 
 
 def _apply_decls(decls: dict, parent: _Style, urls: list, state: list) -> list:
@@ -768,24 +682,21 @@ def _image_kind(url: str) -> str:
 # input first).
 
 _BLOCK_1, _BLOCK_2, _BR, _CELL = "\x01", "\x02", "\x03", "\x04"  # new line, blank line, <br>, cell
-_PRE_SPACE, _PRE_TAB = "\x05", "\x06"  # preformatted whitespace, kept out of the collapsing
-_BREAK_MARK = {1: _BLOCK_1, 2: _BLOCK_2, 0: _CELL}
+_PRE_SPACE, _PRE_TAB = "\x05", "\x06"  # &nbsp; and preformatted whitespace: never collapsed
 _PRE_PROTECT = str.maketrans({" ": _PRE_SPACE, "\t": _PRE_TAB, "\f": _PRE_SPACE, "\n": _BR})
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0e, 0x20)) + b"\x7f"
-_WS = re.compile(r"[ \t\n\r\f]+")
-_LAYOUT_RUN = re.compile(r"[\x01-\x04][ \x01-\x04]*")  # starts with a marker: a fast scan
-_INVISIBLE_CHARS = re.compile("[\u200b\u200c\u200d\u2060\ufeff\xad]+")
+_MARKS = re.compile(r"([\x01-\x04]+)")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\xad"  # zero-width characters, soft hyphen
+_INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]+")
 _LINE_EDGES = re.compile(r" *\n *")
 _MANY_BLANK_LINES = re.compile(r"\n{4,}")
 
 
-def _drop_controls(text: str) -> str:
-    """Remove C0 control characters other than whitespace (browsers do not show them).
-
-    Works on UTF-8 bytes, where these bytes never occur inside a multi-byte character."""
-    data = text.encode("utf-8", "surrogatepass")
-    cleaned = data.translate(None, _CONTROL_BYTES)
-    return text if len(cleaned) == len(data) else cleaned.decode("utf-8", "surrogatepass")
+def _utf8_without_controls(text: str) -> bytes:
+    """The input as UTF-8 for the parser, without C0 control characters other than
+    whitespace (browsers do not show them; the layout markers above are among them). Lone
+    surrogates become '?'. In UTF-8 these bytes never occur inside a multi-byte character."""
+    return text.encode("utf-8", "replace").translate(None, _CONTROL_BYTES)
 
 
 @lru_cache(maxsize=1024)
@@ -807,16 +718,25 @@ def _render(pieces: list[str]) -> str:
     breaks laid out, &nbsp; as a space, no invisible characters, no spaces at line edges,
     at most two blank lines in a row. (The `in` tests skip scans that are not needed.)"""
     text = "".join(pieces)
-    if text.isascii():  # then str.split() splits exactly on HTML whitespace
-        text = " ".join(text.split())
-    else:
-        text = _WS.sub(" ", text)
-    for mark in (_BLOCK_1, _BLOCK_2, _BR, _CELL):
-        if " " + mark in text:  # a run of layout always ends up as " " or new lines
-            text = text.replace(" " + mark, mark)
-    text = _LAYOUT_RUN.sub(lambda m: _layout(m.group()), text)
-    if not text.isascii():
-        text = _INVISIBLE_CHARS.sub("", text.replace("\xa0", " "))
+    if "\xa0" in text:  # &nbsp; does not collapse
+        text = text.replace("\xa0", _PRE_SPACE)
+    chunks = _MARKS.split(text)  # text, markers, text, markers, ..., text
+    out: list[str] = []
+    pending = ""  # markers since the last text
+    for chunk, marks in zip(chunks[0::2], [*chunks[1::2], ""], strict=True):
+        # str.split() splits on HTML whitespace (and on rare Unicode spaces, which browsers
+        # keep: a deviation in whitespace only), much faster than a regular expression.
+        words = chunk.split()
+        if words:
+            if out:
+                out.append(_layout(pending))
+            out.append(" ".join(words))
+            pending = marks
+        else:
+            pending += marks
+    text = "".join(out)
+    if not text.isascii() and any(char in text for char in _INVISIBLE):
+        text = _INVISIBLE_CHARS.sub("", text)
     if _PRE_SPACE in text or _PRE_TAB in text:
         text = text.replace(_PRE_SPACE, " ").replace(_PRE_TAB, "\t")
     if " \n" in text or "\n " in text:
@@ -838,48 +758,23 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-# --------------------------------------------------------------------------- tree builder
+# --------------------------------------------------------------------------- the walk
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "image", "input", "link", "meta",
-         "param", "source", "track", "wbr", "basefont", "bgsound", "keygen", "frame"}
-_IGNORED_START = {"html", "head", "body", "frameset", "frame", "base", "meta", "link"}
-_IGNORED_END = {"html", "head", "body", "frameset"}
+_NOT_RENDERED = {"head", "script", "style", "title", "template", "iframe", "noembed", "noframes",
+                 "frameset", "frame", "datalist"}
+_REPLACED = {"br", "hr", "img", "input", "area", "wbr", "embed", "meta", "link", "base", "col",
+             "param", "source", "track", "keygen", "basefont", "bgsound"}  # no content
 _PARAGRAPH_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol",
                      "dl", "listing", "xmp", "plaintext"}
 _LINE_BLOCKS = {"div", "address", "article", "aside", "center", "dd", "details", "dialog",
                 "dir", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header",
                 "hgroup", "li", "main", "menu", "nav", "section", "summary", "table", "caption",
                 "tr", "thead", "tbody", "tfoot", "option", "legend", "marquee", "textarea",
-                "optgroup", "select", "noframes", "map"}
-_CELLS = {"td", "th"}
-# Line breaks at the start and end of an element: 2 = blank line, 1 = new line, 0 = a space.
-_BREAKS = ({tag: 2 for tag in _PARAGRAPH_BLOCKS} | {tag: 1 for tag in _LINE_BLOCKS}
-           | {tag: 0 for tag in _CELLS})
-_CLOSES_P = {"address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",
-             "div", "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup",
-             "main", "menu", "nav", "ol", "p", "section", "summary", "ul", "h1", "h2", "h3",
-             "h4", "h5", "h6", "pre", "listing", "form", "li", "dd", "dt", "plaintext", "hr",
-             "xmp"}
-_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_FORMATTING = {"b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong",
-               "tt", "u"}
-_MARKERS = {"td", "th", "caption", "applet", "object", "marquee", "template"}
-_SCOPE = {"html", "table", "td", "th", "caption", "marquee", "object", "applet", "template"}
-_LIST_SCOPE = _SCOPE | {"ol", "ul"}
-_BUTTON_SCOPE = _SCOPE | {"button"}
-_TABLE_SCOPE = {"html", "table", "template"}
-_TABLE_PARTS = {"tr", "tbody", "thead", "tfoot", "table", "caption"} | _CELLS
-_SPECIAL = (_SCOPE | set(_BREAKS) | _VOID | _CLOSES_P
-            | {"button", "iframe", "noembed", "noscript", "object", "script", "style", "title",
-               "colgroup", "body", "head"})
-_BLOCKISH = _SPECIAL - {"img", "image", "br", "input", "embed", "wbr", "keygen", "area",
-                        "object", "applet", "button", "iframe", "noscript", "textarea", "select"}
-_IMPLIES_END = _CLOSES_P | _HEADINGS | _CELLS | {"tr", "tbody", "thead", "tfoot", "option",
-                                                 "optgroup", "a", "nobr"}
-_POP_WORK = set(_BREAKS) | _MARKERS  # closing these does more than popping the stack
-_MAX_DEPTH = 512  # browsers cap tree depth too (Chromium: 512)
-_NO_PLAN = ()
-_MAX_REOPEN = 64
+                "optgroup", "select", "map", "body"}
+# Layout at the start and end of an element: a blank line, a new line, or a space (cells).
+_BREAKS = ({tag: _BLOCK_2 for tag in _PARAGRAPH_BLOCKS} | {tag: _BLOCK_1 for tag in _LINE_BLOCKS}
+           | {"td": _CELL, "th": _CELL})
+_DOCTYPE = re.compile(rb"(?:\s|<!--.*?-->)*(<!doctype[^>]*>?)", re.I | re.S)
 
 
 class _Link:
@@ -912,52 +807,27 @@ class _Link:
                 "mailto": self.mailto, "hidden_reason": reason}
 
 
-class _Frame:
-    """An open element on the stack."""
-
-    __slots__ = ("tag", "style", "link", "formatting")
-
-    def __init__(self, tag, style, link, formatting):
-        self.tag = tag
-        self.style = style
-        self.link = link  # innermost open _Link, or None
-        self.formatting = formatting  # attributes of a formatting element (<font>...), else None
-
-
 class _Analyzer:
+    """One analysis: lexbor (an HTML5 parser in C, via selectolax) builds the tree exactly as
+    browsers do; a depth-first walk computes each element's style and collects the text."""
+
     def __init__(self, html: str):
-        if "\r" in html:
-            html = html.replace("\r\n", "\n").replace("\r", "\n")
-        self.html = _drop_controls(html)
+        self.html = _utf8_without_controls(html)
         self.all: list[str] = []  # raw text pieces and layout markers
         self.visible: list[str] | None = None  # see _split_visible
         self.runs: list[list] = []  # [reason, pieces] of hidden text
         self.run_open = False
         self.links: list[_Link] = []
         self.images: list[dict] = []
-        # Formatting elements (<font>, <b>...) closed by a block end, to re-open before the
-        # next text like browsers do: (tag, attributes, table-cell depth).
-        self.reopen: list[tuple] = []
-        self.cells = 0  # open table cells and other formatting "markers"
-        self.drop_newline = False
         self.derived: dict[tuple, tuple] = {}
-        self.plans: dict[str, tuple | None] = {}
-        self.open_count: dict[str, int] = {}  # open elements by tag: skips most scope walks
 
     def run(self) -> HtmlAnalysis:
-        css, html_attrs, body_attrs, self.base, doctype = _prescan(self.html)
-        quirks = _is_quirks(doctype)
-        sheet = _StyleSheet(css, quirks)
-        self.styles = _StyleBuilder(sheet, quirks)
-        self.styled_tags = _STYLED_TAGS | set(sheet.by_tag)
-        self.style_attrs = _STYLE_ATTRS if not sheet.empty else _STYLE_ATTRS - {"class", "id"}
-        root_urls: list[str] = []
-        root = self.styles.derive(_INITIAL, "html", html_attrs, root_urls)
-        root = self.styles.derive(root, "body", body_attrs, root_urls)
-        self.stack = [_Frame("body", root, None, None)]
-        for url in root_urls:
-            self._image(url, "", root.img_hidden is None)
-        self._build()
+        tree = LexborHTMLParser(self.html, scripting=False)  # bytes are read as UTF-8
+        root = tree.root
+        if root is not None:
+            self._prepare(tree)
+            html_style = self._style(_INITIAL, "html", root.attributes, None)
+            self._walk(root.first_child, html_style, None)
         hidden = []
         for reason, pieces in self.runs:
             text = _normalize(pieces)
@@ -972,56 +842,112 @@ class _Analyzer:
             images=self.images,
         )
 
-    def _build(self):
-        """Drive the tree builder with the tokens. The common cases are inlined (plain
-        visible text, an end tag closing the current inline element): most of the time
-        goes here."""
-        text, start, end = self._text, self._start, self._end
-        stack, pieces, open_count = self.stack, self.all, self.open_count
-        for m in _TOKEN.finditer(self.html):
-            group = m.lastindex
-            if group == _TEXT_GROUP:
-                chunk = m.group(1)
-                frame = stack[-1]
-                if (frame.link is None and frame.style.plain and self.visible is None
-                        and not self.reopen and not self.run_open and "&" not in chunk):
-                    pieces.append(chunk)
+    def _prepare(self, tree: LexborHTMLParser) -> None:
+        """What applies to the whole document: <style> blocks, <base href>, the doctype."""
+        css = [node.text(deep=True) for node in tree.tags("style")]
+        self.base = None
+        for node in tree.tags("base"):
+            href = _clean_url(node.attributes.get("href") or "")
+            if href:
+                self.base = href if re.match(r"(?i)(https?|ftp):", href) else None
+                break
+        doctype = _DOCTYPE.match(self.html)
+        quirks = _is_quirks(doctype.group(1).decode("utf-8", "replace") if doctype else None)
+        sheet = _StyleSheet(css, quirks)
+        self.styles = _StyleBuilder(sheet, quirks)
+        self.styled_tags = _STYLED_TAGS | set(sheet.by_tag)
+        self.style_attrs = _STYLE_ATTRS if not sheet.empty else _STYLE_ATTRS - {"class", "id"}
+        # a document's own style sheet makes its styles its own
+        self.shared = _SHARED_DERIVED if sheet.empty else self.derived
+
+    def _walk(self, node, style: _Style, link: _Link | None) -> None:
+        """Depth first over the tree, without recursion (spam nests thousands deep).
+
+        The common cases are inlined: most of the time is spent here."""
+        stack: list[tuple] = []  # (element, style and link outside it, its style, break)
+        pieces, styled_tags, style_attrs = self.all, self.styled_tags, self.style_attrs
+        while True:
+            if node is None:
+                if not stack:
+                    return
+                node, style, link, inner, mark = stack.pop()
+                if mark is not None:
+                    if inner.gone is None and self.visible is None and not self.run_open:
+                        pieces.append(mark)
+                    else:
+                        self._break(inner, mark)
+                node = node.next
+                continue
+            tag = node.tag
+            if tag == "-text":
+                if (link is None and style.plain and self.visible is None
+                        and not self.run_open):
+                    pieces.append(node.text_content)
                 else:
-                    text(chunk)
-            elif group == _TAG_GROUP:
-                slash, name, attrs = m.group(5, 6, 7)
-                name = name.lower()
-                if not slash:
-                    start(name, attrs)
-                elif stack[-1].tag == name and name not in _POP_WORK and len(stack) > 1:
-                    stack.pop()
-                    open_count[name] -= 1
+                    self._text(node.text_content, style, link)
+                node = node.next
+                continue
+            if tag[0] == "-" or tag in _NOT_RENDERED:  # comments; content never shown
+                node = node.next
+                continue
+            attrs = node.attributes
+            inner = style
+            if tag in styled_tags or (attrs and not attrs.keys().isdisjoint(style_attrs)):
+                inner = self._style(style, tag, attrs, link)
+            if tag in _REPLACED:
+                if tag == "br" and inner.gone is None and self.visible is None:
+                    pieces.append(_BR)
+                    if self.run_open:
+                        self.runs[-1][1].append(" ")
                 else:
-                    end(name)
-            elif group == _RAW_GROUP:
-                name = m.group(2).lower()
-                if name in _RAW_SHOWN:
-                    start(name, m.group(3))
-                    text(m.group(4), decode=name == "textarea")
-                    end(name)
-            elif m.end() - m.start() == 1:
-                text("<")
+                    self._replaced(tag, attrs, inner, link)
+                node = node.next
+                continue
+            inner_link = link
+            if tag == "a" and "href" in attrs:
+                inner_link = _Link(_resolve(attrs["href"] or "", self.base), inner.img_hidden)
+                self.links.append(inner_link)
+            mark = _BREAKS.get(tag)
+            if mark is not None:
+                if inner.gone is None and self.visible is None and not self.run_open:
+                    pieces.append(mark)
+                else:
+                    self._break(inner, mark)
+            child = node.first_child
+            if child is None:
+                if mark is not None:
+                    self._break(inner, mark)
+                node = node.next
+                continue
+            stack.append((node, style, link, inner, mark))
+            node, style, link = child, inner, inner_link
+
+    def _style(self, parent: _Style, tag: str, attrs: dict, link: _Link | None) -> _Style:
+        """An element's style (cached by the attributes that matter: <font face=a size=2>
+        and <font size=2 face=b> look the same); background images are recorded."""
+        exact = (parent, tag, tuple(attrs.items()), self.styles.quirks)
+        cache = self.derived if tag == "a" else self.shared  # link URLs are not worth sharing
+        derived = cache.get(exact)
+        if derived is None:
+            relevant = tuple((name, "" if name == "href" else value or "")
+                             for name, value in attrs.items() if name in self.style_attrs)
+            key = (parent, tag, relevant, self.styles.quirks)
+            derived = self.shared.get(key)
+            if derived is None:
+                urls: list[str] = []
+                style = self.styles.derive(parent, tag, dict(relevant), urls)
+                derived = self.shared[key] = (style, tuple(urls))
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[exact] = derived
+        style, urls = derived
+        for url in urls:
+            self._image(url, "", style.img_hidden is None, link)
+        return style
 
     # ---- text
-    def _text(self, text: str, decode: bool = True) -> None:
-        if decode and "&" in text:
-            text = _html.unescape(text)
-        if self.reopen and self.reopen[-1][2] == self.cells:
-            self._reopen_formatting()
-        frame = self.stack[-1]
-        style = frame.style
-        if style.pre:
-            if self.drop_newline and text[:1] == "\n":
-                text = text[1:]  # the parser drops a newline right after <pre>
-            piece = text.translate(_PRE_PROTECT)
-        else:
-            piece = text
-        self.drop_newline = False
+    def _text(self, text: str, style: _Style, link: _Link | None) -> None:
+        piece = text.translate(_PRE_PROTECT) if style.pre else text
         reason = style.hidden
         if reason is None:
             if self.visible is not None:
@@ -1031,7 +957,6 @@ class _Analyzer:
         else:
             self._hidden_text(text, reason, style)
         self.all.append(piece)
-        link = frame.link
         if link is not None:
             link.all_text.append(text)
             if reason is None:
@@ -1066,95 +991,27 @@ class _Analyzer:
         if self.run_open:
             self.runs[-1][1].append(" ")
 
-    # ---- start tags
-    def _start(self, tag: str, attr_text: str) -> None:
-        key = tag + attr_text  # unambiguous: attributes start with a space or '/'
-        plan = self.plans.get(key, _NO_PLAN)
-        if plan is _NO_PLAN:
-            plan = self.plans[key] = self._plan(tag, attr_text)
-        if plan is None:
-            return
-        tag, attrs, implies_end, inline, styled, void, href, formatting, mark = plan
-        if implies_end:
-            self._implied_end_tags(tag)
-        if inline and self.reopen and self.reopen[-1][2] == self.cells:
-            self._reopen_formatting()
-        stack = self.stack
-        parent = stack[-1]
-        style = parent.style
-        if styled:
-            derived = self.derived.get((style, key))
-            if derived is None:
-                derived = self.derived[(style, key)] = self._derive(style, tag, attrs)
-            style = derived[0]
-            for url in derived[1]:
-                self._image(url, "", style.img_hidden is None, parent.link)
-        if void:
-            self._void(tag, attrs, style, parent)
-            return
-        link = parent.link
-        if href:
-            link = _Link(_resolve(attrs["href"], self.base), style.img_hidden)
-            self.links.append(link)
-        if len(stack) >= _MAX_DEPTH:
-            self._pop_to(len(stack) - 1)
-        stack.append(_Frame(tag, style, link, formatting))
-        self.open_count[tag] = self.open_count.get(tag, 0) + 1
-        if mark is not None:
-            if tag in _MARKERS:
-                self.cells += 1
-            self._break(style, mark)
-            if tag in ("pre", "listing", "textarea"):
-                self.drop_newline = True
-        elif tag in _MARKERS:
-            self.cells += 1
-
-    def _plan(self, tag: str, attr_text: str) -> tuple | None:
-        """What a start tag does, worked out once per distinct tag text (spam repeats its
-        tags a lot): (tag, attributes, implies end tags, inline, styled, void, is a link,
-        formatting attributes, layout marker); None for tags that do nothing here."""
-        if tag in _IGNORED_START:
-            return None
-        attrs = _parse_attrs(attr_text) if len(attr_text) > 1 else _NO_ATTRS
-        if tag == "image":
-            tag = "img"
-        styled = tag in self.styled_tags or not (
-            attrs is _NO_ATTRS or attrs.keys().isdisjoint(self.style_attrs))
-        newlines = _BREAKS.get(tag)
-        return (tag, attrs, tag in _IMPLIES_END, tag not in _BLOCKISH, styled, tag in _VOID,
-                tag == "a" and "href" in attrs, attrs if tag in _FORMATTING else None,
-                None if newlines is None else _BREAK_MARK[newlines])
-
-    def _derive(self, parent: _Style, tag: str, attrs: dict) -> tuple[_Style, list[str]]:
-        """(style, background image URLs) of an element, cached by the attributes that
-        matter: <font face=a size=2> and <font size=2 face=b> look the same."""
-        relevant = [(name, value) for name, value in attrs.items() if name in self.style_attrs]
-        key = (parent, tag, tuple(relevant))
-        derived = self.derived.get(key)
-        if derived is None:
-            urls: list[str] = []
-            derived = self.derived[key] = (self.styles.derive(parent, tag, attrs, urls), urls)
-        return derived
-
-    def _void(self, tag: str, attrs: dict, style: _Style, parent: _Frame) -> None:
+    # ---- elements without content
+    def _replaced(self, tag: str, attrs: dict, style: _Style, link: _Link | None) -> None:
         if tag == "br":
             self._break(style, _BR)
         elif tag == "hr":
             self._break(style, _BLOCK_1)
-        elif tag == "img" or (tag == "input" and attrs.get("type", "").lower() == "image"):
-            if attrs.get("src", "").strip():
+        elif tag == "img" or (tag == "input" and (attrs.get("type") or "").lower() == "image"):
+            src = attrs.get("src") or ""
+            if src.strip():
                 visible = style.img_hidden is None and not _tiny_image(attrs)
-                self._image(attrs["src"], attrs.get("alt", ""), visible, parent.link)
+                self._image(src, attrs.get("alt") or "", visible, link)
         elif tag == "area" and "href" in attrs:
-            link = _Link(_resolve(attrs["href"], self.base), style.img_hidden)
-            alt = attrs.get("alt", "")
-            link.all_alts.append(alt)
+            area = _Link(_resolve(attrs["href"] or "", self.base), style.img_hidden)
+            alt = attrs.get("alt") or ""
+            area.all_alts.append(alt)
             if style.img_hidden is None:
-                link.visible_alts.append(alt)
-                link.has_visible_image = True
-            self.links.append(link)
+                area.visible_alts.append(alt)
+                area.has_visible_image = True
+            self.links.append(area)
 
-    def _image(self, src: str, alt: str, visible: bool, link: _Link | None = None) -> None:
+    def _image(self, src: str, alt: str, visible: bool, link: _Link | None) -> None:
         url = _resolve(src, self.base)
         kind = _image_kind(url)
         self.images.append({"src": url, "kind": kind,
@@ -1166,182 +1023,24 @@ class _Analyzer:
                 link.visible_alts.append(alt)
                 link.has_visible_image = True
 
-    def _push(self, frame: _Frame) -> None:
-        stack = self.stack
-        if len(stack) >= _MAX_DEPTH:
-            self._pop_to(len(stack) - 1)
-        stack.append(frame)
-        self.open_count[frame.tag] = self.open_count.get(frame.tag, 0) + 1
-        if frame.tag in _MARKERS:
-            self.cells += 1
-
-    def _implied_end_tags(self, tag: str) -> None:
-        """Close what a new `tag` implicitly closes (HTML5 tree-construction rules, simplified)."""
-        if tag in _CLOSES_P:
-            self._close_in_scope("p", _BUTTON_SCOPE)
-        if tag == "li":
-            self._close_list_item(("li",))
-        elif tag in ("dd", "dt"):
-            self._close_list_item(("dd", "dt"))
-        elif tag in _HEADINGS:
-            if self.stack[-1].tag in _HEADINGS:
-                self._pop_to(len(self.stack) - 1)
-        elif tag in _CELLS:
-            self._close_table_part(("td", "th"), ("tr", "table", "tbody", "thead", "tfoot"))
-        elif tag == "tr":
-            self._close_table_part(("tr",), ("table", "tbody", "thead", "tfoot"))
-        elif tag in ("tbody", "thead", "tfoot"):
-            self._close_table_part(("tbody", "thead", "tfoot"), ("table",))
-        elif tag in ("option", "optgroup"):
-            if self.stack[-1].tag == "option":
-                self._pop_to(len(self.stack) - 1)
-            if tag == "optgroup" and self.stack[-1].tag == "optgroup":
-                self._pop_to(len(self.stack) - 1)
-        elif tag in ("a", "nobr"):
-            self._close_in_scope(tag, _SCOPE)
-
-    def _close_list_item(self, names: tuple) -> None:
-        stack = self.stack
-        for i in range(len(stack) - 1, 0, -1):
-            tag = stack[i].tag
-            if tag in names:
-                self._pop_to(i)
-                return
-            if tag in _SPECIAL and tag not in ("address", "div", "p"):
-                return
-
-    def _close_table_part(self, names: tuple, stops: tuple) -> None:
-        stack = self.stack
-        for i in range(len(stack) - 1, 0, -1):
-            tag = stack[i].tag
-            if tag in names:
-                self._pop_to(i)
-                return
-            if tag in stops or tag in _TABLE_SCOPE:
-                return
-
-    def _find_in_scope(self, name: str, scope: set) -> int:
-        if not self.open_count.get(name):
-            return -1
-        stack = self.stack
-        for i in range(len(stack) - 1, 0, -1):
-            tag = stack[i].tag
-            if tag == name:
-                return i
-            if tag in scope:
-                return -1
-        return -1
-
-    def _close_in_scope(self, name: str, scope: set) -> bool:
-        index = self._find_in_scope(name, scope)
-        if index > 0:
-            self._pop_to(index)
-            return True
-        return False
-
-    def _pop_to(self, index: int, closed: _Frame | None = None) -> None:
-        """Pop the frames at `index` and above, emitting the block ends they imply.
-
-        Formatting elements popped without their own end tag (`closed` has one) are
-        re-opened before the next text, as browsers do."""
-        stack = self.stack
-        for _ in range(len(stack) - index):
-            frame = stack.pop()
-            tag = frame.tag
-            self.open_count[tag] -= 1
-            newlines = _BREAKS.get(tag)
-            if newlines is not None:
-                self._break(frame.style, _BREAK_MARK[newlines])
-            if frame.formatting is not None and frame is not closed:
-                self._remember_formatting(tag, frame.formatting)
-            if tag in _MARKERS:
-                self.cells -= 1
-                reopen = self.reopen
-                while reopen and reopen[-1][2] > self.cells:
-                    reopen.pop()  # formatting never leaks out of a table cell
-
-    # ---- formatting elements closed by a block, re-opened before the next text
-    def _remember_formatting(self, tag: str, attrs: dict) -> None:
-        reopen, cells = self.reopen, self.cells
-        same = [entry for entry in reopen if entry == (tag, attrs, cells)]
-        if len(same) >= 3:  # the HTML5 "Noah's Ark" clause
-            reopen.remove(same[0])
-        if len(reopen) >= _MAX_REOPEN:
-            del reopen[0]
-        reopen.append((tag, attrs, cells))
-
-    def _reopen_formatting(self) -> None:
-        reopen, cells = self.reopen, self.cells
-        first = len(reopen)
-        while first and reopen[first - 1][2] == cells:
-            first -= 1
-        entries = reopen[first:]
-        del reopen[first:]
-        for tag, attrs, _ in entries:
-            parent = self.stack[-1]
-            style = self.styles.derive(parent.style, tag, attrs, [])
-            self._push(_Frame(tag, style, parent.link, attrs))
-
-    # ---- end tags
-    def _end(self, tag: str) -> None:
-        stack = self.stack
-        top = stack[-1]
-        if top.tag == tag and len(stack) > 1:  # the common, well-nested case
-            self._pop_to(len(stack) - 1, closed=top)
-            return
-        if tag in _IGNORED_END:
-            return
-        if tag == "br":
-            self._start("br", "")
-        elif tag == "p":
-            if not self._close_in_scope("p", _BUTTON_SCOPE):
-                self._break(top.style, _BLOCK_2)  # browsers insert an empty <p>
-        elif tag in _FORMATTING or tag == "a":
-            self._end_formatting(tag)
-        elif tag in _HEADINGS:
-            for i in range(len(stack) - 1, 0, -1):
-                if stack[i].tag in _HEADINGS:
-                    self._pop_to(i)
-                    return
-                if stack[i].tag in _SCOPE:
-                    return
-        elif tag in _SPECIAL:
-            scope = (_TABLE_SCOPE if tag in _TABLE_PARTS
-                     else _LIST_SCOPE if tag in ("li", "dd", "dt") else _SCOPE)
-            self._close_in_scope(tag, scope - {tag} if tag in scope else scope)
-        else:  # any other end tag closes the same element, but never across a block
-            for i in range(len(stack) - 1, 0, -1):
-                name = stack[i].tag
-                if name == tag:
-                    self._pop_to(i, closed=stack[i])
-                    return
-                if name in _SPECIAL:
-                    return
-
-    def _end_formatting(self, tag: str) -> None:
-        """</font>, </b>, </a>...: closes the element even across blocks, like browsers."""
-        index = self._find_in_scope(tag, _SCOPE)
-        if index > 0:
-            self._pop_to(index, closed=self.stack[index])
-            return
-        reopen = self.reopen
-        for k in range(len(reopen) - 1, -1, -1):  # closed already: do not re-open it
-            if reopen[k][2] != self.cells:
-                return
-            if reopen[k][0] == tag:
-                del reopen[k]
-                return
-
 
 def _tiny_image(attrs: dict) -> bool:
     """A 1x1 (or 0-size) image is a tracking beacon, not something a reader sees."""
-    sizes = []
-    for name in ("width", "height"):
-        m = re.match(r"\s*(\d+)", attrs.get(name, ""))
-        sizes.append(int(m.group(1)) if m else None)
-    if 0 in sizes:
+    if "width" not in attrs and "height" not in attrs:
+        return False
+    width, height = _leading_int(attrs.get("width")), _leading_int(attrs.get("height"))
+    if width == 0 or height == 0:
         return True
-    return sizes[0] is not None and sizes[1] is not None and sizes[0] <= 1 and sizes[1] <= 1
+    return width is not None and height is not None and width <= 1 and height <= 1
+
+
+def _leading_int(value: str | None) -> int | None:
+    """The number an HTML size attribute starts with ("1", " 1px", "1%"), or None."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return int(value[:9])
+    m = re.match(r"\d+", value)
+    return int(m.group()[:9]) if m else None
 
 
 def _is_quirks(doctype: str | None) -> bool:

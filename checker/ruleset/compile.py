@@ -14,44 +14,31 @@ Files, found by where they are (paths relative to the ruleset root):
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from checker.fields import Field, all_fields
-from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, NamedListArg, Operator, describe
 from checker.ruleset import spec
+from checker.ruleset.checks import Usage, suggest
+from checker.ruleset.conditions import ConditionCompiler, Scope
 from checker.ruleset.model import (
-    AllCond,
-    AnyCond,
-    AtLeastCond,
     Authority,
-    Condition,
-    FieldCond,
     Multiplier,
     NamedList,
-    NotCond,
     Predicate,
-    QuantCond,
     Remedy,
     Rule,
-    RuleCond,
     Ruleset,
     RuleTest,
-    UseCond,
-    WeakCond,
 )
 from checker.ruleset.problems import ERROR, Pos, Problem
 from checker.ruleset.templates import TemplateProblem, compile_template
-from checker.ruleset.yaml_loader import YMap, YNode, YScalar, YSeq, load_yaml_bytes, node_kind
+from checker.ruleset.yaml_loader import YMap, YNode, YScalar, YSeq, load_yaml_bytes
 
 AUTHORITIES_FILE = "authorities.yaml"
 PREDICATES_FILE = "predicates.yaml"
@@ -61,31 +48,7 @@ SCHEMA_FILE = "schema.json"
 RULE_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-DEFAULT_WEAK_REASON = "a precondition was only weakly established"
 TEMPLATE_OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable")
-
-
-@dataclass
-class Usage:
-    """What a condition tree refers to."""
-
-    fields: set[str] = field(default_factory=set)
-    predicates: set[str] = field(default_factory=set)
-    rules: set[str] = field(default_factory=set)
-    lists: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where field names in a condition point: the message, or the items of a list."""
-
-    list_field: str | None = None  # None: the message
-    item_type: str | None = None  # list[text] or list[record]
-    item_fields: dict[str, tuple[str, str]] | None = None
-
-    @property
-    def is_item(self) -> bool:
-        return self.list_field is not None
 
 
 @dataclass
@@ -128,11 +91,6 @@ def build_ruleset(path: Path) -> Build:
     return _Compiler(root).run(only)
 
 
-def _suggest(name: str, choices) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def build_inline_message(headers: list[tuple[str, str]], text: str | None, html: str | None) -> bytes:
     """Real RFC 5322 bytes (CRLF, MIME, RFC 2047 for non-ASCII headers) for an inline test."""
     msg = EmailMessage(policy=policy.SMTP)
@@ -148,10 +106,10 @@ def build_inline_message(headers: list[tuple[str, str]], text: str | None, html:
     return msg.as_bytes()
 
 
-class _Compiler:
+class _Compiler(ConditionCompiler):
     def __init__(self, root: Path):
+        super().__init__()
         self.root = root
-        self.problems: list[Problem] = []
         self.fields: dict[str, Field] = all_fields()
         self.remedies: dict[str, Remedy] = {}
         self.authorities: dict[str, Authority] = {}
@@ -160,11 +118,6 @@ class _Compiler:
         self.predicates: dict[str, Predicate] = {}
         self.predicate_usage: dict[str, Usage] = {}
         self.rule_ids: dict[str, Pos] = {}
-
-    # -------------------------------------------------------------- reporting
-
-    def error(self, pos: Pos, message: str, code: str) -> None:
-        self.problems.append(pos.problem(message, code))
 
     # -------------------------------------------------------------- driver
 
@@ -237,108 +190,6 @@ class _Compiler:
             others = {display_path(p) for p in rule_paths} - {only_display}
             problems = [p for p in problems if p.file not in others]
         return Build(ruleset, problems, self.predicate_usage, rule_usage, only_display)
-
-    # -------------------------------------------------------------- typed access
-
-    def as_map(self, node: YNode | None, what: str) -> YMap | None:
-        if isinstance(node, YMap):
-            return node
-        if node is not None:
-            self.error(node.pos, f"{what} must be a mapping (key: value), not {node_kind(node)}", "wrong-type")
-        return None
-
-    def as_seq(self, node: YNode | None, what: str) -> YSeq | None:
-        if isinstance(node, YSeq):
-            return node
-        if node is not None:
-            self.error(node.pos, f"{what} must be a list, not {node_kind(node)}", "wrong-type")
-        return None
-
-    def as_text(self, node: YNode | None, what: str, *, lenient: bool = False) -> str | None:
-        """A text value. `lenient`: a plain number or yes/no is taken as written."""
-        if node is None:
-            return None
-        if isinstance(node, YScalar) and isinstance(node.value, str):
-            if not node.value.strip():
-                self.error(node.pos, f"{what} is empty", "bad-value")
-                return None
-            return node.value
-        if lenient and isinstance(node, YScalar) and node.value is not None:
-            return node.text
-        hint = " (quote it)" if isinstance(node, YScalar) and node.value is not None else ""
-        self.error(node.pos, f"{what} must be text, not {node_kind(node)}{hint}", "wrong-type")
-        return None
-
-    def as_texts(self, node: YNode | None, what: str) -> list[str] | None:
-        seq = self.as_seq(node, what)
-        if seq is None:
-            return None
-        out = [self.as_text(item, f"each entry of {what}", lenient=True) for item in seq.items]
-        return None if None in out else out
-
-    def as_bool(self, node: YNode | None, what: str) -> bool | None:
-        if node is None:
-            return None
-        if isinstance(node, YScalar) and isinstance(node.value, bool):
-            return node.value
-        self.error(node.pos, f"{what} must be true or false, not {node_kind(node)}", "wrong-type")
-        return None
-
-    def as_int(self, node: YNode | None, what: str, minimum: int = 0) -> int | None:
-        if node is None:
-            return None
-        if isinstance(node, YScalar) and isinstance(node.value, int) and not isinstance(node.value, bool):
-            if node.value < minimum:
-                self.error(node.pos, f"{what} must be at least {minimum}", "bad-value")
-                return None
-            return node.value
-        self.error(node.pos, f"{what} must be a whole number, not {node_kind(node)}", "wrong-type")
-        return None
-
-    def as_number(self, node: YNode | None, what: str) -> float | None:
-        if node is None:
-            return None
-        if isinstance(node, YScalar) and isinstance(node.value, int | float) and not isinstance(node.value, bool):
-            if node.value < 0:
-                self.error(node.pos, f"{what} must not be negative", "bad-value")
-                return None
-            return node.value
-        self.error(node.pos, f"{what} must be a number, not {node_kind(node)}", "wrong-type")
-        return None
-
-    def as_date(self, node: YNode | None, what: str) -> dt.date | None:
-        if node is None:
-            return None
-        if isinstance(node, YScalar):
-            value = node.value
-            if isinstance(value, dt.date):
-                return value
-            if isinstance(value, str):
-                try:
-                    return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
-                except ValueError:
-                    pass
-        self.error(node.pos, f"{what} must be a date such as 2004-01-01, not {node_kind(node)}", "wrong-type")
-        return None
-
-    def check_keys(self, ymap: YMap, allowed: dict[str, spec.Key], what: str) -> None:
-        for key, (key_node, _value) in ymap.entries.items():
-            if key not in allowed:
-                self.error(key_node.pos, f"unknown key {key!r} in {what}{_suggest(key, allowed)}", "unknown-key")
-        for key, info in allowed.items():
-            if info.required and key not in ymap:
-                self.error(ymap.pos, f"{what} is missing the required key {key!r}", "missing-key")
-
-    def dates(self, node: YNode | None, what: str) -> tuple[dt.date | None, dt.date | None]:
-        ymap = self.as_map(node, what)
-        if ymap is None:
-            return None, None
-        self.check_keys(ymap, spec.EFFECTIVE_KEYS, what)
-        start = self.as_date(ymap.get("from"), f"{what}.from")
-        end = self.as_date(ymap.get("until"), f"{what}.until")
-        if start and end and _day(start) > _day(end):
-            self.error(ymap.pos, f"{what}: 'from' is after 'until'", "bad-value")
-        return start, end
 
     # -------------------------------------------------------------- authorities.yaml
 
@@ -419,7 +270,7 @@ class _Compiler:
         for item in remedies_node.items if remedies_node else ():
             name = self.as_text(item, f"{what}: remedy")
             if name and name not in self.remedies:
-                self.error(item.pos, f"unknown remedy {name!r}{_suggest(name, self.remedies)}", "unknown-remedy")
+                self.error(item.pos, f"unknown remedy {name!r}{suggest(name, self.remedies)}", "unknown-remedy")
             elif name:
                 remedy_keys.append(name)
         self.authorities[key] = Authority(
@@ -448,7 +299,7 @@ class _Compiler:
                 if name not in authority_keys:
                     self.error(
                         pos,
-                        f"remedy {remedy_key!r}: {name!r} is not an authority{_suggest(name, authority_keys)}",
+                        f"remedy {remedy_key!r}: {name!r} is not an authority{suggest(name, authority_keys)}",
                         "unknown-citation",
                     )
 
@@ -674,13 +525,13 @@ class _Compiler:
     def choice(self, node: YNode | None, choices: tuple[str, ...], what: str) -> str | None:
         value = self.as_text(node, what)
         if value is not None and value not in choices:
-            self.error(node.pos, f"{what} must be one of {', '.join(choices)}{_suggest(value, choices)}", "bad-value")
+            self.error(node.pos, f"{what} must be one of {', '.join(choices)}{suggest(value, choices)}", "bad-value")
             return None
         return value
 
     def need_field(self, name: str, pos: Pos, what: str, usage: Usage) -> bool:
         if name not in self.fields:
-            self.error(pos, f"unknown field {name!r} in {what}{_suggest(name, self.fields)}", "unknown-field")
+            self.error(pos, f"unknown field {name!r} in {what}{suggest(name, self.fields)}", "unknown-field")
             return False
         usage.fields.add(name)
         return True
@@ -696,7 +547,7 @@ class _Compiler:
                 continue
             authority = self.authorities.get(key)
             if authority is None:
-                self.error(item.pos, f"unknown citation {key!r}{_suggest(key, self.authorities)}", "unknown-citation")
+                self.error(item.pos, f"unknown citation {key!r}{suggest(key, self.authorities)}", "unknown-citation")
                 continue
             keys.append(key)
             texts.append(authority.citation)
@@ -746,7 +597,7 @@ class _Compiler:
                 if key not in TEMPLATE_OUTCOMES:
                     self.error(
                         key_node.pos,
-                        f"{what}: finding outcomes are {', '.join(TEMPLATE_OUTCOMES)}{_suggest(key, TEMPLATE_OUTCOMES)}",
+                        f"{what}: finding outcomes are {', '.join(TEMPLATE_OUTCOMES)}{suggest(key, TEMPLATE_OUTCOMES)}",
                         "unknown-key",
                     )
                     continue
@@ -833,400 +684,6 @@ class _Compiler:
             self.error(imap.pos, f"{where}: cannot build the message: {exc}", "bad-value")
             return None
 
-    # -------------------------------------------------------------- conditions
-
-    def condition(self, node: YNode | None, scope: Scope, usage: Usage) -> Condition | None:
-        if node is None:
-            return None
-        if not isinstance(node, YMap):
-            self.error(
-                node.pos,
-                f"a condition is a mapping such as {{field: subject, contains: x}} or {{all: [...]}}, "
-                f"not {node_kind(node)}",
-                "wrong-type",
-            )
-            return None
-        forms = [k for k in node.entries if k in spec.CONDITION_FORMS]
-        if "field" in forms:
-            others = [k for k in forms if k != "field"]
-            if others:
-                self.error(
-                    node.key_pos(others[0]),
-                    f"{others[0]!r} cannot share a mapping with field:; wrap the two in all: [...]",
-                    "unknown-key",
-                )
-                return None
-            return self.field_condition(node, scope, usage)
-        if not forms:
-            key = next(iter(node.entries), None)
-            if key is None:
-                self.error(node.pos, "an empty condition", "missing-key")
-            elif key in OPERATORS:
-                self.error(node.key_pos(key), f"operator {key!r} needs a field: {{field: NAME, {key}: ...}}", "missing-key")
-            else:
-                self.error(
-                    node.key_pos(key),
-                    f"unknown condition {key!r}{_suggest(key, list(spec.CONDITION_FORMS) + list(OPERATORS))}; "
-                    f"a condition is one of {', '.join(spec.CONDITION_FORMS)}",
-                    "unknown-key",
-                )
-            return None
-        if len(forms) > 1:
-            self.error(
-                node.key_pos(forms[1]),
-                f"one condition per mapping: found {forms[0]!r} and {forms[1]!r}; combine them with all: or any:",
-                "unknown-key",
-            )
-            return None
-        form = forms[0]
-        allowed_extra = {
-            "any_of": {"where"}, "all_of": {"where"}, "none_of": {"where"},
-            "rule": {"status_in"}, "weakly": {"reason"},
-        }.get(form, set())
-        for key, (key_node, _value) in node.entries.items():
-            if key != form and key not in allowed_extra:
-                hint = f" (allowed with {form}: {', '.join(sorted(allowed_extra))})" if allowed_extra else ""
-                self.error(key_node.pos, f"unknown key {key!r} in a {form} condition{hint}", "unknown-key")
-        pos = node.key_pos(form)
-        value = node.get(form)
-        handler = getattr(self, f"cond_{form}")
-        return handler(pos, value, node, scope, usage)
-
-    def cond_list(self, value: YNode, what: str, scope: Scope, usage: Usage) -> list[Condition] | None:
-        seq = self.as_seq(value, what)
-        if seq is None:
-            return None
-        if not seq.items:
-            self.error(seq.pos, f"{what} is empty", "bad-value")
-            return None
-        children = [self.condition(item, scope, usage) for item in seq.items]
-        return None if any(c is None for c in children) else children
-
-    def cond_all(self, pos, value, node, scope, usage):
-        children = self.cond_list(value, "all", scope, usage)
-        return AllCond(pos, "all", tuple(children)) if children else None
-
-    def cond_any(self, pos, value, node, scope, usage):
-        children = self.cond_list(value, "any", scope, usage)
-        return AnyCond(pos, "any", tuple(children)) if children else None
-
-    def cond_not(self, pos, value, node, scope, usage):
-        child = self.condition(value, scope, usage)
-        return NotCond(pos, "not", child) if child else None
-
-    def cond_at_least(self, pos, value, node, scope, usage):
-        amap = self.as_map(value, "at_least")
-        if amap is None:
-            return None
-        self.check_keys(amap, {"n": spec.Key("", True), "of": spec.Key("", True)}, "at_least")
-        n = self.as_int(amap.get("n"), "at_least: n", minimum=1)
-        children = self.cond_list(amap.get("of"), "at_least: of", scope, usage) if "of" in amap else None
-        if n is None or children is None:
-            return None
-        if n > len(children):
-            self.error(amap.get("n").pos, f"at_least: n is {n} but there are only {len(children)} conditions", "bad-value")
-            return None
-        return AtLeastCond(pos, f"at least {n} of", n, tuple(children))
-
-    def cond_any_of(self, pos, value, node, scope, usage):
-        return self.quantifier("any_of", pos, value, node, scope, usage)
-
-    def cond_all_of(self, pos, value, node, scope, usage):
-        return self.quantifier("all_of", pos, value, node, scope, usage)
-
-    def cond_none_of(self, pos, value, node, scope, usage):
-        return self.quantifier("none_of", pos, value, node, scope, usage)
-
-    def quantifier(self, kind, pos, value, node, scope, usage):
-        name = self.as_text(value, kind)
-        if name is None:
-            return None
-        field_type, item_fields = self.resolve_list(name, value.pos, kind, scope, usage)
-        if field_type is None:
-            return None
-        where = None
-        if "where" in node:
-            inner = Scope(name if not scope.is_item else f"{scope.list_field}[].{name}", field_type, item_fields)
-            where = self.condition(node.get("where"), inner, usage)
-            if where is None:
-                return None
-        elif kind == "all_of":
-            self.error(pos, "all_of needs where: (the condition every item must meet)", "missing-key")
-            return None
-        label = f"{kind} {name}" + (" where" if where else "")
-        return QuantCond(pos, label, kind, name, "item" if scope.is_item else "message", where)
-
-    def resolve_list(self, name, pos, kind, scope: Scope, usage: Usage):
-        if scope.is_item:
-            info = (scope.item_fields or {}).get(name)
-            if info is None:
-                self.unknown_item_key(name, pos, scope)
-                return None, None
-            if info[0] != "list[text]":
-                self.error(pos, f"{kind} inside where needs a list of texts; {name!r} is {info[0]}", "bad-operator-use")
-                return None, None
-            return info[0], None
-        spec_field = self.fields.get(name)
-        if spec_field is None:
-            self.error(pos, f"unknown field {name!r}{_suggest(name, self.fields)}", "unknown-field")
-            return None, None
-        if not spec_field.type.startswith("list["):
-            self.error(
-                pos,
-                f"{kind} needs a list field; {name!r} is {spec_field.type} (test it with {{field: {name}, ...}})",
-                "bad-operator-use",
-            )
-            return None, None
-        usage.fields.add(name)
-        return spec_field.type, spec_field.item_fields
-
-    def cond_use(self, pos, value, node, scope, usage):
-        name = self.as_text(value, "use")
-        if name is None:
-            return None
-        if scope.is_item:
-            self.error(pos, "use: is not allowed inside where (a predicate tests the whole message)", "bad-operator-use")
-            return None
-        if name not in self.predicate_names:
-            self.error(value.pos, f"unknown predicate {name!r}{_suggest(name, self.predicate_names)}", "unknown-predicate")
-            return None
-        usage.predicates.add(name)
-        return UseCond(pos, f"use {name}", name)
-
-    def cond_rule(self, pos, value, node, scope, usage):
-        rule_id = self.as_text(value, "rule", lenient=True)
-        if rule_id is None:
-            return None
-        if scope.is_item:
-            self.error(pos, "rule: is not allowed inside where", "bad-operator-use")
-            return None
-        if rule_id not in self.rule_ids:
-            self.error(value.pos, f"unknown rule {rule_id!r}{_suggest(rule_id, self.rule_ids)}", "unknown-rule")
-            return None
-        if "status_in" not in node:
-            self.error(pos, "rule: needs status_in: [outcomes], e.g. [violation, needs_review]", "missing-key")
-            return None
-        statuses = self.as_texts(node.get("status_in"), "status_in")
-        if not statuses:
-            if statuses == []:
-                self.error(node.get("status_in").pos, "status_in is empty", "bad-value")
-            return None
-        for item, status in zip(node.get("status_in").items, statuses, strict=True):
-            if status not in spec.OUTCOMES:
-                self.error(item.pos, f"status_in: {status!r} is not an outcome ({', '.join(spec.OUTCOMES)})", "bad-value")
-                return None
-        usage.rules.add(rule_id)
-        return RuleCond(pos, f"rule {rule_id} status in [{', '.join(statuses)}]", rule_id, frozenset(statuses))
-
-    def cond_weakly(self, pos, value, node, scope, usage):
-        child = self.condition(value, scope, usage)
-        reason = self.as_text(node.get("reason"), "reason") if "reason" in node else None
-        if child is None:
-            return None
-        reason = reason or DEFAULT_WEAK_REASON
-        return WeakCond(pos, f"weakly ({reason})", child, reason)
-
-    def unknown_item_key(self, name: str, pos: Pos, scope: Scope) -> None:
-        keys = [spec.ITEM_SELF] if scope.item_type == "list[text]" else sorted(scope.item_fields or {})
-        self.error(
-            pos,
-            f"unknown item key {name!r} for {scope.list_field}{_suggest(name, keys)}; its items have: {', '.join(keys)}",
-            "unknown-item-key",
-        )
-
-    def resolve_field(self, name: str, pos: Pos, scope: Scope, usage: Usage) -> tuple[str, str] | None:
-        """(scope, type) of a field name used in a field condition."""
-        if scope.is_item:
-            if scope.item_type == "list[text]":
-                if name == spec.ITEM_SELF:
-                    return "self", "text"
-            elif name in (scope.item_fields or {}):
-                return "item", scope.item_fields[name][0]
-            self.unknown_item_key(name, pos, scope)
-            return None
-        spec_field = self.fields.get(name)
-        if spec_field is None:
-            self.error(pos, f"unknown field {name!r}{_suggest(name, self.fields)}", "unknown-field")
-            return None
-        usage.fields.add(name)
-        return "message", spec_field.type
-
-    def field_condition(self, node: YMap, scope: Scope, usage: Usage) -> FieldCond | None:
-        field_node = node.get("field")
-        name = self.as_text(field_node, "field")
-        if name is None:
-            return None
-        resolved = self.resolve_field(name, field_node.pos, scope, usage)
-        operators, options, ok = [], {}, True
-        for key, (key_node, value) in node.entries.items():
-            if key == "field":
-                continue
-            if key in OPERATORS:
-                operators.append(key)
-            elif key in OPTIONS:
-                flag = self.as_bool(value, key)
-                options[key] = (flag, key_node.pos)
-            else:
-                ok = False
-                if key in spec.CONDITION_EXTRAS or key in spec.CONDITION_FORMS:
-                    message = f"{key!r} does not belong in a field condition"
-                else:
-                    message = f"unknown operator {key!r}{_suggest(key, list(OPERATORS) + list(OPTIONS))}"
-                self.error(key_node.pos, message, "unknown-operator")
-        if not operators:
-            if ok:
-                self.error(field_node.pos, f"field {name!r} has no operator ({', '.join(OPERATORS)})", "missing-key")
-            return None
-        if len(operators) > 1:
-            self.error(
-                node.key_pos(operators[1]),
-                f"one operator per field condition (found {operators[0]!r} and {operators[1]!r}); "
-                "combine conditions with all: or any:",
-                "unknown-operator",
-            )
-            return None
-        op = OPERATORS[operators[0]]
-        op_pos = node.key_pos(op.name)
-        for option, (_flag, option_pos) in options.items():
-            if option not in op.options:
-                self.error(option_pos, f"option {option!r} does not apply to {op.name}", "unknown-key")
-                ok = False
-        if resolved is None or not ok:
-            return None
-        field_scope, field_type = resolved
-        if field_type not in op.field_types:
-            self.error(op_pos, self.type_mismatch(op, name, field_type), "bad-operator-use")
-            return None
-        flags = {k: bool(v[0]) for k, v in options.items()}
-        arg = self.operator_arg(op, node.get(op.name), field_type, scope, usage)
-        if arg is None:
-            return None
-        value, arg_text, other = arg
-        try:
-            prepared = op.prepare(value, flags)
-        except regex.error as exc:
-            self.error(node.get(op.name).pos, f"invalid regular expression: {exc}", "invalid-regex")
-            return None
-        description = describe(op, arg_text)
-        return FieldCond(
-            pos=field_node.pos,
-            label=f"{name} {op.name}" if op.arg == "flag" else f"{name} {description}",
-            field=name,
-            scope=field_scope,
-            op=op,
-            arg_text=arg_text,
-            prepared=prepared,
-            description=description,
-            other_field=other[0] if other else None,
-            other_scope=other[1] if other else None,
-            arg_pos=node.get(op.name).pos,
-        )
-
-    @staticmethod
-    def type_mismatch(op: Operator, name: str, field_type: str) -> str:
-        kinds = ", ".join(sorted(op.field_types))
-        message = f"{op.name} does not apply to {name!r}, which is {field_type} ({op.name} takes {kinds})"
-        if field_type.startswith("list["):
-            message += f"; for items use any_of: {name}, where: {{...}}"
-        elif field_type == "bool":
-            message += "; use equals: true or false"
-        return message
-
-    def operator_arg(self, op: Operator, node: YNode, field_type: str, scope: Scope, usage: Usage):
-        """(value, text for explanations, other field) or None after reporting."""
-        kind = op.arg
-        what = f"{op.name} ({ARG_KINDS[kind]})"
-        if kind == "flag":
-            if isinstance(node, YScalar) and node.value is True:
-                return True, "true", None
-            self.error(node.pos, f"{op.name} takes true; to negate it use not: or the opposite operator", "bad-value")
-            return None
-        if kind == "text":
-            text = self.as_text(node, what, lenient=True)
-            return (text, _quote(text), None) if text is not None else None
-        if kind == "regex":
-            text = self.as_text(node, what)
-            return (text, f"/{text}/", None) if text is not None else None
-        if kind == "count":
-            count = self.as_int(node, what)
-            return (count, str(count), None) if count is not None else None
-        if kind == "date":
-            date = self.as_date(node, what)
-            return (date, date.isoformat(), None) if date is not None else None
-        if kind == "scalar":
-            value = self.typed_scalar(node, field_type, what)
-            return (value, _quote(value) if isinstance(value, str) else _yaml_scalar(value), None) if value is not None else None
-        if kind in ("texts", "scalars"):
-            return self.many(node, kind, field_type, what, usage)
-        if kind == "list":
-            name = self.as_text(node, what)
-            if name is None:
-                return None
-            named = self.lists.get(name)
-            if named is None:
-                self.error(node.pos, f"unknown list {name!r}{_suggest(name, self.lists)}", "unknown-list")
-                return None
-            usage.lists.add(name)
-            return NamedListArg(named.name, named.kind, named.items), f"{name} ({len(named.items)} entries)", None
-        if kind == "field":
-            name = self.as_text(node, what)
-            if name is None:
-                return None
-            if scope.is_item and name in (scope.item_fields or {}):
-                other = ("item", scope.item_fields[name][0])
-            elif name in self.fields:
-                other = ("message", self.fields[name].type)
-                usage.fields.add(name)
-            else:
-                choices = list(self.fields) + list(scope.item_fields or {})
-                self.error(node.pos, f"unknown field {name!r}{_suggest(name, choices)}", "unknown-field")
-                return None
-            if other[1] != field_type:
-                self.error(node.pos, f"{op.name}: {name!r} is {other[1]} but the field is {field_type}", "bad-operator-use")
-                return None
-            return None, name, (name, other[0])
-        raise AssertionError(kind)
-
-    def typed_scalar(self, node: YNode, field_type: str, what: str):
-        if field_type == "text":
-            return self.as_text(node, what, lenient=True)
-        if field_type == "bool":
-            return self.as_bool(node, what)
-        if field_type == "int":
-            return self.as_int(node, what, minimum=-(2**63))
-        raise AssertionError(field_type)
-
-    def many(self, node: YNode, kind: str, field_type: str, what: str, usage: Usage):
-        if isinstance(node, YMap):
-            self.check_keys(node, {"list": spec.Key("", True)}, what)
-            name = self.as_text(node.get("list"), "list")
-            if name is None:
-                return None
-            named = self.lists.get(name)
-            if named is None:
-                self.error(node.get("list").pos, f"unknown list {name!r}{_suggest(name, self.lists)}", "unknown-list")
-                return None
-            if field_type == "int":
-                self.error(node.pos, "a named list holds texts; this field is a number", "bad-operator-use")
-                return None
-            usage.lists.add(name)
-            return list(named.items), f"list {name} ({len(named.items)} entries)", None
-        seq = self.as_seq(node, what)
-        if seq is None:
-            return None
-        if not seq.items:
-            self.error(seq.pos, f"{what}: the list is empty", "bad-value")
-            return None
-        if kind == "texts" or field_type == "text":
-            values = [self.as_text(item, what, lenient=True) for item in seq.items]
-        else:
-            values = [self.typed_scalar(item, field_type, what) for item in seq.items]
-        if any(v is None for v in values):
-            return None
-        shown = ", ".join(_quote(v) if isinstance(v, str) else str(v) for v in values[:8])
-        more = f", ... ({len(values)} in all)" if len(values) > 8 else ""
-        return values, f"[{shown}{more}]", None
-
     # -------------------------------------------------------------- ordering
 
     def order_rules(self, rules: list[Rule], usage: dict[str, Usage]) -> list[Rule]:
@@ -1272,23 +729,7 @@ def _transitive(graph: dict[str, set[str]]) -> dict[str, frozenset[str]]:
 
 
 def _with_deps(rule: Rule, deps: frozenset[str]) -> Rule:
-    from dataclasses import replace
-
     return replace(rule, depends_on=deps)
-
-
-def _day(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _yaml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _template_pos(node: YNode, lineno: int) -> Pos:

@@ -15,15 +15,31 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from checker.ruleset.spec import TEMPLATE_VARIABLES
 
 ABSENT = "(absent)"
 
-ENV = ImmutableSandboxedEnvironment(
-    autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
-)
+MAX_OUTPUT = 10_000  # characters one `*` in a template may produce
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus bounds on `*` and `**` (no 'x' * 10**9 in a finding sentence)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            raise SecurityError("the ** operator is not allowed in finding templates")
+        sized = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
+        counts = [x for x in (left, right) if isinstance(x, int) and not isinstance(x, bool)]
+        if sized and counts and max(sized) * max(counts) > MAX_OUTPUT:
+            raise SecurityError(f"a repetition longer than {MAX_OUTPUT} characters")
+        return super().call_binop(context, operator, left, right)
+
+
+ENV = _Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
 class TemplateProblem(Exception):
