@@ -247,6 +247,12 @@ def _count_at_least(value: Any, prepared: int, other: Any) -> Match:
     return Match(count >= prepared, note=f"{count} item(s)")
 
 
+def _greater_than(value: Any, prepared: int, other: Any) -> Match:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return _absent()
+    return Match(value > prepared, note=f"value {value}")
+
+
 # ------------------------------------------------------------------ dates
 
 
@@ -395,6 +401,12 @@ _TABLE = [
         "The list has at least this many items.",
         "{field: references, count_at_least: 1}",
         _prepare_nothing, _count_at_least,
+    ),
+    Operator(
+        "greater_than", "count", frozenset({"int"}), (),
+        "The number is greater than this (false when the number is absent).",
+        "{field: case.opt_out.business_days_after, greater_than: 10}",
+        _prepare_nothing, _greater_than,
     ),
     Operator(
         "before", "date", frozenset({"datetime"}), (),

@@ -22,7 +22,8 @@ def quoted(value, match):
 def test_table_is_complete_and_documented():
     assert set(OPERATORS) == {
         "equals", "equals_any", "contains", "contains_any", "starts_with", "ends_with", "matches",
-        "exists", "missing", "not_empty", "count_at_least", "before", "after", "in_list", "differs_from",
+        "exists", "missing", "not_empty", "count_at_least", "greater_than", "before", "after", "in_list",
+        "differs_from",
     }
     for op in OPERATORS.values():
         assert op.arg in ARG_KINDS and op.doc and op.example.startswith("{")
@@ -150,3 +151,10 @@ def test_differs_from_needs_both_values():
     assert not run("differs_from", "A.example", None, other="a.example").ok
     assert not run("differs_from", "a.example", None, other=None).ok
     assert not run("differs_from", None, None, other="a.example").ok
+
+
+def test_numeric_comparisons_are_strict_and_false_when_absent():
+    assert run("greater_than", 11, 10).ok
+    assert not run("greater_than", 10, 10).ok
+    assert not run("greater_than", None, 10).ok
+    assert not run("greater_than", True, 0).ok  # a yes/no is not a number

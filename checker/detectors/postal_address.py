@@ -44,8 +44,11 @@ OLD_ABBREVIATIONS = (
     r"Miss|Mo|Mont|Neb|Nebr|Nev|N\.\s?H|N\.\s?J|N\.\s?M|N\.\s?Y|N\.\s?C|N\.\s?D|Okla|Ore|Pa|"
     r"Penn|R\.\s?I|S\.\s?C|S\.\s?D|Tenn|Tex|Vt|Va|Wash|W\.\s?Va|Wis|Wisc|Wyo|D\.\s?C"
 )
+# A state: USPS code (capitals; any case when a ZIP follows: "Alpharetta Ga, 30004"),
+# name, or old abbreviation.
 _STATE = (
-    rf"(?P<state>(?:{'|'.join(STATE_CODES)})\b|(?i:{STATE_NAMES})\b|(?:{OLD_ABBREVIATIONS})\.)"
+    rf"(?P<state>(?:{'|'.join(STATE_CODES)})\b|(?i:{STATE_NAMES})\b|(?:{OLD_ABBREVIATIONS})\."
+    rf"|(?i:{'|'.join(STATE_CODES)})\b(?=[ \t,.]*\d{{5}}))"
 )
 _ZIP = r"(?P<zip>\d{5}(?:\s?-\s?\d{4})?)(?![\d\-])"
 
@@ -62,7 +65,7 @@ _UNIT = (
 )
 # Street number, optional direction, 0-4 name words, a suffix; or a numbered route.
 _STREET = (
-    r"(?P<street>(?:\b\d{1,6}(?:-\d{1,5})?[A-Za-z]?(?:\s1/2)?"
+    r"(?P<street>(?:\b\d{1,6}(?:-\d{1,5})?(?:-?[A-Za-z])?(?:\s1/2)?"
     r"|\b(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|ONE|TWO))\s+"
     r"(?:(?:[NSEW]|N\.?[EW]|S\.?[EW]|(?i:north|south|east|west))\.?\s+)?"
     r"(?:"
@@ -70,10 +73,16 @@ _STREET = (
     r"(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?"
     r"|(?i:route|rte|highway|hwy|state\s+road|county\s+road|us\s+highway|interstate)\s+\d{1,4}"
     r"|[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"  # "100 Main" without suffix (needs city+state+ZIP)
+    r"|\d{1,3}(?:st|nd|rd|th)\b"  # "2714 West 5th" (needs a ZIP)
     r")|\b(?i:route|rte|highway|hwy|state\s+road|county\s+road|us\s+highway)\s+\d{1,4}"
     r"(?:\s+(?i:north|south|east|west|[NSEW])\b)?)"
 )
-_SEP = r"[ \t]*(?:[,;]|\r?\n|[ \t]|[-|\u00b7\u2022])[\s,;|\-\u00b7\u2022]*"
+# Between address lines: commas, line breaks, bullets, "> " quote marks -- and literal <br>
+# tags, which some spam puts in plain-text bodies (the reader sees them as text).
+_SEP = (
+    r"[ \t]*(?:[,;]|\r?\n|[ \t]|[-|\u00b7\u2022]|<[a-zA-Z/][^<>\n]{0,15}>)"
+    r"(?:[\s,;|\-\u00b7\u2022>]|<[a-zA-Z/][^<>\n]{0,15}>)*"
+)
 _CITY = r"(?P<city>[A-Z][A-Za-z.'\-]*(?:[ \t]+[A-Za-z][A-Za-z.'\-]*){0,3})"
 
 _STREET_ADDRESS = re.compile(
@@ -82,8 +91,10 @@ _STREET_ADDRESS = re.compile(
 _PO_BOX = (
     r"(?P<box>(?i:\b(?:p\.?\s?o\.?\s?|post\s+office\s+|postal\s+|postoffice\s+|p\.?\s?o\.?\s+)box"
     r"|\bpob\b|\bp\.?\s?o\.?\s?drawer|\bcaller\s+box|\block\s?box|\bpmb\b|\bprivate\s+mail\s*box"
-    r"|\bbox\b)\.?\s*(?:no\.?\s*)?#?\s*[\w\-]{1,10})"
+    r"|\bbox\b)\.?\s*(?:no\.?\s*)?#?\s*(?=[\w\-]{0,9}\d)[\w\-]{1,10})"
 )
+# No city: "520 8th Ave #2300 NY 10018" (the ZIP is required then).
+_STREET_NO_CITY = re.compile(rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_STATE}[ \t,.]*{_ZIP}")
 _BOX_ADDRESS = re.compile(
     rf"{_PO_BOX}(?:{_SEP}{_CITY}[ \t]*,?[ \t]*{_STATE}(?:[ \t,.]*{_ZIP})?)?"
 )
@@ -93,13 +104,15 @@ _LOCALITY = re.compile(rf"{_CITY}[ \t]*,[ \t]*{_STATE}[ \t,.]*{_ZIP}")
 # 12345 City" -- each needing a street-like line within the preceding 150 characters.
 _CA_PROVINCE = r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Ontario|Quebec|Québec|Alberta|British Columbia|Manitoba)"
 _FOREIGN = re.compile(
-    rf"(?P<street>\b\d{{1,6}}[A-Za-z]?,?\s+[A-Z][\w.'\-]*(?:\s+[\w.'\-]+){{0,4}}){_SEP}"
-    rf"(?:[^\n]{{0,60}}\n)?[^\n]{{0,60}}?"
-    rf"(?:{_CA_PROVINCE}[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
-    r"|\b[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b)"
-    r"|(?P<street2>\b[A-ZÄÖÜ][\wäöüßéè\-]*(?:stra(?:ß|ss)e|str\.|weg|platz|gasse|allee|laan|straat|gracht|vej|gatan|gade)"
-    r"[ \t]+\d{1,5}[a-z]?)[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+[A-ZÄÖÜ][\w\-]+"
-    r"|(?P<street3>\b\d{1,5},?[ \t]+(?i:rue|avenue|boulevard|bd|calle|avenida|via|viale|piazza|plaza|rua)\b[^\n,]{2,40}),?[\s]+(?:[A-Z]-)?\d{4,5}[ \t]+[A-Z][\w\-]+"
+    rf"(?P<street>\b\d{{1,6}}[A-Za-z]?,?[ \t]+[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*"
+    rf"(?:[ \t]+[A-Za-z][A-Za-z.'\-]*){{0,4}})(?:{_SEP}{_UNIT})?{_SEP}"
+    r"(?:[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*[ \t,]+){1,3}"
+    rf"(?:(?:{_CA_PROVINCE})[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
+    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})\b"
+    r"|(?P<street2>\b[A-ZÄÖÜ][\wäöüßéè\-]*(?:stra(?:ß|ss)e|str\.|weg|platz|gasse|allee|laan|straat"
+    r"|gracht|vej|gatan|gade)[ \t]+\d{1,5}[a-z]?)[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+[A-ZÄÖÜ][\w\-]+"
+    r"|(?P<street3>\b\d{1,5},?[ \t]+(?i:rue|avenue|boulevard|bd|calle|avenida|via|viale|piazza"
+    r"|plaza|rua)\b[^\n,]{2,40}),?\s+(?:[A-Z]-)?\d{4,5}[ \t]+[A-Z][\w\-]+"
 )
 
 ITEM_FIELDS = {
@@ -166,9 +179,8 @@ def find_addresses(source: TextSource) -> list[dict[str, Any]]:
             taken.append((start, end))
             found.append(_record(source, match, start, end, kind, complete))
 
-    for start, end, match in found_spans(_STREET_ADDRESS, text):
-        if _street_ok(match):
-            add(match, start, end, "street", True)
+    # Boxes first: in "P.O. Box 101262 / Cape Coral FL 33910" the box number is not a
+    # street number.
     for start, end, match in found_spans(_BOX_ADDRESS, text):
         box = match.group("box")
         kind = "pmb" if re.match(r"(?i)pmb|private", box) else "po_box"
@@ -177,6 +189,10 @@ def find_addresses(source: TextSource) -> list[dict[str, Any]]:
         if bare_box and not complete:
             continue  # "box 3" alone is not an address
         add(match, start, end, kind, complete)
+    for pattern in (_STREET_ADDRESS, _STREET_NO_CITY):
+        for start, end, match in found_spans(pattern, text):
+            if _street_ok(match):
+                add(match, start, end, "street", True)
     for start, end, match in found_spans(_FOREIGN, text):
         add(match, start, end, "foreign", True)
     for start, end, match in found_spans(_LOCALITY, text):

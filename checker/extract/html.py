@@ -8,15 +8,16 @@ anchor text) and images. The message model turns the result into the fields `bod
 
 How it works:
 
-* One compiled regular expression tokenizes the markup (text, tags, comments, the raw text
-  of <script>/<style>/<title>/<textarea>); a small stack machine, a simplified HTML5 tree
-  builder, tracks the computed style of every open element. It implements what spam needs:
-  implied end tags (p, li, dd/dt, td/th/tr, option, a), end tags that never cross a table
-  cell, stray end tags ignored, unclosed <font>/<b>/... re-opened after a block closes (as
-  browsers do), a depth cap of 512 (as Chromium). An unclosed <span style=display:none>
-  therefore ends with its table cell instead of hiding the rest of the message. Where the
-  HTML5 rules say so, an unterminated comment or tag hides the rest of the input.
-  The regex tokenizer is 3-5x faster than `html.parser` on the SpamAssassin corpus.
+* lexbor, an HTML5 parser written in C (through `selectolax`), builds the tree exactly as a
+  browser does from broken markup: implied end tags, stray end tags ignored, an unclosed
+  <span style=display:none> ending with its table cell, unclosed <font>s re-opened after a
+  block, text inside <table> but outside cells moved before the table ("foster parenting"),
+  <body> attributes merged, content after </html> kept. Where the rules say so, an
+  unterminated comment or tag hides the rest of the input. A depth-first walk (without
+  recursion) computes each element's style and collects text, links and images.
+  Measured on the SpamAssassin spam (1,022 HTML parts): about 2x faster than the
+  pure-Python regex tokenizer and tree builder this module first had, which itself was
+  3-5x faster than `html.parser`.
 * Styles come from inline `style`, presentational attributes (<font color/size>, bgcolor,
   background, <body text/link>, the `hidden` attribute) and a simple subset of <style>
   blocks, wherever they are: tag, .class, #id, tag.class and tag#id selectors and comma
@@ -36,8 +37,8 @@ Plain text: block elements give line breaks (p, headings, lists and blockquote a
 line), table cells are separated by a space, whitespace collapses as in a browser, &nbsp;
 becomes a space, zero-width characters, soft hyphens and control characters are dropped,
 entities are decoded with the HTML5 rules (text and attribute variants). Script, style,
-title and iframe content, comments, CDATA sections and alt text are not text; <noscript>
-content is (mail clients do not run scripts). Text hidden with display:none or a tiny font
+title, iframe, noframes, noembed and template content, comments, CDATA sections and alt
+text are not text; <noscript> content is (mail clients do not run scripts). Text hidden with display:none or a tiny font
 takes no room in `visible_text` (foo<span hidden>x</span>bar reads "foobar"); invisible ink
 (same colour, visibility, opacity) leaves a gap ("Buy<font color=white>x</font>now" reads
 "Buy now"). Consecutive hidden text with the same reason is one run in `hidden`.
