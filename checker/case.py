@@ -41,8 +41,19 @@ CASE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "What the trap operator's own mail servers added (trust boundary).",
             "properties": {
-                "hops": {"type": "integer", "minimum": 0, "maximum": 20},
-                "authserv_ids": {"type": "array", "items": {"type": "string"}},
+                "hops": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 20,
+                    "description": "How many Received lines at the top the operator's own "
+                    "servers added (default 1).",
+                },
+                "authserv_ids": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Authentication-Results authserv-ids of the operator's own "
+                    "servers; other A-R headers are ignored.",
+                },
             },
         },
         "traps": {
@@ -53,7 +64,12 @@ CASE_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["address"],
                 "properties": {
-                    "address": {"type": "string", "minLength": 1},
+                    "address": {
+                        "type": "string",
+                        "pattern": "@",
+                        "description": "alice@trap.example (exact), *@trap.example (glob) or "
+                        "@trap.example (every address at the domain).",
+                    },
                     "state": {"type": "string", "enum": sorted(US_STATES)},
                     "published": {
                         "type": "boolean",
@@ -72,7 +88,11 @@ CASE_SCHEMA: dict[str, Any] = {
                 "required": ["address", "date", "sender_domains"],
                 "properties": {
                     "address": {"type": "string", "minLength": 1},
-                    "date": {"type": "string", "format": "date"},
+                    "date": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The day the request was sent (YYYY-MM-DD).",
+                    },
                     "sender_domains": {
                         "type": "array",
                         "minItems": 1,
@@ -94,12 +114,24 @@ CASE_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "state": {"type": "string", "enum": ["UT", "MI"]},
                     "address": {"type": "string", "minLength": 1},
-                    "registered": {"type": "string", "format": "date"},
+                    "registered": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "The day the address was registered (YYYY-MM-DD); "
+                        "the laws apply from the 31st day.",
+                    },
                 },
             },
         },
     },
 }
+
+
+def case_schema_text() -> str:
+    """CASE_SCHEMA as the shipped `docs/case-settings.schema.json` holds it."""
+    import json
+
+    return json.dumps(CASE_SCHEMA, indent=2, ensure_ascii=False) + "\n"
 
 
 class CaseSettingsError(Exception):
@@ -171,6 +203,8 @@ def load_case_settings(path: Path) -> CaseSettings:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise CaseSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CaseSettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

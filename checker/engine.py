@@ -43,7 +43,7 @@ from checker.ruleset.model import (
     UseCond,
     WeakCond,
 )
-from checker.ruleset.templates import ABSENT, render, searched_text
+from checker.ruleset.templates import ABSENT, Outcomes, render, searched_text
 
 MAX_EVIDENCE = 50  # evidence items per finding
 MAX_QUOTE = 400  # characters quoted per span (offsets always give the full span)
@@ -471,11 +471,16 @@ class _Run:
             date_reason, outside = self.effective(rule, root)
             if outside:
                 return _Decision(Status.NOT_APPLICABLE, note=outside)
+        gates, refusal = self.requirements(rule, root)
+        if refusal is not None:
+            return refusal
         applies = self.part("applies_when", rule.applies_when, root) or Result(True)
         if not applies.value:
             label = rule.applies_when.label if rule.applies_when else ""
             note = f"its precondition ({label}) does not hold"
             return _Decision(Status.NOT_APPLICABLE, applies.evidence, applies.evidence, note=note)
+        if gates:  # what the requirements rest on counts like a precondition
+            applies = _all([*gates, applies])
         base = applies.reasons if applies.weak else ()
         violation = self.part("violation_when", rule.violation_when, root)
         if violation is not None and violation.value:
@@ -502,6 +507,19 @@ class _Run:
             return _Decision(Status.NEEDS_REVIEW, evidence, review.evidence, reasons)
         tested = [p.evidence for p in (violation, review) if p is not None]
         return _Decision(Status.COMPLIANT, _cat([*tested, applies.evidence]), _cat(tested))
+
+    def requirements(self, rule: Rule, root: ExplainNode | None) -> tuple[list[Result], _Decision | None]:
+        """(the results of the rule's `requires` gates, the not_applicable decision of the
+        first gate that does not hold, with its `otherwise` sentence as the reason)."""
+        results = []
+        for index, requirement in enumerate(rule.requires, 1):
+            result = self.part(f"requires[{index}]", requirement.condition, root)
+            if not result.value:
+                context = self.context(rule, Status.NOT_APPLICABLE, result.evidence, "", requirement.variables)
+                note = render(requirement.otherwise, context).rstrip(". ") or "a requirement does not hold"
+                return results, _Decision(Status.NOT_APPLICABLE, result.evidence, result.evidence, note=note)
+            results.append(result)
+        return results, None
 
     def part(self, name: str, cond: Condition | None, root: ExplainNode | None) -> Result | None:
         if cond is None:
@@ -568,8 +586,10 @@ class _Run:
             text = f"{text.rstrip()} Needs review: {reason_text}."
         return text
 
-    def context(self, rule: Rule, status: Status, evidence, reason_text: str) -> dict[str, Any]:
-        variables = rule.finding_variables.get(str(status), frozenset())
+    def context(self, rule: Rule, status: Status, evidence, reason_text: str,
+                variables: frozenset[str] | None = None) -> dict[str, Any]:
+        if variables is None:
+            variables = rule.finding_variables.get(str(status), frozenset())
         items = [
             {"field": e.field, "start": e.start, "end": e.end, "quote": e.quote,
              "searched": list(e.searched) if e.searched is not None else None, "note": e.note}
@@ -593,6 +613,10 @@ class _Run:
             context["from"] = self.safe_text("from.address") or ABSENT
         if "field" in variables:
             context["field"] = self.template_field
+        if "outcomes" in variables:
+            context["outcomes"] = Outcomes({
+                rule_id: str(self.findings[rule_id].status) for rule_id in sorted(rule.depends_on) if rule_id in self.findings
+            })
         return context
 
     def template_field(self, name: str, default: str = ABSENT) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import re
@@ -291,3 +292,63 @@ def test_garbage_bytes_still_make_an_exhibit():
     assert made.pages >= 1
     (data,) = PdfReader(io.BytesIO(made.pdf)).attachments.values()
     assert data[0] == msg.raw
+
+
+def test_message_text_is_escaped_everywhere_outside_the_sanitized_render():
+    text = 'Hi <img src="http://t.example/x.gif"> <script>alert(1)</script>'
+    msg = Message(build_message(None, text, subject="<b>bold</b> & <i>x</i>"),
+                  source_id="<escape>.eml")
+    made = render_exhibit(msg, None, ExhibitOptions())
+    body = made.html.split("<body", 1)[1]
+    assert "<b>bold</b>" not in body and "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;" in body
+    assert "<script>" not in body and '<img src="http' not in body
+    assert "&lt;escape&gt;.eml" in body
+    assert made.refused_urls == ()
+
+
+def test_exhibit_css_is_scoped_to_exhibit_classes():
+    """Every selector starts at one of the exhibit's own classes, and only
+    bookmark-level reaches into the message's elements."""
+    import tinycss2
+
+    from checker.paths import templates_dir
+
+    css = (templates_dir() / "exhibit.css").read_text()
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        assert rule.type == "qualified-rule", rule
+        body = tinycss2.serialize(rule.content)
+        for selector in tinycss2.serialize(rule.prelude).split(","):
+            selector = selector.strip()
+            assert selector.startswith(".exh-"), selector
+            if selector.startswith(".exh-render "):
+                assert body.strip() == "bookmark-level: none;", selector
+
+
+def test_inventories_list_links_blocked_resources_and_hidden_text(pages):
+    text = " ".join(" ".join(pages).split())
+    inventory = text[text.index("Links Every link"):text.index("Full header block")]
+    assert "Buy now" in inventory
+    assert flat("hxxps[://]shop[.]spam[.]example/buy?id=1") in flat(inventory)
+    assert "<img src>" in inventory and flat("hxxp[://]track[.]spam[.]example/p.gif") in flat(
+        inventory)
+    hidden = inventory[inventory.index("Hidden text"):]
+    assert "SECRET-CLASS-HIDDEN" in hidden and "display:none" in hidden
+
+
+def test_attachments_are_listed_with_type_size_and_hash():
+    payload = b"%PDF-1.4 fake invoice " * 50
+    raw = build_message(None, "see attached").replace(
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        b"see attached",
+        b'Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--M\r\n"
+        b'Content-Type: application/pdf; name="invoice.pdf"\r\n'
+        b'Content-Disposition: attachment; filename="invoice.pdf"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(payload) + b"--M--\r\n")
+    made = render_exhibit(Message(raw, source_id="att.eml"), None, ExhibitOptions())
+    text = " ".join(" ".join(pdf_pages_text(made.pdf)).split())
+    section = text[text.index("Attachments"):]
+    assert "invoice.pdf" in section and "application/pdf" in section
+    assert f"{len(payload):,} bytes" in section
+    assert hashlib.sha256(payload).hexdigest() in flat(section)

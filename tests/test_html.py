@@ -262,6 +262,17 @@ def test_unclosed_white_font_in_a_cell_does_not_leak_into_the_next_cell():
     assert result.visible_text == "visible"
 
 
+def test_text_misplaced_in_a_table_is_moved_out_of_it_as_browsers_do():
+    # text between <table> and its cells is shown before the table, not on its black
+    # background: black text there is readable, not hidden
+    html = (
+        "<table bgcolor=#000000><font color=#000000>Name: ____</font>"
+        "<tr><td><font color=#000000>IN CELL</font></td></tr></table>"
+    )
+    result = assert_hidden(html, "IN CELL", "color #000000 on background #000000")
+    assert result.visible_text == "Name: ____"
+
+
 def test_stray_end_tags_do_not_close_what_is_still_open():
     result = assert_hidden(
         "<div style=display:none></td></tr></table></span></p>STILLHIDDEN</div>shown",
@@ -317,9 +328,19 @@ def test_deep_nesting_and_huge_input_are_bounded():
     started = time.process_time()
     result = analyze_html(html)
     assert "deep" in result.visible_text and "deeper" in result.visible_text
+    assert result.error is None
     assert time.process_time() - started < 5
     truncated = analyze_html("<p>" + "a" * 100 + "SECRET", max_chars=50)
     assert "SECRET" not in truncated.text
+
+
+def test_pathological_nesting_is_cut_and_says_so():
+    # 300,000 unclosed <div>s would take an HTML5 parser minutes (quadratic in depth)
+    started = time.process_time()
+    result = analyze_html("<div>x" * 300_000 + "END")
+    assert time.process_time() - started < 10
+    assert result.error and "cut" in result.error
+    assert "END" not in result.text and result.visible_text.startswith("x\nx")
 
 
 # --------------------------------------------------------------------------- text rendering
@@ -359,7 +380,7 @@ def test_non_content_is_not_text_but_noscript_is():
     html = (
         "<html><head><title>TITLE</title><style>p{color:red}</style>"
         "<script>document.write('SCRIPT')</script></head><body>"
-        "<!-- COMMENT --><![CDATA[ CDATA ]]><noscript>NOSCRIPT</noscript>"
+        "<!-- COMMENT --><![CDATA[ CDATA ]]><?php echo 'PI' ?><noscript>NOSCRIPT</noscript>"
         "<iframe>IFRAME</iframe><img alt=ALT src=x.gif><input type=hidden value=INPUT>"
         "<template>TEMPLATE</template><p>body"
     )
@@ -495,7 +516,8 @@ HTML_PIECES = [
     "<p class=x>", "<!--", "-->", "<![CDATA[", "]]>", "&amp", "&#x110000;", "<script>",
     "</script>", "<pre>", "</pre>", "<img src=//i.example/a>", "<body bgcolor=white>",
     '"', "'", "=", "<", ">", "/", "\x00", "\r", "\xa0", "\u200b", "<x y='z", "<template>",
-    "<div style='font-size:0'>", "<span style='font-size:12px'>", "<textarea>",
+    "<div style='font-size:0'>", "<span style='font-size:12px'>", "<textarea>", "<?x", "?>",
+    "<svg>", "<math>", "<frameset>", "<noframes>", "<select>", "<option>",
 ]
 
 

@@ -190,6 +190,14 @@ def audit(
         help="Largest message read (default 50 MiB).")] = None,
     color: Annotated[str, typer.Option(
         "--color", metavar="WHEN", help="Colour the text report: auto, always or never.")] = "auto",
+    case: Annotated[Path | None, typer.Option(
+        "--case", metavar="FILE",
+        help="Case settings (YAML): trap addresses and their states, trusted servers, opt-out "
+             "log, child-protection registries. See docs/case-settings.md.")] = None,
+    state: Annotated[str | None, typer.Option(
+        "--state", metavar="CODE",
+        help="Take every recipient to be in this US state (nexus for state law), e.g. MA; "
+             "overrides the trap states of --case.")] = None,
 ) -> None:
     try:
         format = _choice("--format", format, tuple(FORMATTERS))
@@ -202,13 +210,15 @@ def audit(
         if timeout < 0 or (max_bytes is not None and max_bytes < 1):
             raise UsageError("--timeout and --max-bytes must be positive")
         _check_inputs(inputs)
+        settings = case_settings_from_options(case, state)
         ruleset, source = _load_ruleset(str(rules) if rules else None, tuple(rule or ()),
                                         tuple(jurisdiction or ()))
         with _open_output(output) as stream:
             summary = _report(inputs, ruleset, source, stream, format=format,
                               statuses=ALL_STATUSES if show_all else DEFAULT_STATUSES,
                               color=_use_color(color, stream) and format == "text",
-                              jobs=processes, timeout=timeout or None, max_bytes=max_bytes)
+                              jobs=processes, timeout=timeout or None, max_bytes=max_bytes,
+                              settings=settings)
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except BrokenPipeError:  # `spamlaw audit big.mbox | head`: stop quietly
@@ -220,8 +230,37 @@ def audit(
     raise typer.Exit(_exit_code(summary, fail_on, strict))
 
 
+def case_settings_from_options(path: Path | None, state: str | None):
+    """The CaseSettings of --case and --state (the state overrides the file's trap
+    mapping), or None when neither is given."""
+    from checker.case import CaseSettings, CaseSettingsError, load_case_settings
+
+    if path is None and state is None:
+        return None
+    try:
+        settings = load_case_settings(path) if path is not None else CaseSettings()
+    except CaseSettingsError as exc:
+        raise UsageError(f"--case: {exc}") from None
+    try:
+        return settings.with_state(state.strip()) if state is not None else settings
+    except CaseSettingsError as exc:
+        raise UsageError(f"--state: {exc} (use a two-letter US state code such as MA)") from None
+
+
+def with_case(items, settings):
+    """Source items carrying the case settings in `metadata["case"]`, where the fields
+    `recipient.*` and `case.*` read them."""
+    from dataclasses import replace
+
+    for item in items:
+        if settings is None or item.error:
+            yield item
+        else:
+            yield replace(item, metadata={**item.metadata, **settings.as_metadata()})
+
+
 def _report(inputs, ruleset, source, stream, *, format, statuses, color, jobs, timeout,
-            max_bytes) -> Summary:
+            max_bytes, settings=None) -> Summary:
     """Run the audit and write the report; returns the counts for the exit code."""
     from checker.sources import iter_sources
 
@@ -229,7 +268,7 @@ def _report(inputs, ruleset, source, stream, *, format, statuses, color, jobs, t
                                    statuses=statuses, color=color)
     summary = Summary()
     options = {} if max_bytes is None else {"max_bytes": max_bytes}
-    items = iter_sources(inputs, **options)
+    items = with_case(iter_sources(inputs, **options), settings)
     formatter.start()
     with _progress(inputs, stream) as advance:
         for result in run_audit(items, ruleset, jobs, source=source, timeout=timeout):

@@ -161,6 +161,8 @@ def explain_command(
     message: Annotated[Path, typer.Argument(help="The message file (.eml).")],
     rules: Annotated[Path | None, typer.Option("--rules", help="Ruleset folder or file (default: rules/).")] = None,
     format: FormatOpt = "text",
+    case: Annotated[Path | None, typer.Option("--case", help="Case settings file, as for spamlaw audit.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Recipient's US state, as for spamlaw audit.")] = None,
 ) -> None:
     """Show how RULE evaluates MESSAGE: every condition, true or false, and the values it saw."""
     import difflib
@@ -176,7 +178,14 @@ def explain_command(
         close = difflib.get_close_matches(rule, sorted(ruleset.reported), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise _fail("explain", f"unknown rule {rule!r}{hint}")
-    msg = Message(message.read_bytes(), source_id=str(message))
+    from checker.commands.audit import UsageError, case_settings_from_options
+
+    try:
+        settings = case_settings_from_options(case, state)
+    except UsageError as exc:
+        raise _fail("explain", str(exc)) from None
+    metadata = settings.as_metadata() if settings else {}
+    msg = Message(message.read_bytes(), source_id=str(message), metadata=metadata)
     tree = explain(ruleset, rule, msg)
     if fmt == "json":
         typer.echo(json.dumps(tree.to_dict(), indent=2, ensure_ascii=False))
@@ -187,11 +196,18 @@ def explain_command(
 @rules_app.command("schema")
 def schema_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    case: Annotated[bool, typer.Option(
+        "--case", help="The schema of case settings files instead (docs/case-settings.schema.json).")] = False,
 ) -> None:
     """Print the JSON Schema of the rule files (rules/schema.json is this output)."""
     from checker.ruleset.schema import schema_text
 
-    text = schema_text()
+    if case:
+        from checker.case import case_schema_text
+
+        text = case_schema_text()
+    else:
+        text = schema_text()
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -206,26 +206,28 @@ def lists_dir() -> Path:
     return rules_dir() / "lists"
 
 
-@lru_cache(maxsize=64)
-def word_list(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """The entries of `rules/lists/<name>.yaml`, or `default` when the file is absent.
+class ListFileError(Exception):
+    """A word list the detectors need is missing or malformed."""
 
-    The file format is helper-4's list format: a mapping with an `items` (or `entries`)
-    list of strings, or a bare list. Counsel edit these files; the defaults in code are
-    the same entries so a missing file never changes a result silently.
-    """
+
+@lru_cache(maxsize=64)
+def word_list(name: str) -> tuple[str, ...]:
+    """The entries of `rules/lists/<name>.yaml` (the rule lists' format: a mapping with
+    `description`, `kind`, `used_by` and `items`). Counsel edit these files; they ship with
+    the rules, so a missing file is an installation error, reported, never an empty list
+    (an empty list would silently turn detections off)."""
     path = lists_dir() / f"{name}.yaml"
-    if not path.is_file():
-        return default
     import yaml
 
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    items = data
-    if isinstance(data, dict):
-        items = data.get("items", data.get("entries", data.get("values")))
-    if not isinstance(items, list):
-        raise ValueError(f"{path}: expected a list of entries")
-    return tuple(_entry_text(item) for item in items if _entry_text(item))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ListFileError(f"{path}: cannot read word list {name!r}: {exc}") from None
+    items = data.get("items") if isinstance(data, dict) else None
+    entries = tuple(_entry_text(item) for item in items or [] if _entry_text(item))
+    if not entries:
+        raise ListFileError(f"{path}: word list {name!r} has no items")
+    return entries
 
 
 def _entry_text(item: Any) -> str:

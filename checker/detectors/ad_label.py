@@ -1,9 +1,10 @@
 """Identification as an advertisement or solicitation (15 U.S.C. § 7704(a)(5)(A)(i)).
 
-The law mandates no wording; the detector finds the common disclosures: "advertisement",
-"this is an advertisement / a solicitation", "promotional message", "paid advertisement",
+The law mandates no wording; the detector finds self-identification: "this is an
+advertisement", "a paid advertisement", a line reading "ADVERTISEMENT", "this message is a
+solicitation", "promotional message", "paid advertisement",
 "ADV:" / "Ad:" / "[ADV]" subject prefixes, and foreign labels the 2002-era spam carried
-(Japanese 未承諾広告, Korean (광고), Chinese 广告). Denials ("this is not an advertisement",
+(Japanese 未承諾広告, Korean (광고), Chinese [广告]). Denials ("this is not an advertisement",
 "this is not spam", "not a marketing email") are not labels; they are reported separately
 in `ad_label.denials` (the Experian pattern, relevant to deception).
 
@@ -25,17 +26,23 @@ _SUBJECT_PREFIX = re.compile(
     re.IGNORECASE,
 )
 
+# Self-identification only: "this is an advertisement", not "a Chrysler advertisement" or
+# "laws on commercial e-mail" (a false label hides a missing one from review).
 _BODY_LABEL = re.compile(
     r"""
-      \b(?:paid\s+|commercial\s+)?advertisements?\b
-    | \b(?:this|the\s+following)\s+(?:e-?mail|message|mailing|letter|is)\s+(?:is\s+)?
+      \bthis\s+(?:(?:e-?mail|message|mailing|letter|offer)\s+)?(?:is\s+)?(?:an?\s+)?
+      (?:paid\s+|commercial\s+|e-?mail\s+)?(?:advertisement|solicitation|promotion)\b
+    | \b(?:is|as)\s+an?\s+(?:paid\s+|commercial\s+)?(?:advertisement|solicitation)\b
+    | \bpaid\s+advertisement\b | \bprevious\s+was\s+an?\s+advertisement\b
+    | \b(?:the\s+following|this)\s+(?:e-?mail|message|mailing|letter|is)\s+(?:is\s+)?
       (?:an?\s+)?(?:commercial\s+|paid\s+)?(?:solicitation|promotion|advertising)\b
+    | \bthis\s+(?:is\s+an?\s+|(?:e-?mail|message)\s+is\s+an?\s+)commercial\s+
+      (?:e-?mail|message|solicitation|communication)\b
     | \bpromotional\s+(?:message|e-?mail|mailing|material|communication|notice)s?\b
-    | \bcommercial\s+(?:e-?mail|message|solicitation|communication)s?\b
     | \bsponsored\s+(?:message|e-?mail|content|mailing)s?\b
-    | \bsolicitation\b
-    | 未承諾広告 | 広告 | \(\s*광고\s*\) | \[\s*광고\s*\] | 광고 | 广告 | 廣告
-    | \bpublicit[ée]\b | \bpublicidad\b | \bwerbung\b | \banzeige\b
+    | (?m:^[^\w\n]*(?:advertisement|publicit[ée]|publicidad|werbung|anzeige|広告|광고|广告|廣告)
+      [^\w\n]*$)
+    | 未承諾広告 | [(\[（【]\s*(?:광고|広告|广告|廣告)\s*[)\]）】]
     """,
     re.IGNORECASE | re.VERBOSE,
 )

@@ -35,25 +35,6 @@ from checker.fields import register
 
 LABEL = "SEXUALLY-EXPLICIT: "
 
-DEFAULT_STRONG = (
-    "porn", "porno", "pornography", "pornographic", "xxx", "hardcore", "hard-core", "nude",
-    "nudes", "nudity", "naked", "orgasm", "orgasms", "horny", "slut", "sluts", "whore",
-    "whores", "milf", "blowjob", "blowjobs", "blow job", "cumshot", "cumshots", "cum",
-    "anal", "erotic", "erotica", "fetish", "bondage", "masturbat*", "oral sex", "sex",
-    "sex videos", "live sex", "pussy", "pussies", "cock", "cocks", "tits", "titties",
-    "boobs", "voyeur", "upskirt", "nympho", "nymphos", "hentai", "incest", "gangbang",
-    "threesome", "lesbian sex", "gay sex", "teen sex", "barely legal", "hot teens",
-    "xxx videos", "adult videos", "adult movies", "adult site", "adult sites",
-    "adult entertainment", "adult content", "sexually explicit", "webcam girls", "strip tease",
-    "striptease", "dildo", "dildos", "vibrator",
-)
-DEFAULT_WEAK = (
-    "sexy", "hot girls", "babes", "lesbian", "lesbians", "amateur", "amateurs", "teens",
-    "adult", "escort", "escorts", "stripper", "strippers", "panties", "lingerie", "bikini",
-    "busty", "penis", "breasts", "erection", "libido", "hot chicks", "live cams", "webcam",
-    "dating", "singles", "horny housewives", "uncensored",
-)
-
 ITEM_FIELDS = {
     "word": ("text", "The list entry that matched."),
     "strength": ("text", "strong or weak (which list)."),
@@ -71,8 +52,8 @@ MAX_INDICATORS = 30
 @lru_cache(maxsize=1)
 def patterns() -> tuple[Scanner, Scanner]:
     """(strong, weak) compiled from the word lists (once per process)."""
-    strong = words_pattern(word_list("adult_strong", DEFAULT_STRONG))
-    weak = words_pattern(word_list("adult_weak", DEFAULT_WEAK))
+    strong = words_pattern(word_list("adult_strong"))
+    weak = words_pattern(word_list("adult_weak"))
     return strong, weak
 
 

@@ -55,76 +55,20 @@ from checker.detectors._text import (
 )
 from checker.fields import register
 
-# Webmail providers, grouped by who runs them (a hotmail.com From relayed by msn.com servers
-# is consistent). One line per family: domains separated by spaces.
-DEFAULT_PROVIDER_FAMILIES = (
-    "hotmail.com hotmail.co.uk hotmail.fr msn.com live.com outlook.com passport.com "
-    "microsoft.com",
+# Webmail domains come from the counsel-editable list rules/lists/free_mail_domains.yaml and
+# brands from rules/lists/brands.yaml. Domains one provider runs together are grouped here:
+# a hotmail.com From relayed by msn.com servers is consistent.
+PROVIDER_GROUPS = (
+    "hotmail.com hotmail.co.uk hotmail.fr msn.com live.com outlook.com passport.com microsoft.com",
     "yahoo.com yahoo.co.uk yahoo.fr yahoo.de yahoo.ca yahoo.com.au yahoo.co.jp yahoo.co.kr "
-    "ymail.com rocketmail.com yahoogroups.com geocities.com",
+    "ymail.com rocketmail.com yahoogroups.com yahoo-inc.com yahoodns.net",
     "aol.com aim.com cs.com netscape.net netscape.com compuserve.com aol.co.uk",
     "gmail.com googlemail.com google.com",
-    "excite.com",
     "juno.com netzero.net netzero.com",
     "earthlink.net mindspring.com",
-    "lycos.com lycos.co.uk",
     "mail.com email.com usa.net",
-    "att.net worldnet.att.net",
-    "comcast.net",
-    "verizon.net",
-    "prodigy.net sbcglobal.net pacbell.net swbell.net ameritech.net",
-    "bellsouth.net",
     "gmx.net gmx.de gmx.com",
-    "web.de",
     "icloud.com me.com mac.com",
-    "altavista.com",
-    "netscape.net",
-)
-
-# Brand word -> domains it legitimately mails from ("Brand: domain domain").
-DEFAULT_BRANDS = (
-    "PayPal: paypal.com paypal.co.uk",
-    "eBay: ebay.com ebay.co.uk",
-    "Amazon: amazon.com amazon.co.uk amazonses.com",
-    "Microsoft: microsoft.com msn.com hotmail.com live.com outlook.com",
-    "Hotmail: hotmail.com msn.com microsoft.com",
-    "MSN: msn.com microsoft.com hotmail.com",
-    "Yahoo: yahoo.com yahoo-inc.com yahoogroups.com",
-    "AOL: aol.com aim.com",
-    "America Online: aol.com",
-    "Google: google.com gmail.com",
-    "Apple: apple.com",
-    "Netflix: netflix.com",
-    "Citibank: citibank.com citi.com citigroup.com",
-    "Bank of America: bankofamerica.com bofa.com",
-    "Wells Fargo: wellsfargo.com wf.com",
-    "Chase Bank: chase.com jpmorgan.com",
-    "JPMorgan: jpmorgan.com chase.com",
-    "HSBC: hsbc.com hsbc.co.uk",
-    "Barclays: barclays.com barclays.co.uk",
-    "American Express: americanexpress.com aexp.com",
-    "MasterCard: mastercard.com",
-    "Discover Card: discover.com discovercard.com",
-    "IRS: irs.gov",
-    "Internal Revenue Service: irs.gov",
-    "Social Security Administration: ssa.gov",
-    "FedEx: fedex.com",
-    "DHL: dhl.com",
-    "USPS: usps.com usps.gov",
-    "Postal Service: usps.com usps.gov",
-    "Western Union: westernunion.com",
-    "MoneyGram: moneygram.com",
-    "Facebook: facebook.com facebookmail.com",
-    "LinkedIn: linkedin.com",
-    "Walmart: walmart.com",
-    "Best Buy: bestbuy.com",
-    "Verizon: verizon.com verizon.net",
-    "Comcast: comcast.com comcast.net",
-    "EarthLink: earthlink.net",
-    "Norton: norton.com symantec.com",
-    "Symantec: symantec.com",
-    "McAfee: mcafee.com",
-    "DocuSign: docusign.com docusign.net",
 )
 
 _DYNAMIC_TOKENS = frozenset(
@@ -169,38 +113,42 @@ class HeaderInputs:
 # ------------------------------------------------------------------- lists
 
 
-def provider_families() -> list[frozenset[str]]:
-    lines = word_list("webmail_providers", DEFAULT_PROVIDER_FAMILIES)
-    return [frozenset(line.lower().split()) for line in lines]
+def webmail_domains() -> frozenset[str]:
+    return frozenset(d.lower() for d in word_list("free_mail_domains"))
+
+
+def _under(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
 
 
 def brands() -> list[tuple[str, frozenset[str]]]:
     out = []
-    for line in word_list("brands", DEFAULT_BRANDS):
+    for line in word_list("brands"):
         name, _, domains = line.partition(":")
         out.append((name.strip(), frozenset(domains.lower().split())))
     return out
 
 
 def provider_family(host: str | None) -> frozenset[str] | None:
-    """The provider family a host name belongs to (by organisational domain), if any."""
-    domain = registrable_domain(host)
-    if not domain:
+    """The webmail provider a host name belongs to, as the set of domains that provider
+    runs; None when the host is not a listed webmail provider's."""
+    if not host:
         return None
-    host = (host or "").lower().strip(".")
-    for family in provider_families():
-        if domain in family or any(host == d or host.endswith("." + d) for d in family):
-            return family
-    return None
+    host = host.lower().strip(".[]")
+    domain = next((d for d in webmail_domains() if _under(host, d)), None)
+    if domain is None:
+        return None
+    for group in PROVIDER_GROUPS:
+        if domain in group.split():
+            return frozenset(group.split()) | {domain}
+    return frozenset([domain])
 
 
 def in_family(host: str | None, family: frozenset[str]) -> bool:
     if not host:
         return False
     host = host.lower().strip(".[]")
-    return registrable_domain(host) in family or any(
-        host == d or host.endswith("." + d) for d in family
-    )
+    return any(_under(host, d) for d in family)
 
 
 # ------------------------------------------------------------------- trust boundary
@@ -294,7 +242,7 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
         claimed = untrusted[0]
         by = claimed.get("by")
         family = provider_family(by)
-        if family and not (in_family(rdns, family) or in_family(helo, family)):
+        if family and not in_family(rdns, family):  # the HELO is a claim too
             out.append(_indicator(
                 "claimed_provider_hop",
                 f"A Received line claims the message passed through {by}, but the computer "
@@ -432,10 +380,26 @@ def _identity_domains(inp: HeaderInputs) -> list[str]:
                         inp.return_path_domain) if d]
 
 
+_PRIVATE_TLDS = frozenset("local localdomain lan home internal intranet corp invalid test example "
+                          "localhost nospam private domain".split())
+
+
+def _public_name(domain: str) -> bool:
+    labels = domain.split(".")
+    return (
+        len(labels) >= 2
+        and registrable_domain(domain) is not None
+        and labels[-1].isalpha()
+        and 2 <= len(labels[-1]) <= 6
+        and labels[-1] not in _PRIVATE_TLDS
+        and not looks_dynamic(domain, None)
+    )
+
+
 def _message_id_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
-    domain = (inp.message_id_domain or "").lower().strip(".")
-    if "." not in domain or registrable_domain(domain) is None:
-        return []
+    domain = (inp.message_id_domain or "").lower().strip(".[]")
+    if not _public_name(domain):
+        return []  # "localhost.localdomain", "host.lan", an IP: a machine name, not a claim
     candidates = _identity_domains(inp) + _hosts_in_path(inp.received)
     if any(related(domain, c) for c in candidates):
         return []

@@ -80,18 +80,24 @@ def wording_spans(text: str) -> list[tuple[int, int, re.Match[str]]]:
                   key=lambda hit: hit[0])
 
 
-# "remove" is also "remove wrinkles": it counts only with list/mail context nearby or
-# written as the keyword (REMOVE) spammers asked people to send back.
+# "remove" is also "remove wrinkles": it counts only with list, mail or reply context nearby
+# ("reply with REMOVE"). "removed" / "removal" also count next to a link, an address or a
+# click / call instruction.
 _REMOVE_CONTEXT = re.compile(
-    r"list|mail|database|address|future|subject|receiv|send|click|here|reply|unsubscribe"
-    r"|link|contact|message|offer|letter|below|http|www\.|@|call|phone|fax|visit",
+    r"list|mail|database|address|future|subject|receiv|unsubscribe|message|letter|contact"
+    r"|below|reply|yourself|\bme\b",
+    re.IGNORECASE,
+)
+_REMOVED_CONTEXT = re.compile(
+    _REMOVE_CONTEXT.pattern + r"|http|www\.|@|click|here|call|send|visit|link|phone|fax",
     re.IGNORECASE,
 )
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _REPLY = re.compile(
-    r"\breply|\brespond|\breturn\s+(?:this|the)\s+(?:e-?mail|message)"
+    r"\breply|\brespond|\br[ée]pond|\bantwort|\bresponda|\bcontest[ea]|回复|回信|답장|返信|"
+    r"\brevert\b|\breturn\s+(?:this|the)\s+(?:e-?mail|message)"
     r"|\bsend\s+(?:us\s+)?(?:an?\s+|a\s+blank\s+|blank\s+)?(?:e-?mail|message|note|request)"
     r"|\be-?mail\s+us\b|\bwrite\s+(?:to\s+)?us\b|\bsubject\s+(?:line|field|heading)\b"
     r"|\bin\s+the\s+subject\b",
@@ -128,29 +134,39 @@ def _is_wording(text: str, start: int, end: int) -> bool:
     word = text[start:end]
     if not word.lower().startswith("remov"):
         return True
-    if word == "REMOVE" or text[end : end + 1] == "@":
+    if text[end : end + 1] == "@":  # remove@example.com
         return True
     _, around = window(text, start, end, 60, 80)
-    return bool(_REMOVE_CONTEXT.search(around.replace(word, "", 1)))
+    around = around.replace(word, " ", 1)
+    context = _REMOVED_CONTEXT if word.lower() in ("removed", "removal") else _REMOVE_CONTEXT
+    return bool(context.search(around))
 
 
-def _anchor_in(around: str, links: list[dict]) -> dict | None:
-    """A link whose anchor text appears near the wording ("click here" + link "here")."""
-    lowered = around.lower()
+def _anchor_in(text: str, lo: int, hi: int, wording_at: int, links: list[dict]) -> dict | None:
+    """The link whose anchor text appears in text[lo:hi] closest to the wording ("click
+    here" + a link reading "here"), or None."""
+    lowered = text[lo:hi].lower()
+    best: tuple[int, dict] | None = None
     for link in links:
         anchor = " ".join((link.get("text") or "").split()).lower()
-        if len(anchor) >= 2 and anchor in lowered:
-            return link
-    return None
+        if len(anchor) < 2:
+            continue
+        at = lowered.find(anchor)
+        while at >= 0:
+            distance = abs(lo + at - wording_at)
+            if best is None or distance < best[0]:
+                best = (distance, link)
+            at = lowered.find(anchor, at + 1)
+    return best[1] if best else None
 
 
 def _mechanism(source: TextSource, start: int, end: int, links: list[dict]) -> dict[str, Any]:
     """The mechanism near wording at text[start:end], or {} when none is found."""
     text = source.text
-    _, around = window(text, start, end, BEFORE, AFTER)
+    lo, around = window(text, start, end, BEFORE, AFTER)
     # Visible wording can only be tied to links the reader sees too.
     candidates = [lk for lk in links if lk.get("visible", True)] if source.visible else links
-    link = _anchor_in(around, candidates)
+    link = _anchor_in(text, lo, lo + len(around), start, candidates)
     if link is not None:
         kind = "mailto" if link.get("mailto") else "link"
         return {"mechanism": kind, "url": link.get("url"), "tie": "anchor"}

@@ -7,9 +7,9 @@ judgement; these are reasons for review, each with the subject span it rests on.
 Indicators (`indicator` key):
 - `fake_reply`: "Re:" / "Fwd:" (and AW:, SV:, TR:, WG:...) with no In-Reply-To and no
   References header, so the message is not a reply or forward in any thread;
-- `transactional_subject_on_ad`: "your order", "invoice", "account alert", "approved",
-  "payment", "statement" ... over a body the commercial detector sorts as commercial or
-  commercial_uncertain (the Experian pattern);
+- `transactional_subject_on_ad`: "your order", "invoice", "account alert", "approved" ...
+  (list `transactional_subject_phrases`) over a body the commercial detector sorts as
+  commercial or commercial_uncertain (the Experian pattern);
 - `prize_claim`: "you have won", "winner", "claim your prize", "you've been selected";
 - `personal_subject_on_ad`: a personal-note subject ("hi", "hey", "long time no see",
   "about last night") over a commercial body with no commercial wording in the subject
@@ -21,26 +21,23 @@ Indicators (`indicator` key):
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from checker.detectors._text import span
+from checker.detectors._text import Scanner, span, word_list, words_pattern
 from checker.fields import register
 
 _REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|fwd?|fw|aw|sv|vs|tr|wg|antw|odp|rif|r)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.IGNORECASE,
 )
-_TRANSACTIONAL = re.compile(
-    r"\byour\s+(?:order|invoice|receipt|account|statement|payment|purchase|shipment|package|"
-    r"delivery|subscription|application|loan|refund|bill|password|membership|reservation)\b"
-    r"|\border\s+(?:#|no\.?|number|confirm\w*|status|shipped)|\binvoice\b|\breceipt\b"
-    r"|\baccount\s+(?:alert|notice|notification|update|suspended|suspension|verification|"
-    r"statement|locked|on\s+hold)\b|\b(?:security|fraud)\s+alert\b|\bapproved\b|\bapproval\b"
-    r"|\bpayment\s+(?:received|due|declined|failed|confirmation|notice)\b"
-    r"|\b(?:shipping|shipment|delivery)\s+(?:notice|notification|confirmation|update|status)\b"
-    r"|\bverify\s+your\b|\bconfirm\s+your\b|\brefund\b|\bstatement\s+(?:is\s+)?(?:ready|available)\b",
-    re.IGNORECASE,
-)
+@lru_cache(maxsize=1)
+def _transactional() -> Scanner:
+    """Transactional-looking subject wording: rules/lists/transactional_subject_phrases.yaml,
+    shared with the CANSPAM-SUBJECT-TRANSACTIONAL-LURE rule."""
+    return words_pattern(word_list("transactional_subject_phrases"))
+
+
 _PRIZE = re.compile(
     r"\byou(?:'ve|\s+have)?\s+(?:just\s+|already\s+)?won\b|\bwinner\b|\bclaim\s+your\s+"
     r"(?:prize|reward|gift|winnings|award)|\byou(?:'ve|\s+have)\s+been\s+(?:selected|chosen)\b"
@@ -96,14 +93,15 @@ def detect_subject_indicators(
     if prefix and prefix.group(0).strip() and not in_reply_to and not references:
         start = len(prefix.group(0)) - len(prefix.group(0).lstrip())
         out.append(_indicator(
-            "fake_reply", subject, start, prefix.end(),
+            "fake_reply", subject, start, len(prefix.group(0).rstrip()),
             f"The subject begins {prefix.group(0).strip()!r} but the message has no "
-            "In-Reply-To or References header: it is not a reply to or forward of an earlier "
-            "message.",
+            "In-Reply-To or References header, so nothing shows it answers or forwards an "
+            "earlier message (some webmail and Exchange programs of the time omitted these "
+            "headers).",
         ))
     commercial = commercial_status in COMMERCIAL_STATUSES
-    transactional = _TRANSACTIONAL.search(subject)
-    if transactional and commercial:
+    transactional = next(_transactional().finditer(subject), None) if commercial else None
+    if transactional:
         out.append(_indicator(
             "transactional_subject_on_ad", subject, transactional.start(), transactional.end(),
             f"The subject reads like a transaction or account notice "

@@ -96,7 +96,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "label_corner": options.label_corner,
         "bates": options.bates,
         "bates_first": bates_first,
-        "running_header": f"{label} · {bates_first} · SHA-256 {msg.sha256[:16]}…",
+        "running_header": _running_header(label, bates_first, msg.sha256, bool(options.label)),
         "identity": _identity(msg),
         "receipt": _receipt(reader, options.trusted_hops),
         "key_headers": _key_headers(headers),
@@ -135,6 +135,12 @@ def attachment_name(msg) -> str:
     if not name.lower().endswith(".eml") or "#" in msg.source_id:
         name = f"message-{msg.sha256[:16]}.eml"
     return clean_text(name)[:100]
+
+
+def _running_header(label: str, bates_first: str, sha256: str, custom_label: bool) -> str:
+    """Top of every page after the first (the default label already is the Bates number)."""
+    parts = [label, bates_first] if custom_label else [label]
+    return " · ".join([*parts, f"SHA-256 {sha256[:16]}…"])
 
 
 def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int):

@@ -178,7 +178,6 @@ def breakable(text: str) -> Markup:
 def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False) -> SanitizedHtml:
     """Sanitize one HTML body. `has_cid(url)` says whether a `cid:` URL is served."""
     result = SanitizedHtml(markup=Markup(""), original_chars=len(html))
-    html = clean_text(html)
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
         result.notes.append(
@@ -187,6 +186,7 @@ def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False)
             "original message."
         )
     result.rendered_chars = len(html)
+    html = clean_text(html)
     blocked = _Recorder()
     _scan_raw_references(html, blocked)
     html = _inline_styles(html, result.notes)

@@ -27,11 +27,13 @@ from checker.ruleset import spec
 from checker.ruleset.checks import Usage, suggest
 from checker.ruleset.conditions import ConditionCompiler, Scope
 from checker.ruleset.model import (
+    Alternative,
     Authority,
     Multiplier,
     NamedList,
     Predicate,
     Remedy,
+    Requirement,
     Rule,
     Ruleset,
     RuleTest,
@@ -232,6 +234,8 @@ class _Compiler(ConditionCompiler):
         cap = None
         if not (cap_node is None or (isinstance(cap_node, YScalar) and cap_node.value is None)):
             cap = self.as_number(cap_node, f"{what}: cap")
+        cap_unit = self.choice(ymap.get("cap_unit"), spec.CAP_UNITS, f"{what}: cap_unit") or "action"
+        alternative = self.alternative(ymap.get("alternative"), what)
         amount_for = []
         for_map = self.as_map(ymap.get("amount_for"), f"{what}: amount_for")
         for authority_key, (_k, value) in (for_map.entries.items() if for_map else ()):
@@ -247,7 +251,9 @@ class _Compiler(ConditionCompiler):
             unit=unit or "message",
             currency=self.as_text(ymap.get("currency"), f"{what}: currency") or "USD",
             cap=cap,
+            cap_unit=cap_unit,
             cap_exceptions=tuple(self.as_texts(ymap.get("cap_exceptions"), f"{what}: cap_exceptions") or ()),
+            alternative=alternative,
             multipliers=tuple(multipliers),
             conditions=tuple(self.as_texts(ymap.get("conditions"), f"{what}: conditions") or ()),
             as_of=self.as_date(ymap.get("as_of"), f"{what}: as_of"),
@@ -255,6 +261,21 @@ class _Compiler(ConditionCompiler):
             note=self.as_text(ymap.get("note"), f"{what}: note"),
         )
         self.remedies[key] = remedy
+
+    def alternative(self, node: YNode | None, what: str) -> Alternative | None:
+        """`alternative: {amount: 25000, unit: day, take: lesser}` of a remedy."""
+        if node is None:
+            return None
+        amap = self.as_map(node, f"{what}: alternative")
+        if amap is None:
+            return None
+        self.check_keys(amap, spec.ALTERNATIVE_KEYS, f"{what}: alternative")
+        amount = self.as_number(amap.get("amount"), f"{what}: alternative amount")
+        unit = self.choice(amap.get("unit"), spec.PENALTY_UNITS, f"{what}: alternative unit")
+        take = self.choice(amap.get("take"), spec.ALTERNATIVE_TAKES, f"{what}: alternative take")
+        if amount is None or unit is None or take is None:
+            return None
+        return Alternative(amount, unit, take)
 
     def compile_authority(self, key: str, key_node: YScalar, node: YNode) -> None:
         what = f"authority {key!r}"
@@ -461,6 +482,7 @@ class _Compiler(ConditionCompiler):
         effective = self.dates(ymap.get("effective"), f"{what}: effective") if "effective" in ymap else (None, None)
         if "effective" in ymap:
             self.need_field("date", ymap.key_pos("effective"), "effective dates", usage)
+        requires = self.requirements(ymap.get("requires"), what, usage)
         conditions = {}
         for key in ("applies_when", "violation_when", "review_when"):
             if key in ymap:
@@ -502,6 +524,7 @@ class _Compiler(ConditionCompiler):
             version=version,
             effective_from=effective[0],
             effective_until=effective[1],
+            requires=requires,
             applies_when=conditions.get("applies_when"),
             violation_when=conditions.get("violation_when"),
             review_when=conditions.get("review_when"),
@@ -513,6 +536,37 @@ class _Compiler(ConditionCompiler):
             penalty=self.penalty(citations),
         )
         return rule, all_usage
+
+    def requirements(self, node: YNode | None, what: str, usage: Usage) -> tuple[Requirement, ...]:
+        """`requires: [{when: CONDITION, otherwise: TEMPLATE}, ...]`."""
+        out = []
+        seq = self.as_seq(node, f"{what}: requires")
+        if seq is not None and not seq.items:
+            self.error(seq.pos, f"{what}: requires is empty", "bad-value")
+        for index, item in enumerate(seq.items if seq else (), 1):
+            where = f"{what}: requirement {index}"
+            rmap = self.as_map(item, where)
+            if rmap is None:
+                continue
+            self.check_keys(rmap, spec.REQUIRE_KEYS, where)
+            condition = self.condition(rmap.get("when"), Scope(), usage) if "when" in rmap else None
+            otherwise = self.template(rmap.get("otherwise"), f"{where}: otherwise", usage)
+            if condition is not None and otherwise is not None:
+                out.append(Requirement(condition, otherwise.template, otherwise.variables, rmap.pos))
+        return tuple(out)
+
+    def template(self, node: YNode | None, what: str, usage: Usage):
+        """One compiled template (or None after recording the problem)."""
+        text = self.as_text(node, what)
+        if text is None:
+            return None
+        try:
+            compiled = compile_template(text, lambda n: n in self.fields)
+        except TemplateProblem as exc:
+            self.error(_template_pos(node, exc.lineno), f"{what}: {exc.message}", "template-error")
+            return None
+        usage.fields.update(compiled.field_names)
+        return compiled
 
     def evidence_fields(self, node: YNode | None, what: str, usage: Usage) -> tuple[str, ...]:
         names = []
@@ -576,8 +630,10 @@ class _Compiler(ConditionCompiler):
                     "currency": remedy.currency,
                     "unit": remedy.unit,
                     "cap": remedy.cap,
+                    "cap_unit": remedy.cap_unit,
                     "cap_exceptions": exceptions,
                     "capped": remedy.cap is not None and not any(k in remedy.cap_exceptions for k in keys),
+                    "alternative": remedy.alternative.to_dict() if remedy.alternative else None,
                     "multipliers": [m.to_dict() for m in remedy.multipliers],
                     "conditions": list(remedy.conditions),
                     "citations": [self.authorities[k].citation for k in keys],
@@ -648,6 +704,8 @@ class _Compiler(ConditionCompiler):
                 evidence.append({k: v for k, v in entry.items() if v is not None})
             todo = self.as_bool(tmap.get("todo"), f"{where}: todo") or False
             self.as_text(tmap.get("note"), f"{where}: note")
+            case = self.as_text(tmap.get("case"), f"{where}: case")
+            state = self.test_state(tmap.get("state"), where)
             if expect:
                 out.append(
                     RuleTest(
@@ -659,9 +717,20 @@ class _Compiler(ConditionCompiler):
                         inline=inline,
                         expect_evidence=tuple(evidence),
                         todo=todo,
+                        case=case,
+                        state=state,
                     )
                 )
         return out
+
+    def test_state(self, node: YNode | None, where: str) -> str | None:
+        from checker.case import US_STATES
+
+        state = self.as_text(node, f"{where}: state", lenient=True)
+        if state is not None and state.upper() not in US_STATES:
+            self.error(node.pos, f"{where}: state {state!r} is not a US state code (MA, CA, ...)", "bad-value")
+            return None
+        return state.upper() if state else None
 
     def inline(self, node: YNode | None, where: str) -> bytes | None:
         imap = self.as_map(node, f"{where}: inline")

@@ -106,6 +106,7 @@ class BacktrackingRegex(Validator):
             return
         roots = [r.applies_when for r in _reported(build)] + [r.violation_when for r in _reported(build)]
         roots += [r.review_when for r in _reported(build)]
+        roots += [q.condition for r in _reported(build) for q in r.requires]
         if not build.only_file:
             roots += [p.condition for p in build.ruleset.predicates.values()]
         seen = set()
@@ -125,18 +126,35 @@ class BacktrackingRegex(Validator):
 class MissingSample(Validator):
     code = "missing-sample"
     level = ERROR
-    purpose = "Every test's message file exists (relative to the ruleset's parent folder)."
+    purpose = (
+        "Every test's message file and case settings file exists (relative to the ruleset's "
+        "parent folder), and every case settings file is valid."
+    )
 
     def check(self, build: Build) -> Iterator[Problem]:
         if build.ruleset is None:
             return
+        from checker.case import CaseSettingsError, load_case_settings
+
         base = build.ruleset.root.parent
+        checked: dict[str, str | None] = {}  # case file -> its problem
         for rule in _reported(build):
             for test in rule.tests:
+                where = f"rule {rule.id}, test {test.index}"
                 if test.message and not (base / test.message).is_file():
-                    yield self.problem(
-                        test.pos, f"rule {rule.id}, test {test.index}: no such message file {test.message}"
-                    )
+                    yield self.problem(test.pos, f"{where}: no such message file {test.message}")
+                if not test.case:
+                    continue
+                if test.case not in checked:
+                    path = base / test.case
+                    try:
+                        checked[test.case] = None if path.is_file() else f"no such case settings file {test.case}"
+                        if path.is_file():
+                            load_case_settings(path)
+                    except CaseSettingsError as exc:
+                        checked[test.case] = f"case settings file: {exc}"
+                if checked[test.case]:
+                    yield self.problem(test.pos, f"{where}: {checked[test.case]}")
 
 
 VALIDATORS: list[Validator] = [

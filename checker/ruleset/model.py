@@ -31,6 +31,19 @@ class Multiplier:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """A second measure of an award: 'the lesser of $10 per message or $25,000 per day'
+    is amount 10 per message with Alternative(25000, "day", "lesser")."""
+
+    amount: float
+    unit: str
+    take: str  # lesser | greater
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "unit": self.unit, "take": self.take}
+
+
+@dataclass(frozen=True)
 class Remedy:
     """Penalty facts for one kind of action (who sues, how much per unit, caps)."""
 
@@ -42,7 +55,9 @@ class Remedy:
     currency: str = "USD"
     amount_for: tuple[tuple[str, float], ...] = ()  # (authority key, amount) exceptions
     cap: float | None = None
+    cap_unit: str = "action"  # what the cap limits: action, incident or day
     cap_exceptions: tuple[str, ...] = ()  # authority keys
+    alternative: Alternative | None = None
     multipliers: tuple[Multiplier, ...] = ()
     conditions: tuple[str, ...] = ()
     as_of: dt.date | None = None
@@ -177,9 +192,22 @@ class RuleTest:
     inline: bytes | None = None
     expect_evidence: tuple[dict[str, str], ...] = ()
     todo: bool = False
+    case: str | None = None  # a case settings file, relative to the project root
+    state: str | None = None  # the recipient's state, as `spamlaw audit --state`
 
     def describe(self) -> str:
         return self.name or self.message or f"inline message #{self.index}"
+
+
+@dataclass(frozen=True, eq=False)
+class Requirement:
+    """A gate checked before `applies_when`: when `condition` does not hold the rule is
+    not_applicable and `otherwise` (a template) says why."""
+
+    condition: Condition
+    otherwise: Template
+    variables: frozenset[str]  # template variables `otherwise` uses
+    pos: Pos
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,6 +226,7 @@ class Rule:
     version: int | None = None
     effective_from: dt.date | None = None
     effective_until: dt.date | None = None
+    requires: tuple[Requirement, ...] = ()
     applies_when: Condition | None = None
     violation_when: Condition | None = None
     review_when: Condition | None = None

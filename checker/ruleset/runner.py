@@ -9,7 +9,10 @@ todo test that passes is reported as `fixed` so counsel can remove the mark.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
+from checker.case import CaseSettings, CaseSettingsError, load_case_settings
 from checker.engine import audit
 from checker.findings import Evidence, Finding
 from checker.message import Message
@@ -78,7 +81,11 @@ def _run_one(selection: Ruleset, rule: Rule, test: RuleTest) -> TestOutcome:
         except OSError as exc:
             return TestOutcome(rule.id, test, FAIL, None, (f"cannot read {test.message}: {exc.strerror}",))
         source = test.message or ""
-    result = audit(selection, Message(raw, source_id=source))
+    try:
+        metadata = _case_metadata(selection, test)
+    except CaseSettingsError as exc:
+        return TestOutcome(rule.id, test, FAIL, None, (f"case settings: {exc}",))
+    result = audit(selection, Message(raw, source_id=source, metadata=metadata))
     finding = next(f for f in result.findings if f.rule == rule.id)
     problems = list(_compare(test, finding))
     passed = not problems
@@ -87,6 +94,31 @@ def _run_one(selection: Ruleset, rule: Rule, test: RuleTest) -> TestOutcome:
     else:
         outcome = PASS if passed else FAIL
     return TestOutcome(rule.id, test, outcome, str(finding.status), tuple(problems), finding.finding)
+
+
+def _case_metadata(selection: Ruleset, test: RuleTest) -> dict:
+    """`Message.metadata` for the test: the case settings its `case` and `state` keys give
+    (the state overrides the file's trap mapping, as in `spamlaw audit`)."""
+    if not test.case and not test.state:
+        return {}
+    case = _load_case(selection.root.parent / test.case) if test.case else CaseSettings()
+    if test.state:
+        case = case.with_state(test.state)
+    return case.as_metadata()
+
+
+def _load_case(path: Path) -> CaseSettings:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None  # load_case_settings says why it cannot read the file
+    return _load_case_cached(path, stamp)
+
+
+@lru_cache(maxsize=64)
+def _load_case_cached(path: Path, stamp: int | None) -> CaseSettings:
+    """Each case file is read once per version, however many tests use it."""
+    return load_case_settings(path)
 
 
 def _compare(test: RuleTest, finding: Finding):

@@ -129,6 +129,7 @@ def _rule() -> dict[str, Any]:
         {
             "expect": {"enum": list(spec.OUTCOMES)},
             "todo": {"type": "boolean"},
+            "state": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
             "inline": _object(
                 spec.INLINE_KEYS,
                 {
@@ -157,6 +158,11 @@ def _rule() -> dict[str, Any]:
             "status": {"enum": list(spec.RULE_STATUSES)},
             "version": {"type": "integer", "minimum": 1},
             "effective": _object(spec.EFFECTIVE_KEYS, {"from": DATE, "until": DATE}),
+            "requires": {
+                "type": "array",
+                "minItems": 1,
+                "items": _object(spec.REQUIRE_KEYS, {"when": REF_COND}),
+            },
             "applies_when": REF_COND,
             "violation_when": REF_COND,
             "review_when": REF_COND,
@@ -177,6 +183,15 @@ def _remedy() -> dict[str, Any]:
             "amount_for": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
             "unit": {"enum": list(spec.PENALTY_UNITS)},
             "cap": {"type": ["number", "null"], "minimum": 0},
+            "cap_unit": {"enum": list(spec.CAP_UNITS)},
+            "alternative": _object(
+                spec.ALTERNATIVE_KEYS,
+                {
+                    "amount": {"type": "number", "minimum": 0},
+                    "unit": {"enum": list(spec.PENALTY_UNITS)},
+                    "take": {"enum": list(spec.ALTERNATIVE_TAKES)},
+                },
+            ),
             "cap_exceptions": {"type": "array", "items": TEXT},
             "multipliers": {
                 "type": "array",

@@ -21,6 +21,8 @@ RULE_STATUSES = ("draft", "approved", "deprecated")
 OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable", "error")
 LIST_KINDS = ("values", "domains")
 PENALTY_UNITS = ("message", "violation", "day", "incident")
+CAP_UNITS = ("action", "incident", "day")
+ALTERNATIVE_TAKES = ("lesser", "greater")
 
 # ------------------------------------------------------------------ rule files
 
@@ -46,6 +48,11 @@ RULE_KEYS = {
         "{from: DATE, until: DATE}: first and last day the rule is in force, compared with the "
         "message's Date; a message dated outside is not_applicable."
     ),
+    "requires": Key(
+        "Gates checked before applies_when, each {when: CONDITION, otherwise: TEMPLATE}: the first "
+        "that does not hold makes the outcome not_applicable, and its otherwise sentence says why "
+        "(e.g. no nexus with the state)."
+    ),
     "applies_when": Key("Preconditions: when false the outcome is not_applicable (never compliant)."),
     "violation_when": Key(
         "When true, and every precondition was strongly established, the outcome is violation."
@@ -64,6 +71,15 @@ RULE_KEYS = {
     "tests": Key("Messages and the outcome the rule must give each (spamlaw rules test)."),
 }
 
+REQUIRE_KEYS = {
+    "when": Key("The condition that must hold for the rule to apply.", True),
+    "otherwise": Key(
+        "Why the rule does not apply when the condition does not hold: a finding template, "
+        "e.g. 'no Massachusetts nexus: {{ field(\"recipient.nexus\") }}'.",
+        True,
+    ),
+}
+
 EFFECTIVE_KEYS = {
     "from": Key("First day in force (inclusive)."),
     "until": Key("Last day in force (inclusive)."),
@@ -75,6 +91,14 @@ TEST_KEYS = {
     "inline": Key("A message written here: {headers: {Name: value}, text: ..., html: ...}."),
     "expect": Key("The outcome the rule must give.", True),
     "expect_evidence": Key("Evidence the finding must hold: a list of {field, quote, searched}."),
+    "case": Key(
+        "A case settings file (relative to the project root, like message) the message is audited "
+        "with, e.g. samples/cases/ma-trap.yaml (trap states, registries, trusted servers)."
+    ),
+    "state": Key(
+        "A US state code the recipient is taken to be in, as with spamlaw audit --state; with case, "
+        "it overrides the file's trap mapping."
+    ),
     "todo": Key("true: a known gap; the result is reported but does not fail the run."),
     "note": Key("Anything counsel wants to remember about the test."),
 }
@@ -118,13 +142,27 @@ REMEDY_KEYS = {
     "amount_for": Key("A different maximum for particular authorities: {authority key: amount}."),
     "currency": Key("Currency code (default USD)."),
     "unit": Key("What one amount is for: message, violation, day or incident.", True),
-    "cap": Key("Maximum total per action (null: none)."),
+    "cap": Key("Maximum total per cap_unit (null: none)."),
+    "cap_unit": Key(
+        "What the cap limits: action (default: the total of one action), incident (the total per "
+        "incident, as the court counts incidents) or day (the total for one day's messages)."
+    ),
+    "alternative": Key(
+        "A second measure of the same award and how the two combine: {amount, unit, take: lesser "
+        "or greater}, e.g. 'the lesser of $10 per message or $25,000 per day'."
+    ),
     "cap_exceptions": Key("Authority keys whose violations the cap does not limit."),
     "multipliers": Key("Increases the court may grant: a list of {factor, when, basis}."),
     "conditions": Key("What must be shown for the remedy (e.g. a pattern or practice)."),
     "as_of": Key("Date the amount was last confirmed (e.g. an inflation adjustment)."),
     "source": Key("Where the amount comes from (e.g. a Federal Register page)."),
     "note": Key("Anything to verify or remember."),
+}
+
+ALTERNATIVE_KEYS = {
+    "amount": Key("Amount per unit of the second measure (e.g. 25000).", True),
+    "unit": Key("What one amount is for: message, violation, day or incident (e.g. day).", True),
+    "take": Key("lesser or greater: which of the two totals the award is limited to.", True),
 }
 
 MULTIPLIER_KEYS = {
@@ -195,6 +233,7 @@ TEMPLATE_VARIABLES = {
     "quotes": "the quoted texts of the evidence (a list)",
     "searched": "what was searched without a match, as 'field for patterns' texts (a list)",
     "review_reason": "why the finding needs review (empty unless status is needs_review)",
+    "outcomes": "the outcomes of the rules this rule builds on (rule: conditions): a mapping from rule id to outcome",
     "subject": "the message's Subject",
     "from": "the From address",
     "field": 'field("NAME") gives any field\'s value, e.g. field("date.raw"); absent values read "(absent)"',

@@ -42,6 +42,14 @@ class _Environment(ImmutableSandboxedEnvironment):
 ENV = _Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
+class Outcomes(dict):
+    """The `outcomes` variable: rule id -> outcome of the rules a rule builds on. Any
+    other id reads "(not evaluated)" rather than failing the sentence."""
+
+    def __missing__(self, key: str) -> str:
+        return "(not evaluated)"
+
+
 class TemplateProblem(Exception):
     def __init__(self, message: str, lineno: int = 1):
         super().__init__(message)
@@ -111,6 +119,7 @@ def sample_context(status: str, evidence: list[dict[str, Any]]) -> dict[str, Any
         "quotes": [e["quote"] for e in evidence if e.get("quote") is not None],
         "searched": [searched_text(e) for e in evidence if e.get("searched")],
         "review_reason": "a reason" if status == "needs_review" else "",
+        "outcomes": Outcomes({"RULE-A": "violation", "RULE-B": "needs_review", "RULE-C": "compliant"}),
         "subject": "Subject",
         "from": "sender@example.com",
         "field": lambda name, default=ABSENT: "value",

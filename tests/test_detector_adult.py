@@ -1,0 +1,74 @@
+"""Sexually oriented material: the SEXUALLY-EXPLICIT label and adult vocabulary
+(15 U.S.C. § 7704(d); 16 C.F.R. § 316.4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.detectors._text import TextSource
+from checker.detectors.adult import LABEL, detect_adult, label_status
+from tests.detector_support import assert_evidence, message
+
+
+def test_label_is_nineteen_characters():
+    assert len(LABEL) == 19 and LABEL.endswith(": ")
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("SEXUALLY-EXPLICIT: Hot pics", "exact"),
+        ("Sexually-Explicit: Hot pics", "malformed"),
+        ("SEXUALLY EXPLICIT: Hot pics", "malformed"),
+        ("SEXUALLY-EXPLICIT:Hot pics", "malformed"),
+        (" SEXUALLY-EXPLICIT: Hot pics", "malformed"),
+        ("Hot pics SEXUALLY-EXPLICIT: ", "malformed"),
+        ("ADLT: hot pics", "malformed"),
+        ("Adult: Free Access", "malformed"),
+        ("Hot pics", "missing"),
+        ("", "missing"),
+        (None, "missing"),
+    ],
+)
+def test_label_status(subject, expected):
+    status, detail = label_status(subject)
+    assert status == expected and detail
+
+
+def test_encoded_label_is_noted():
+    status, detail = label_status(LABEL + "x", "=?us-ascii?Q?SEXUALLY-EXPLICIT:_x?=")
+    assert status == "exact" and "RFC 2047" in detail
+
+
+def test_explicit_subject_and_body_words():
+    result = detect_adult("Hot XXX porn inside",
+                          [TextSource("body.visible_text", "Horny sluts and hardcore videos")])
+    assert result["subject_explicit"] and result["likely"] and result["label"] == "missing"
+    words = {i["word"] for i in result["indicators"]}
+    assert {"xxx", "porn", "horny", "sluts", "hardcore"} <= words
+
+
+def test_label_itself_is_not_an_explicit_subject_word():
+    result = detect_adult(LABEL + "Pictures from our trip", [])
+    assert not result["subject_explicit"] and result["label"] == "exact"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        ("Sussex cricket", "Middlesex beat Essex; analysis of the match at Sussex."),
+        ("Re: dating app discussion", "The adult education centre opens on Monday."),
+        ("Cum laude", "She graduated summa cum laude."),
+    ],
+)
+def test_ordinary_mail_is_not_likely_adult(subject, body):
+    result = detect_adult(subject, [TextSource("body.visible_text", body)])
+    assert not result["likely"] and not result["subject_explicit"]
+
+
+def test_end_to_end_evidence():
+    msg = message("Live sex cams, xxx videos, horny amateurs!", subject="Hot porn for you")
+    assert msg.get("adult.likely") is True
+    assert msg.get("adult.subject_explicit") is True
+    assert msg.get("adult.label") == "missing"
+    assert_evidence(msg, msg.get("adult.indicators"))
