@@ -522,3 +522,36 @@ def test_the_manuals_explain_the_new_keys():
     case_manual = (ROOT / "docs" / "case-settings.md").read_text(encoding="utf-8")
     for key in list(CASE_SCHEMA["properties"]) + ["--case", "--state", "recipient state unknown"]:
         assert key in case_manual, key
+
+
+# ---------------------------------------------------------------- the corpus
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "spamassassin"
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_corpus_spam_with_every_state_gives_no_error_and_no_violation(shipped, state_rules):
+    """Real trap spam, each message taken to be received in one of the ten states (and
+    on its registry): state rules never fail and never say violation."""
+    import datetime as dt
+
+    from checker.case import RegistryEntry
+
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    files = sorted((CORPUS / "spam").glob("*.eml"))[:250] + sorted((CORPUS / "spam_2").glob("*.eml"))[:250]
+    states = sorted({r.jurisdiction for r in state_rules})
+    applied = 0
+    for index, path in enumerate(files):
+        state = states[index % len(states)]
+        raw = path.read_bytes()
+        address = Message(raw).get("recipient.address") or "nobody@example.invalid"
+        case = CaseSettings(registries=(RegistryEntry(state, address, dt.date(1990, 1, 1)),)).with_state(state) \
+            if state in ("UT", "MI") else CaseSettings().with_state(state)
+        for finding in audit(shipped, Message(raw, source_id=path.name, metadata=case.as_metadata())).findings:
+            if finding.jurisdiction != state:
+                continue
+            assert finding.status not in (Status.ERROR, Status.VIOLATION), (path.name, finding.rule, finding.error)
+            applied += finding.status != Status.NOT_APPLICABLE
+    assert applied > 20
