@@ -51,6 +51,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/parse.py
 	$(BIN)/python bench/audit.py
+	$(BIN)/python bench/exhibit.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

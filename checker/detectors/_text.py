@@ -103,9 +103,13 @@ class Scanner:
 
     Python's `re` tries every branch of a big alternation at every position, which made a
     corpus run take minutes. Every match of `pattern` must contain at least one of
-    `triggers` (lowercase literal substrings, found with `str.find` on the folded text);
-    the pattern then runs only in windows around them. `tests/test_detector_text.py` checks
-    on every scanner that the result equals a plain scan.
+    `triggers` (lowercase literal substrings of the folded text); the pattern then runs
+    only in windows around them: `before` characters before a trigger and `after` after
+    it, overlapping windows merged. The triggers of all scanners are found together in
+    one pass per text (`TextScan`), and a scanner's matches in a text are computed once
+    and shared by every detector that asks (see `found_spans`).
+    `tests/test_detector_text.py` checks on every scanner that the result equals a plain
+    scan.
     """
 
     MAX_TRIGGER_HITS = 400  # more than this: scan the whole region instead
@@ -114,28 +118,115 @@ class Scanner:
                  flags: int = re.IGNORECASE, before: int = 100, after: int = 140):
         self.pattern = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern, flags)
         self.triggers = tuple(sorted({fold(t) for t in triggers if t}, key=lambda t: (-len(t), t)))
-        self._trigger_re = re.compile(trie_regex(self.triggers))
+        if not self.triggers:
+            raise ValueError("a Scanner needs at least one trigger")
         self.before, self.after = before, after
+        self.index = len(SCANNERS)
         SCANNERS.append(self)
 
-    def _windows(self, folded: str, lo: int, hi: int) -> list[tuple[int, int]]:
-        merged: list[tuple[int, int]] = []
-        before, after = self.before, self.after
-        for n, hit in enumerate(self._trigger_re.finditer(folded, lo, hi)):
-            if n >= self.MAX_TRIGGER_HITS:
-                return [(lo, hi)]
-            start, end = max(lo, hit.start() - before), min(hi, hit.end() + after)
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-            else:
-                merged.append((start, end))
-        return merged
-
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        folded = fold(text)
-        for lo, hi in scan_regions(text):
-            for start, end in self._windows(folded, lo, hi):
-                yield from self.pattern.finditer(text, start, end)
+        return (match for _, _, match in text_scan(text).spans(self))
+
+    def windows(self, text: str) -> list[tuple[int, int]]:
+        """The (start, end) bounds the pattern runs in (for tests and diagnostics)."""
+        return text_scan(text).windows(self)
+
+
+def _trigger_automaton():
+    """One Aho-Corasick automaton over the triggers of every scanner built so far: each
+    trigger maps to (its length, the indices of the scanners that use it)."""
+    import ahocorasick
+
+    owners: dict[str, list[int]] = {}
+    for scanner in SCANNERS:
+        for trigger in scanner.triggers:
+            owners.setdefault(trigger, []).append(scanner.index)
+    automaton = ahocorasick.Automaton()
+    for trigger, indices in owners.items():
+        automaton.add_word(trigger, (len(trigger), tuple(indices)))
+    automaton.make_automaton()
+    return automaton
+
+
+_AUTOMATON: list[Any] = [None, 0]  # [automaton, number of scanners it covers]
+
+
+def _automaton():
+    if _AUTOMATON[1] != len(SCANNERS):  # scanners built later (e.g. from word lists)
+        _AUTOMATON[:] = [_trigger_automaton(), len(SCANNERS)]
+    return _AUTOMATON[0]
+
+
+class TextScan:
+    """What the scanners find in one text, computed once and shared by the detectors.
+
+    `windows` are exactly those a scanner running its own trigger search would use:
+    per region, the non-overlapping trigger occurrences a left-to-right search finds
+    (the longest trigger at each position), each widened by the scanner's `before` and
+    `after`, overlapping windows merged; more than MAX_TRIGGER_HITS occurrences: the
+    whole region."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._windows: dict[int, list[tuple[int, int]]] | None = None
+        self._covered = 0
+        self._spans: dict[int, list[tuple[int, int, re.Match[str]]]] = {}
+
+    def windows(self, scanner: Scanner) -> list[tuple[int, int]]:
+        if self._windows is None or scanner.index >= self._covered:
+            self._windows = self._all_windows()
+            self._covered = len(SCANNERS)
+        return self._windows.get(scanner.index, [])
+
+    def spans(self, scanner: Scanner) -> list[tuple[int, int, re.Match[str]]]:
+        found = self._spans.get(scanner.index)
+        if found is None:
+            finditer, text = scanner.pattern.finditer, self.text
+            found = [(m.start(), m.end(), m) for lo, hi in self.windows(scanner)
+                     for m in finditer(text, lo, hi)]
+            self._spans[scanner.index] = found
+        return found
+
+    def _all_windows(self) -> dict[int, list[tuple[int, int]]]:
+        folded, automaton = fold(self.text), _automaton()
+        out: dict[int, list[tuple[int, int]]] = {}
+        for lo, hi in scan_regions(self.text):
+            hits: dict[int, list[tuple[int, int]]] = {}
+            for end, (length, owners) in automaton.iter(folded, lo, hi):
+                start = end - length + 1
+                for index in owners:
+                    hits.setdefault(index, []).append((start, -length))
+            for index, found in hits.items():
+                out.setdefault(index, []).extend(_merge(SCANNERS[index], found, lo, hi))
+        return out
+
+
+def _merge(scanner: Scanner, hits: list[tuple[int, int]], lo: int, hi: int) -> list[tuple[int, int]]:
+    """Windows from trigger occurrences (start, -length): the longest at each position,
+    then left to right without overlap, as `re.finditer` over the triggers would pick."""
+    hits.sort()
+    merged: list[tuple[int, int]] = []
+    before, after = scanner.before, scanner.after
+    stop, count = -1, 0
+    for start, negative_length in hits:
+        if start < stop:
+            continue
+        stop = start - negative_length
+        count += 1
+        if count > scanner.MAX_TRIGGER_HITS:
+            return [(lo, hi)]
+        window_start, window_end = max(lo, start - before), min(hi, stop + after)
+        if merged and window_start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], window_end)
+        else:
+            merged.append((window_start, window_end))
+    return merged
+
+
+@lru_cache(maxsize=16)
+def text_scan(text: str) -> TextScan:
+    """The shared scan of `text` (the few texts of the message being audited stay cached)."""
+    return TextScan(text)
 
 
 def found_spans(
@@ -143,11 +234,16 @@ def found_spans(
 ) -> Iterator[tuple[int, int, re.Match[str]]]:
     """(start, end, match) for each match in the scanned regions (absolute offsets)."""
     if isinstance(pattern, Scanner):
-        matches: Iterable[re.Match[str]] = pattern.finditer(text)
-    else:
-        matches = (m for lo, hi in scan_regions(text) for m in pattern.finditer(text, lo, hi))
-    for match in matches:
-        yield match.start(), match.end(), match
+        return iter(text_scan(text).spans(pattern))
+    return ((m.start(), m.end(), m) for lo, hi in scan_regions(text)
+            for m in pattern.finditer(text, lo, hi))
+
+
+@lru_cache(maxsize=16)
+def cached_spans(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each match of a plain regex in the scanned regions, computed once
+    per text (for patterns several detectors or several calls need)."""
+    return tuple((start, end) for start, end, _ in found_spans(pattern, text))
 
 
 def window(text: str, start: int, end: int, before: int, after: int) -> tuple[int, str]:

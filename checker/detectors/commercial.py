@@ -40,11 +40,13 @@ the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from checker.detectors._text import (
     Scanner,
     TextSource,
+    cached_spans,
     found_spans,
     message_links,
     span,
@@ -268,7 +270,7 @@ _LIST_BOILERPLATE = re.compile(
 
 def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     """Spans of list sponsor blocks, list footers and signatures (after "-- ")."""
-    return [(s, e) for s, e, _ in found_spans(_LIST_BOILERPLATE, text)]
+    return list(cached_spans(_LIST_BOILERPLATE, text))
 
 
 def _on_quoted_line(text: str, start: int) -> bool:
@@ -276,6 +278,7 @@ def _on_quoted_line(text: str, start: int) -> bool:
     return text[line_start:start].lstrip().startswith(">")
 
 
+@lru_cache(maxsize=16)
 def _mostly_quoted(text: str) -> bool:
     """Nine lines in ten quoted: spam dressed up as a forward, not a reply."""
     lines = [line for line in text[:20000].splitlines() if line.strip()]

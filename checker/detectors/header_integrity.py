@@ -3,7 +3,10 @@
 Only the Received lines added by the trap operator's own mail servers are reliable: the
 top `trusted_hops` lines (case setting `trusted.hops`, default 1: the topmost line). The
 lowest trusted line is the *handoff*: its `from` part is the connecting client's true IP,
-reverse DNS and HELO as our server saw them. Lines below are the sender's claims.
+reverse DNS and HELO as our server saw them. Lines below are the sender's claims. A
+handoff from a loopback or private address (fetchmail, a local content filter) is not
+judged: set `trusted.hops` to cover the operator's whole chain (in the SpamAssassin corpus
+that is three lines: the local delivery, fetchmail and the MX).
 
 Authentication-Results headers are trusted only from a trusted authserv-id: those named in
 the case settings (`trusted.authserv_ids`); when none are named, an A-R header counts only
@@ -24,15 +27,16 @@ Indicators (`indicator` key):
   provider's server, but the computer that handed the message over is not that provider's;
 - `hop_date_after_receipt`: an untrusted hop is dated more than a day after our receipt;
 - `spf_fail`, `dkim_fail`, `dmarc_fail`: a trusted Authentication-Results failure;
-- `webmail_from_not_via_provider`: From is a webmail address (hotmail.com, yahoo.com ...)
-  but no Received line mentions that provider and no trusted DKIM pass covers it;
-- `brand_display_name`: the From display name names a brand whose domains do not include
-  the From domain;
+- `webmail_from_not_via_provider`: From is a webmail address (list free_mail_domains) but
+  no Received line mentions that provider and no trusted DKIM pass covers it;
+- `brand_display_name`: the From display name names a brand (list brands) whose domains
+  do not include the From domain;
 - `address_in_display_name`: the display name contains a different email address;
 - `punycode_domain`: the From domain is an internationalised (xn--) name (lookalikes);
 - `from_equals_recipient`: From is one of the To addresses;
 - `message_id_domain_unrelated`: the Message-ID domain matches neither the From, Sender,
-  Return-Path domains nor any host in the Received chain;
+  Return-Path domains nor any host in the Received chain (machine names such as
+  localhost.localdomain, *.lan or dial-up host names are not flagged);
 - `reply_to_unrelated`: a Reply-To address on a domain unrelated to From / Sender (and not
   the list address in To/Cc).
 """

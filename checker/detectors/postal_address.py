@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checker.detectors._text import TextSource, body_sources, clean, found_spans, span
+from checker.detectors._text import TextSource, body_sources, clean, fold, found_spans, span
 from checker.fields import register
 
 STATE_CODES = (
@@ -103,17 +103,56 @@ _LOCALITY = re.compile(rf"{_CITY}[ \t]*,[ \t]*{_STATE}[ \t,.]*{_ZIP}")
 # Foreign: Canadian postal code after a province, UK postcode, continental "Street 12,
 # 12345 City" -- each needing a street-like line within the preceding 150 characters.
 _CA_PROVINCE = r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Ontario|Quebec|Québec|Alberta|British Columbia|Manitoba)"
-_FOREIGN = re.compile(
+_FOREIGN_STREET = (
     rf"(?P<street>\b\d{{1,6}}[A-Za-z]?,?[ \t]+[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*"
     rf"(?:[ \t]+[A-Za-z][A-Za-z.'\-]*){{0,4}})(?:{_SEP}{_UNIT})?{_SEP}"
     r"(?:[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*[ \t,]+){1,3}"
     rf"(?:(?:{_CA_PROVINCE})[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
     r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})\b"
-    r"|(?P<street2>\b[A-ZÄÖÜ][\wäöüßéè\-]*(?:stra(?:ß|ss)e|str\.|weg|platz|gasse|allee|laan|straat"
+)
+_FOREIGN_CONTINENTAL = (
+    r"(?P<street2>\b[A-ZÄÖÜ][\wäöüßéè\-]*(?:stra(?:ß|ss)e|str\.|weg|platz|gasse|allee|laan|straat"
     r"|gracht|vej|gatan|gade)[ \t]+\d{1,5}[a-z]?)[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+[A-ZÄÖÜ][\w\-]+"
     r"|(?P<street3>\b\d{1,5},?[ \t]+(?i:rue|avenue|boulevard|bd|calle|avenida|via|viale|piazza"
     r"|plaza|rua)\b[^\n,]{2,40}),?\s+(?:[A-Z]-)?\d{4,5}[ \t]+[A-Z][\w\-]+"
 )
+_FOREIGN = re.compile(f"{_FOREIGN_STREET}|{_FOREIGN_CONTINENTAL}")
+_FOREIGN_BY_KIND = {
+    (True, False): re.compile(_FOREIGN_STREET),
+    (False, True): re.compile(_FOREIGN_CONTINENTAL),
+    (True, True): _FOREIGN,
+}
+
+# Cheap necessary conditions (each is part of every match of the patterns it guards), so
+# a pattern that cannot match is not run: the expensive scans only run on texts that may
+# hold an address. Results are exactly those of running every pattern.
+_ZIP_HINT = re.compile(r"\d{5}")  # _LOCALITY and _STREET_NO_CITY need a ZIP
+_FOUR_DIGITS = re.compile(r"\d{4}")  # continental postal codes
+_POSTCODE_HINT = re.compile(  # Canadian or UK postcodes
+    r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b"
+)
+_STATE_HINT = re.compile(  # a state code, an old abbreviation or a ZIP (case as in _STATE)
+    rf"(?:{'|'.join(STATE_CODES)})\b|(?:{OLD_ABBREVIATIONS})\.|\d{{5}}"
+)
+_STATE_NAME_HINT = re.compile("|".join(name.lower() for name in STATE_NAMES.split("|")))
+_BOX_WORDS = ("box", "pob", "drawer", "pmb")
+
+
+def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
+    """Each address pattern, or None when a part every one of its matches needs is
+    missing from the text."""
+    folded = fold(text)
+    has_zip = bool(_ZIP_HINT.search(text))
+    may_name_state = bool(_STATE_HINT.search(text) or _STATE_NAME_HINT.search(folded))
+    foreign_kind = (bool(_POSTCODE_HINT.search(text)), bool(_FOUR_DIGITS.search(text)))
+    return {
+        "box": _BOX_ADDRESS if any(word in folded for word in _BOX_WORDS) else None,
+        "street": _STREET_ADDRESS if may_name_state else None,
+        "street_no_city": _STREET_NO_CITY if has_zip else None,
+        "foreign": _FOREIGN_BY_KIND.get(foreign_kind),
+        "locality": _LOCALITY if has_zip else None,
+    }
+
 
 ITEM_FIELDS = {
     "kind": ("text", "street, po_box, pmb (private mailbox at a CMRA), foreign, locality."),
@@ -179,9 +218,10 @@ def find_addresses(source: TextSource) -> list[dict[str, Any]]:
             taken.append((start, end))
             found.append(_record(source, match, start, end, kind, complete))
 
+    patterns = _patterns_that_may_match(text)
     # Boxes first: in "P.O. Box 101262 / Cape Coral FL 33910" the box number is not a
     # street number.
-    for start, end, match in found_spans(_BOX_ADDRESS, text):
+    for start, end, match in _spans(patterns["box"], text):
         box = match.group("box")
         kind = "pmb" if re.match(r"(?i)pmb|private", box) else "po_box"
         complete = bool(match.group("state"))
@@ -189,16 +229,20 @@ def find_addresses(source: TextSource) -> list[dict[str, Any]]:
         if bare_box and not complete:
             continue  # "box 3" alone is not an address
         add(match, start, end, kind, complete)
-    for pattern in (_STREET_ADDRESS, _STREET_NO_CITY):
-        for start, end, match in found_spans(pattern, text):
+    for name in ("street", "street_no_city"):
+        for start, end, match in _spans(patterns[name], text):
             if _street_ok(match):
                 add(match, start, end, "street", True)
-    for start, end, match in found_spans(_FOREIGN, text):
+    for start, end, match in _spans(patterns["foreign"], text):
         add(match, start, end, "foreign", True)
-    for start, end, match in found_spans(_LOCALITY, text):
+    for start, end, match in _spans(patterns["locality"], text):
         add(match, start, end, "locality", False)
     found.sort(key=lambda r: r["start"])
     return found[:20]
+
+
+def _spans(pattern: re.Pattern | None, text: str):
+    return found_spans(pattern, text) if pattern is not None else ()
 
 
 def detect_postal_addresses(sources: list[TextSource]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ a comma cannot split an address) and display names are decoded afterwards.
 
 from __future__ import annotations
 
+import re
 from email.utils import getaddresses
 
 from checker.extract.decoding import decode_words, unfold
@@ -46,10 +47,33 @@ def is_valid_address(address: str | None) -> bool | None:
     return True
 
 
+# The everyday single-address forms, for which the result of `getaddresses` is known
+# without running its character-by-character parser: local@domain, <local@domain>,
+# Display Name <local@domain> and "Display Name" <local@domain>, in plain ASCII atoms.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PHRASE_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"  # phrases may hold dots (obs-phrase)
+_ADDR_SPEC = rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*"
+_SIMPLE_ADDRESS = re.compile(
+    rf"(?P<bare>{_ADDR_SPEC})"
+    rf'|(?:"(?P<quoted>[^"\\\r\n]*)" ?|(?P<phrase>{_PHRASE_ATOM}(?: {_PHRASE_ATOM})*) ?)?'
+    rf"<(?P<angle>{_ADDR_SPEC})>"
+)
+
+
+def split_addresses(text: str) -> list[tuple[str, str]]:
+    """`email.utils.getaddresses([text])`, without its parser for the common forms."""
+    match = _SIMPLE_ADDRESS.fullmatch(text)
+    if match is None:
+        return getaddresses([text])
+    if match["bare"] is not None:
+        return [("", match["bare"])]
+    return [(match["quoted"] or match["phrase"] or "", match["angle"])]
+
+
 def parse_address_list(text: str, where: str) -> list[tuple[str | None, str | None]]:
     """(display_name, address) pairs; empty entries (e.g. a bare group label) dropped."""
     pairs = []
-    for display, address in getaddresses([unfold(text)])[:MAX_ADDRESSES]:
+    for display, address in split_addresses(unfold(text))[:MAX_ADDRESSES]:
         address = address.strip() or None
         display = (decode_words(display, where)[0].strip() or None) if display else None
         if address or display:

@@ -18,6 +18,7 @@ from checker.message import Message
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
 _SEGMENT = re.compile(rf"(?:{_QUOTED}|[^;\"])+")
 _PAIR = re.compile(rf"([A-Za-z0-9_.\-]+)(?:\s*/\s*\d+)?\s*=\s*({_QUOTED}|[^\s;]+)")
+_QUOTED_PAIR = re.compile(r"\\(.)")
 _COMMENT = re.compile(r"\((?:[^()\\]|\\.)*\)")
 
 
@@ -32,7 +33,7 @@ def _strip_comments(text: str) -> str:
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", value[1:-1])
+        return _QUOTED_PAIR.sub(r"\1", value[1:-1])
     return value
 
 

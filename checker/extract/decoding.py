@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import re
+from itertools import repeat
 
 # Charset labels seen in real mail that `codecs` does not know, mapped to what senders
 # meant. Labels that mean "no idea" (`default`, `unknown-8bit`, ...) are deliberately
@@ -198,5 +199,5 @@ def unfold(value: str) -> str:
     space (so 'by host' matches however the sender folded the line)."""
     if "\n" not in value and "\r" not in value:
         return value
-    lines = (line.strip(" \t") for line in _LINE_BREAK.split(value))
-    return " ".join(line for line in lines if line)
+    lines = map(str.strip, _LINE_BREAK.split(value), repeat(" \t"))
+    return " ".join(filter(None, lines))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email._parseaddr import _parsedate_tz  # unlike parsedate_tz, tells "no zone" from +0000
+from functools import lru_cache
 from typing import NamedTuple
 
 from checker.extract.decoding import decode_words, header_text, normalize_newlines, unfold
@@ -61,6 +62,9 @@ def charset_hint(msg: Message) -> str | None:
 def decoded_header(msg: Message, i: int) -> HeaderValue:
     def decode(m: Message) -> HeaderValue:
         name, value = raw_headers(m)[i]
+        if value.isascii() and "=?" not in value:  # the common case: nothing to decode
+            raw = normalize_newlines(value)
+            return HeaderValue(name, unfold(raw).strip(), raw, [])
         where = f"header {name}"
         raw, defects = header_text(value, charset_hint(m) if not value.isascii() else None, where)
         raw = normalize_newlines(raw)
@@ -149,6 +153,12 @@ def _parse_common_date(text: str) -> tuple | None:
             0, 1, -1, offset)
 
 
+@lru_cache(maxsize=512)
+def _zone(offset: int) -> timezone:
+    """The fixed-offset zone (one object per offset: dates are parsed by the thousand)."""
+    return timezone(timedelta(seconds=offset))
+
+
 def parse_date(text: str) -> tuple[datetime | None, str | None]:
     """An RFC 5322 date as an aware datetime with its own offset, plus an error note.
 
@@ -165,8 +175,7 @@ def parse_date(text: str) -> tuple[datetime | None, str | None]:
         if not _NEGATIVE_ZERO_ZONE.search(text):
             note = "no time zone; read as UTC"
     try:
-        zone = timezone(timedelta(seconds=offset))
-        value = datetime(*parts[:6], tzinfo=zone)
+        value = datetime(*parts[:6], tzinfo=_zone(offset))
     except (ValueError, OverflowError) as exc:
         return None, f"invalid date {text.strip()[:80]!r}: {exc}"
     if value.year < 1970:
@@ -255,6 +264,7 @@ def references(msg: Message) -> list[str]:
 # ---------------------------------------------------------------- List-Unsubscribe
 
 _ANGLE = re.compile(r"<\s*([^<>]*?)\s*>")
+_BLANKS = re.compile(r"\s+")
 
 
 def _url_kind(url: str) -> str:
@@ -279,7 +289,7 @@ def list_unsubscribe(msg: Message) -> list[dict]:
     out = []
     for h in all_headers(msg, "list-unsubscribe"):
         for match in _ANGLE.finditer(h.value):
-            url = re.sub(r"\s+", "", match.group(1))
+            url = _BLANKS.sub("", match.group(1))
             if url:
                 out.append({"url": url, "kind": _url_kind(url)})
     return out

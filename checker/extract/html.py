@@ -234,6 +234,7 @@ def _blend(colour: tuple, under: tuple | None) -> tuple | None:
 
 # --------------------------------------------------------------------------- CSS
 
+_BRACE = re.compile(r"[{}]")
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _DECL = re.compile(r"([A-Za-z-]+)\s*:\s*([^;]*)")
 _IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.I)
@@ -274,7 +275,7 @@ def _css_rules(css: str) -> list[tuple[str, str]]:
     css = _CSS_COMMENT.sub(" ", css).replace("<!--", " ").replace("-->", " ")
     rules = []
     depth, start, body_start, prelude = 0, 0, 0, ""
-    for m in re.finditer(r"[{}]", css):
+    for m in _BRACE.finditer(css):
         if m.group() == "{":
             if depth == 0:
                 prelude, body_start = css[start : m.start()], m.end()
@@ -431,6 +432,7 @@ def _colour_reason(color, bg) -> str | None:
 _INITIAL = _Style(None, None, 1.0, None, 16.0, None, (0, 0, 0), (255, 255, 255), (0, 0, 238),
                   False)  # not interned: a document's root style is always derived from it
 
+_FONT_SIZE_ATTR_VALUE = re.compile(r"\s*([+-]?)(\d+)")
 _FONT_SIZE_ATTR = {1: 10.0, 2: 13.0, 3: 16.0, 4: 18.0, 5: 24.0, 6: 32.0, 7: 48.0}
 _FONT_SCALE = {"small": 1 / 1.2, "big": 1.2, "sub": 0.83, "sup": 0.83, "h5": 0.83, "h6": 0.67}
 _PRE_TAGS = {"pre", "listing", "textarea", "xmp", "plaintext"}
@@ -445,7 +447,7 @@ _STYLE_ATTRS = {"style", "hidden", "color", "size", "bgcolor", "background", "te
 @lru_cache(maxsize=256)
 def _font_attr_px(size: str) -> float | None:
     """<font size=N|+N|-N> in px (clamped to 1..7 as browsers do)."""
-    m = re.match(r"\s*([+-]?)(\d+)", size)
+    m = _FONT_SIZE_ATTR_VALUE.match(size)
     if not m:
         return None
     number = int(m.group(2)[:3])
@@ -602,6 +604,7 @@ def _zero_size(decls: dict) -> str | None:
 
 # --------------------------------------------------------------------------- URLs
 
+_IPV4_NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|\d+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _SPECIAL_SCHEMES = {"http", "https", "ftp", "ws", "wss", "file"}
 _AUTHORITY = re.compile(r"[/\\]*([^/\\?#]*)")
@@ -655,7 +658,7 @@ def _url_host(url: str) -> str | None:
 def _ipv4(host: str) -> str:
     """Dotted form of a numeric host the way browsers parse it (decimal, 0x hex, 0 octal)."""
     parts = host.split(".")
-    if not re.fullmatch(r"0[xX][0-9a-fA-F]*|\d+", parts[-1]) or len(parts) > 4:
+    if not _IPV4_NUMBER.fullmatch(parts[-1]) or len(parts) > 4:
         return host
     numbers = []
     for part in parts:
@@ -706,7 +709,8 @@ _BLOCK_1, _BLOCK_2, _BR, _CELL = "\x01", "\x02", "\x03", "\x04"  # new line, bla
 _PRE_SPACE, _PRE_TAB = "\x05", "\x06"  # &nbsp; and preformatted whitespace: never collapsed
 _PRE_PROTECT = str.maketrans({" ": _PRE_SPACE, "\t": _PRE_TAB, "\f": _PRE_SPACE, "\n": _BR})
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0e, 0x20)) + b"\x7f"
-_MARKS = re.compile(r"([\x01-\x04]+)")
+_SPACE_AND_MARKS = " \x01\x02\x03\x04"
+_MARK_RUN = re.compile(r"([\x01-\x04][\x01-\x04 ]*)")  # after white space is collapsed
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\xad"  # zero-width characters, soft hyphen
 _INVISIBLE_CHARS = re.compile(f"[{_INVISIBLE}]+")
 _LINE_EDGES = re.compile(r" *\n *")
@@ -722,14 +726,15 @@ def _utf8_without_controls(text: str) -> bytes:
 
 @lru_cache(maxsize=1024)
 def _layout(run: str) -> str:
-    """What a run of layout markers between two pieces of text becomes."""
+    """What a run of layout markers (and the spaces around them) between two pieces of
+    text becomes."""
     newlines, space = 0, False
     for mark in run:
         if mark == _BR:
             newlines += 1
         elif mark == _BLOCK_1 or mark == _BLOCK_2:
             newlines = max(newlines, 1 if mark == _BLOCK_1 else 2)
-        else:
+        elif mark == _CELL:
             space = True
     return "\n" * newlines if newlines else " " if space else ""
 
@@ -737,25 +742,21 @@ def _layout(run: str) -> str:
 def _render(pieces: list[str]) -> str:
     """Plain text from raw pieces and markers: whitespace collapsed as in a browser, line
     breaks laid out, &nbsp; as a space, no invisible characters, no spaces at line edges,
-    at most two blank lines in a row. (The `in` tests skip scans that are not needed.)"""
+    at most two blank lines in a row. (The `in` tests skip scans that are not needed.)
+
+    All of it is done by C-speed string operations: white space collapses to single
+    spaces, markers at either end go, and each run of markers between two words (with
+    the spaces around it) becomes its layout."""
     text = "".join(pieces)
     if "\xa0" in text:  # &nbsp; does not collapse
         text = text.replace("\xa0", _PRE_SPACE)
-    chunks = _MARKS.split(text)  # text, markers, text, markers, ..., text
-    out: list[str] = []
-    pending = ""  # markers since the last text
-    for chunk, marks in zip(chunks[0::2], [*chunks[1::2], ""], strict=True):
-        # str.split() splits on HTML whitespace (and on rare Unicode spaces, which browsers
-        # keep: a deviation in whitespace only), much faster than a regular expression.
-        words = chunk.split()
-        if words:
-            if out:
-                out.append(_layout(pending))
-            out.append(" ".join(words))
-            pending = marks
-        else:
-            pending += marks
-    text = "".join(out)
+    # str.split() splits on HTML whitespace (and on rare Unicode spaces, which browsers
+    # keep: a deviation in whitespace only), much faster than a regular expression.
+    text = " ".join(text.split()).strip(_SPACE_AND_MARKS)
+    parts = _MARK_RUN.split(text)  # text, run, text, run, ..., text
+    parts[0::2] = map(str.rstrip, parts[0::2])  # the space before a run is part of it
+    parts[1::2] = map(_layout, parts[1::2])  # lru_cache: no Python call when cached
+    text = "".join(parts)
     if not text.isascii() and any(char in text for char in _INVISIBLE):
         text = _INVISIBLE_CHARS.sub("", text)
     if _PRE_SPACE in text or _PRE_TAB in text:
@@ -796,6 +797,39 @@ _LINE_BLOCKS = {"div", "address", "article", "aside", "center", "dd", "details",
 _BREAKS = ({tag: _BLOCK_2 for tag in _PARAGRAPH_BLOCKS} | {tag: _BLOCK_1 for tag in _LINE_BLOCKS}
            | {"td": _CELL, "th": _CELL})
 _DOCTYPE = re.compile(rb"(?:\s|<!--.*?-->)*(<!doctype[^>]*>?)", re.I | re.S)
+_HTML_DOCTYPE = re.compile(r"<!doctype\s+html\b")
+_BASE_SCHEME = re.compile(r"(?i)(https?|ftp):")
+_DIGITS = re.compile(r"\d+")
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+# Common tags with no special treatment, listed so that the walk can name them cheaply.
+_PLAIN_TAGS = {"b", "i", "u", "s", "span", "strong", "em", "strike", "nobr", "label", "abbr",
+               "cite", "code", "q", "tt", "var", "kbd", "samp", "dfn", "ins", "del", "mark",
+               "noscript", "tfoot", "colgroup", "th", "td", "font"}
+
+
+def _tag_names_by_id() -> dict[int, str]:
+    """Lexbor's fixed numeric ids of the tags the walk names, with their names.
+
+    `node.tag` decodes a new string for every node; `node.tag_id` is a number, and for
+    the tags HTML defines it is a constant of lexbor (an unknown tag gets an id of its own
+    in each document: those are not in the table and are named by `node.tag`). A name
+    goes in only if it reads back the same and has the same small id in two documents."""
+    table = {}
+    first, second = LexborHTMLParser(""), LexborHTMLParser("")
+    names = (_NOT_RENDERED | _REPLACED | set(_BREAKS) | _STYLED_TAGS | _BGCOLOR_TAGS
+             | _PLAIN_TAGS | {"a", "html"})
+    for name in names:
+        node = first.create_node(name)
+        if node.tag == name and node.tag_id == second.create_node(name).tag_id < 1024:
+            table[node.tag_id] = name
+    sample = LexborHTMLParser("<p>text<!--comment--></p>").css_first("p")
+    for node in (sample.first_child, sample.last_child):
+        table[node.tag_id] = node.tag
+    return table
+
+
+_TAG_NAMES = _tag_names_by_id()
 
 
 class _Link:
@@ -870,7 +904,7 @@ class _Analyzer:
         for node in tree.tags("base"):
             href = _clean_url(node.attributes.get("href") or "")
             if href:
-                self.base = href if re.match(r"(?i)(https?|ftp):", href) else None
+                self.base = href if _BASE_SCHEME.match(href) else None
                 break
         doctype = _DOCTYPE.match(self.html)
         quirks = _is_quirks(doctype.group(1).decode("utf-8", "replace") if doctype else None)
@@ -884,28 +918,44 @@ class _Analyzer:
     def _walk(self, node, style: _Style, link: _Link | None) -> None:
         """Depth first over the tree, without recursion (spam nests thousands deep).
 
-        The common cases are inlined: most of the time is spent here."""
+        The common cases are inlined (most of the time is spent here): visible text and
+        layout markers while no hidden run is open, which go to the pieces (and to the
+        visible pieces, once those are separate) and to the link they are in. Everything
+        else goes through the methods below; `visible` and `run_open` are read again
+        after each such call."""
         stack: list[tuple] = []  # (element, style and link outside it, its style, break)
         pieces, styled_tags, style_attrs = self.all, self.styled_tags, self.style_attrs
+        own_styles, quirks = self.derived, self.styles.quirks
+        visible, run_open = self.visible, self.run_open
+        tag_names = _TAG_NAMES
         while True:
             if node is None:
                 if not stack:
                     return
                 node, style, link, inner, mark = stack.pop()
                 if mark is not None:
-                    if inner.gone is None and self.visible is None and not self.run_open:
+                    if inner.gone is None and not run_open:
                         pieces.append(mark)
+                        if visible is not None:
+                            visible.append(mark)
                     else:
                         self._break(inner, mark)
+                        visible, run_open = self.visible, self.run_open
                 node = node.next
                 continue
-            tag = node.tag
+            tag = tag_names.get(node.tag_id) or node.tag
             if tag == "-text":
-                if (link is None and style.plain and self.visible is None
-                        and not self.run_open):
-                    pieces.append(node.text_content)
+                if style.plain and not run_open:
+                    text = node.text_content
+                    pieces.append(text)
+                    if visible is not None:
+                        visible.append(text)
+                    if link is not None:
+                        link.all_text.append(text)
+                        link.visible_text.append(text)
                 else:
                     self._text(node.text_content, style, link)
+                    visible, run_open = self.visible, self.run_open
                 node = node.next
                 continue
             if not tag or tag[0] == "-" or tag in _NOT_RENDERED:  # comments, <?...>; not shown
@@ -914,14 +964,21 @@ class _Analyzer:
             attrs = node.attributes
             inner = style
             if tag in styled_tags or (attrs and not attrs.keys().isdisjoint(style_attrs)):
-                inner = self._style(style, tag, attrs, link)
+                # the cache hit of `_style`, inlined
+                cache = own_styles if tag == "a" else self.shared
+                derived = cache.get((style, tag, tuple(attrs.items()), quirks))
+                if derived is None or derived[1]:
+                    inner = self._style(style, tag, attrs, link)
+                else:
+                    inner = derived[0]
             if tag in _REPLACED:
-                if tag == "br" and inner.gone is None and self.visible is None:
+                if tag == "br" and inner.gone is None and not run_open:
                     pieces.append(_BR)
-                    if self.run_open:
-                        self.runs[-1][1].append(" ")
+                    if visible is not None:
+                        visible.append(_BR)
                 else:
                     self._replaced(tag, attrs, inner, link)
+                    visible, run_open = self.visible, self.run_open
                 node = node.next
                 continue
             inner_link = link
@@ -930,18 +987,27 @@ class _Analyzer:
                 self.links.append(inner_link)
             mark = _BREAKS.get(tag)
             if mark is not None:
-                if inner.gone is None and self.visible is None and not self.run_open:
+                if inner.gone is None and not run_open:
                     pieces.append(mark)
+                    if visible is not None:
+                        visible.append(mark)
                 else:
                     self._break(inner, mark)
+                    visible, run_open = self.visible, self.run_open
             child = node.first_child
-            if child is None:
-                if mark is not None:
-                    self._break(inner, mark)
-                node = node.next
+            if child is not None:
+                stack.append((node, style, link, inner, mark))
+                node, style, link = child, inner, inner_link
                 continue
-            stack.append((node, style, link, inner, mark))
-            node, style, link = child, inner, inner_link
+            if mark is not None:  # the closing break of an empty element
+                if inner.gone is None and not run_open:
+                    pieces.append(mark)
+                    if visible is not None:
+                        visible.append(mark)
+                else:
+                    self._break(inner, mark)
+                    visible, run_open = self.visible, self.run_open
+            node = node.next
 
     def _style(self, parent: _Style, tag: str, attrs: dict, link: _Link | None) -> _Style:
         """An element's style (cached by the attributes that matter: <font face=a size=2>
@@ -1060,7 +1126,7 @@ def _leading_int(value: str | None) -> int | None:
     value = (value or "").strip()
     if value.isdigit():
         return int(value[:9])
-    m = re.match(r"\d+", value)
+    m = _DIGITS.match(value)
     return int(m.group()[:9]) if m else None
 
 
@@ -1069,7 +1135,7 @@ def _is_quirks(doctype: str | None) -> bool:
     if doctype is None:
         return True
     d = _squash(doctype.lower())
-    if not re.match(r"<!doctype\s+html\b", d):
+    if not _HTML_DOCTYPE.match(d):
         return True
     if "public" not in d or "xhtml" in d:
         return False  # <!DOCTYPE html>, a SYSTEM doctype, or XHTML (limited quirks at most)
@@ -1081,7 +1147,7 @@ def _is_quirks(doctype: str | None) -> bool:
 def _fallback(html: str, exc: Exception) -> HtmlAnalysis:
     """Tag stripping, used only if the analyzer itself failed (never seen on the corpus)."""
     try:
-        text = _squash(_html.unescape(re.sub(r"<[^>]*>", " ", html)))
+        text = _squash(_html.unescape(_ANY_TAG.sub(" ", html)))
     except Exception:
         text = ""
     return HtmlAnalysis(text, text, [], [], [], error=f"{type(exc).__name__}: {exc}"[:300])

@@ -25,6 +25,7 @@ _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`{|}~\-]+"
 _CONTENT_TYPE = re.compile(rf"\s*({_TOKEN})\s*/\s*({_TOKEN})\s*(;|$)?")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
+_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _KNOWN_TRANSFER_ENCODINGS = ("7bit", "8bit", "binary", "")
 
 
@@ -45,9 +46,22 @@ def _header(node: StdlibMessage, name: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _content_type(node: StdlibMessage, parent_type: str | None, where: str):
-    """(content type, charset, defects) read leniently from the Content-Type header."""
-    value = _header(node, "content-type")
+def _mime_headers(node: StdlibMessage) -> dict[str, str]:
+    """The first Content-Type and Content-Disposition of a part, by lowercase name, as
+    `_header` gives them (`node.get` would lowercase every header name on each call)."""
+    found: dict[str, str] = {}
+    for name, value in node.raw_items():
+        key = name.lower()
+        if key in _MIME_HEADERS and key not in found:
+            found[key] = str(node.policy.header_fetch_parse(name, value))
+    return found
+
+
+_MIME_HEADERS = frozenset(("content-type", "content-disposition"))
+
+
+def _content_type(value: str | None, parent_type: str | None, where: str):
+    """(content type, charset, defects) read leniently from a Content-Type header value."""
     default = "message/rfc822" if parent_type == "multipart/digest" else "text/plain"
     if value is None:
         return default, None, []
@@ -63,8 +77,7 @@ def _content_type(node: StdlibMessage, parent_type: str | None, where: str):
     return ctype, charset, []
 
 
-def _disposition(node: StdlibMessage) -> str | None:
-    value = _header(node, "content-disposition")
+def _disposition(value: str | None) -> str | None:
     if not value:
         return None
     word = value.split(";", 1)[0].strip().lower()
@@ -79,7 +92,8 @@ def _build_parts(msg: Message) -> list[Part]:
     while stack and len(parts) < MAX_PARTS:
         node, path, parent, parent_type, in_message, depth = stack.pop()
         where = f"part {path}"
-        ctype, charset, defects = _content_type(node, parent_type, where)
+        headers = _mime_headers(node)
+        ctype, charset, defects = _content_type(headers.get("content-type"), parent_type, where)
         defects += [f"{type(d).__name__} in {where}" for d in getattr(node, "defects", [])]
         kids = node.get_payload() if node.is_multipart() else []
         if not isinstance(kids, list):
@@ -90,9 +104,9 @@ def _build_parts(msg: Message) -> list[Part]:
             defects.append(f"MIME nesting deeper than {MAX_DEPTH} levels at {where}; not read")
             kids = []
         index = len(parts)
+        disposition = _disposition(headers.get("content-disposition"))
         parts.append(
-            Part(index, path, node, ctype, charset, _disposition(node), (), in_message,
-                 tuple(defects))
+            Part(index, path, node, ctype, charset, disposition, (), in_message, tuple(defects))
         )
         if parent is not None:
             children_of.setdefault(parent, []).append(index)
@@ -130,7 +144,7 @@ def _base64(data: bytes, where: str) -> tuple[bytes, list[str]]:
         return binascii.a2b_base64(data), []
     except binascii.Error:
         pass
-    clean = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+    clean = _NOT_BASE64.sub(b"", data)
     if len(clean) % 4 == 1:
         clean = clean[:-1]
     clean += b"=" * (-len(clean) % 4)

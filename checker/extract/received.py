@@ -23,19 +23,27 @@ from checker.message import Message
 MAX_HOPS = 200
 
 _COMMENT = re.compile(r"\([^()]*\)")
-_KEYWORDS = frozenset(("from", "by", "via", "with", "id", "for"))
+# A keyword after a space and before a space or the end (the text is searched with a
+# space in front, so that the leading space makes the scan fast).
+_KEYWORD_WORDS = r" (from|by|via|with|id|for)(?![^ ])"
+_KEYWORD = re.compile(_KEYWORD_WORDS)
+_KEYWORD_ANY_CASE = re.compile(_KEYWORD_WORDS, re.IGNORECASE | re.ASCII)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
 _BARE_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _HELO = re.compile(r"\b(?:HELO|EHLO)[ =]+([^\s()\[\]]+)", re.IGNORECASE)
 _RDNS_BEFORE_IP = re.compile(r"([^\s()\[\]]+)\s*\[")
 
 
+def _blank(match: re.Match) -> str:
+    return " " * (match.end() - match.start())
+
+
 def _mask_comments(text: str) -> str:
     """Replace (nested) comments with spaces of the same length, so positions hold."""
     for _ in range(5):
-        masked = _COMMENT.sub(lambda m: " " * len(m.group()), text)
-        if masked == text:
-            break
+        masked = _COMMENT.sub(_blank, text)
+        if masked == text or "(" not in masked:
+            return masked
         text = masked
     return text
 
@@ -57,35 +65,34 @@ def _valid_ip(text: str | None) -> str | None:
         return None
 
 
-def _clauses(text: str) -> dict[str, tuple[str, str]]:
-    """{keyword: (clause text, same with comments blanked)}, first occurrence of each.
+def _clauses(body: str, masked: str) -> dict[str, tuple[int, int]]:
+    """{keyword: (start, stop) of its clause}, for the first occurrence of each keyword;
+    a clause runs to the next keyword.
 
-    `text` has its white space collapsed to single spaces, so splitting on " " keeps
-    positions; a word-by-word scan is much faster here than a regex over every offset."""
-    masked = _mask_comments(text) if "(" in text else text
-    found: list[tuple[str, int, int]] = []
-    pos = 0
-    # Lowercasing can change the length of non-ASCII text; only then go word by word.
-    ascii_only = masked.isascii()
-    for word in (masked.lower() if ascii_only else masked).split(" "):
-        keyword = word if ascii_only else word.lower()
-        if keyword in _KEYWORDS:
-            found.append((keyword, pos, pos + len(word)))
-        pos += len(word) + 1
-    clauses: dict[str, tuple[str, str]] = {}
+    `body` has its white space collapsed to single spaces, `masked` is the same with
+    comments blanked. A keyword is a whole space-separated word outside comments, in any
+    case. Only ASCII letters lowercase to a keyword's letters, so ASCII case folding finds
+    them all; when lowercasing keeps the length (ASCII text), the search runs on the
+    lowercased text, which is faster."""
+    # Positions in " " + masked are one more than in masked: a match starts at its space.
+    if masked.isascii():
+        found = [(m[1], m.start(), m.end() - 1) for m in _KEYWORD.finditer(" " + masked.lower())]
+    else:
+        found = [(m[1].lower(), m.start(), m.end() - 1)
+                 for m in _KEYWORD_ANY_CASE.finditer(" " + masked)]
+    clauses: dict[str, tuple[int, int]] = {}
     for n, (word, _start, end) in enumerate(found):
-        if word in clauses:
-            continue
-        stop = found[n + 1][1] if n + 1 < len(found) else len(text)
-        clauses[word] = (text[end:stop].strip(), masked[end:stop].strip())
+        if word not in clauses:
+            clauses[word] = (end, found[n + 1][1] if n + 1 < len(found) else len(body))
     return clauses
 
 
-def _first_token(clause: tuple[str, str] | None) -> str | None:
+def _first_token(masked: str, clause: tuple[int, int] | None) -> str | None:
     """The first word outside comments of a clause."""
-    if not clause or not clause[1]:
+    if clause is None:
         return None
-    return clause[1].split(None, 1)[0].strip(";") or None
+    words = masked[clause[0] : clause[1]].split(None, 1)
+    return (words[0].strip(";") or None) if words else None
 
 
 def _rdns(comments: str) -> str | None:
@@ -99,10 +106,9 @@ def _rdns(comments: str) -> str | None:
     return name
 
 
-def _from_clause(clause: tuple[str, str]) -> dict:
-    """from_name (HELO), from_rdns and ip from the 'from' clause."""
-    text = clause[0]
-    first = _first_token(clause)
+def _from_clause(text: str, first: str | None) -> tuple[str | None, str | None, str | None]:
+    """(from_name (HELO), from_rdns, ip) from the 'from' clause `text` and its first word
+    outside comments."""
     comments = text[len(first) :] if first and text.startswith(first) else text
     bracket = _BRACKET_IP.search(text) if "[" in text else None
     ip = _valid_ip(bracket.group(1)) if bracket else None
@@ -113,8 +119,8 @@ def _from_clause(clause: tuple[str, str]) -> dict:
     if helo:
         named = first and first.lower() != "unknown" and not first.startswith("[")
         rdns = first if named and not _valid_ip(first) else None
-        return {"from_name": helo.group(1), "from_rdns": rdns, "ip": ip}
-    return {"from_name": first, "from_rdns": _rdns(comments), "ip": ip}
+        return helo.group(1), rdns, ip
+    return first, _rdns(comments), ip
 
 
 def parse_received(value: str, index: int = 0, raw: str | None = None) -> dict:
@@ -122,17 +128,25 @@ def parse_received(value: str, index: int = 0, raw: str | None = None) -> dict:
     text = " ".join(value.split())
     head, sep, tail = text.rpartition(";")
     body, date_text = (head, tail.strip()) if sep else (text, "")
-    clauses = _clauses(body)
-    record = {"index": index, "from_name": None, "from_rdns": None, "ip": None}
+    masked = _mask_comments(body) if "(" in body else body
+    clauses = _clauses(body, masked)
+    from_name = from_rdns = ip = None
     if "from" in clauses:
-        record.update(_from_clause(clauses["from"]))
-    record["by"] = _first_token(clauses.get("by"))
-    record["with"] = _first_token(clauses.get("with"))
-    record["id"] = (_first_token(clauses.get("id")) or "").strip("<>") or None
-    record["for"] = (_first_token(clauses.get("for")) or "").strip("<>") or None
-    record["date"] = parse_date(date_text)[0] if date_text else None
-    record["raw"] = value if raw is None else raw
-    return record
+        start, stop = clauses["from"]
+        from_name, from_rdns, ip = _from_clause(
+            body[start:stop].strip(), _first_token(masked, clauses["from"]))
+    return {
+        "index": index,
+        "from_name": from_name,
+        "from_rdns": from_rdns,
+        "ip": ip,
+        "by": _first_token(masked, clauses.get("by")),
+        "with": _first_token(masked, clauses.get("with")),
+        "id": (_first_token(masked, clauses.get("id")) or "").strip("<>") or None,
+        "for": (_first_token(masked, clauses.get("for")) or "").strip("<>") or None,
+        "date": parse_date(date_text)[0] if date_text else None,
+        "raw": value if raw is None else raw,
+    }
 
 
 @register(
