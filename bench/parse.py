@@ -4,9 +4,21 @@
 
 Times, over the corpus spam mbox, (a) `email.message_from_bytes` (compat32) of every
 message and (b) building `checker.message.Message` and reading subject, from.address,
-from.display_name, from.domain, body.visible_text, links and received. Rounds of (a)
-and (b) alternate (a b, b a, ...) so a noisy machine hurts both alike; each side's best
-round counts. Exits 1 when (b) reaches less than TARGET of (a)'s messages per second.
+from.display_name, from.domain, body.visible_text, links and received. Both sides get
+the same bytes, read once before any timing.
+
+Rounds of (a) and (b) alternate (a b, b a, ...) so a noisy machine hurts both alike; each
+side's best round counts, in CPU time of this process (time other processes take on a
+loaded machine does not count).
+
+Caches: every round re-runs the same messages, and what is remembered across messages
+would make a later round faster than a first pass over new mail: the HTML analyzer's
+shared styles and memoized CSS, colour and URL parsing (side b), and the `re` module's
+cache of compiled patterns, which holds the pattern the stdlib parser compiles for each
+multipart message's boundary (both sides). So each round is timed twice: "cold", with
+those caches cleared before each side runs (a first pass over new mail: the figure that
+counts), and "warm", right after, with the caches as the previous run left them.
+Exits 1 when (b) reaches less than TARGET of (a)'s messages per second, cold.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import argparse
 import cProfile
 import email
 import pstats
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._corpus import SPAM_MBOX, load_mbox  # noqa: E402
+from checker.extract.html import clear_caches  # noqa: E402
 from checker.fields import all_fields  # noqa: E402
 from checker.message import Message  # noqa: E402
 
@@ -35,6 +49,7 @@ FIELDS_READ = (
     "links",
     "received",
 )
+MODES = ("cold", "warm")
 
 
 def stdlib_parse(raws: list[bytes]) -> None:
@@ -49,26 +64,38 @@ def message_view(raws: list[bytes]) -> None:
             msg.get(name)
 
 
+def forget_caches() -> None:
+    """Clear what is remembered across messages (see the module docstring)."""
+    clear_caches()
+    re.purge()
+
+
 def _timed(run, raws: list[bytes]) -> float:
-    start = time.perf_counter()
+    start = time.process_time()
     run(raws)
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
-def measure(raws: list[bytes], rounds: int) -> tuple[float, float]:
-    """Best seconds per side over `rounds` alternating rounds."""
-    best = {stdlib_parse: float("inf"), message_view: float("inf")}
+def measure(raws: list[bytes], rounds: int) -> dict[tuple[str, object], float]:
+    """Best CPU seconds per (mode, side) over `rounds` alternating rounds."""
+    best = {(mode, run): float("inf") for mode in MODES for run in (stdlib_parse, message_view)}
     for n in range(rounds):
         order = (stdlib_parse, message_view) if n % 2 == 0 else (message_view, stdlib_parse)
         for run in order:
-            best[run] = min(best[run], _timed(run, raws))
-    return best[stdlib_parse], best[message_view]
+            for mode in MODES:
+                if mode == "cold":
+                    forget_caches()
+                best[mode, run] = min(best[mode, run], _timed(run, raws))
+    return best
 
 
 def profile(raws: list[bytes]) -> None:
+    forget_caches()
     profiler = cProfile.Profile()
     profiler.runcall(message_view, raws)
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(35)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,20 +110,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     raws = load_mbox(args.mbox, args.limit)
     all_fields()  # import the extractors before timing
-    message_view(raws[:50])  # warm caches (regex compilation, codec lookups)
+    message_view(raws[:50])  # first-use costs of the code itself (imports, lazy setup)
     if args.profile:
         profile(raws)
         return 0
-    seconds_a, seconds_b = measure(raws, args.rounds)
-    rate_a, rate_b = len(raws) / seconds_a, len(raws) / seconds_b
-    ratio = rate_b / rate_a
-    print(f"messages: {len(raws)} from {args.mbox.name}, best of {args.rounds} rounds")
-    print(f"(a) stdlib compat32 parse:          {rate_a:8.0f} msg/s")
-    print(f"(b) Message + {len(FIELDS_READ)} fields:             {rate_b:8.0f} msg/s")
+    best = measure(raws, args.rounds)
+    rates = {key: len(raws) / seconds for key, seconds in best.items()}
+    ratios = {mode: rates[mode, message_view] / rates[mode, stdlib_parse] for mode in MODES}
+    print(f"messages: {len(raws)} from {args.mbox.name}, best of {args.rounds} rounds, "
+          f"CPU time")
+    print(f"{'':38}{'cold caches':>14}{'warm caches':>14}")
+    for label, run in (("(a) stdlib compat32 parse", stdlib_parse),
+                       (f"(b) Message + {len(FIELDS_READ)} fields", message_view)):
+        cells = "".join(f"{rates[mode, run]:>8.0f} msg/s" for mode in MODES)
+        print(f"{label + ':':38}{cells}")
+    print(f"{'ratio (b)/(a):':38}" + "".join(f"{ratios[mode]:>14.1%}" for mode in MODES))
     print(f"    fields: {', '.join(FIELDS_READ)}")
-    verdict = "meets" if ratio >= TARGET else "BELOW"
-    print(f"ratio (b)/(a): {ratio:.1%} ({verdict} the {TARGET:.0%} target)")
-    return 0 if ratio >= TARGET else 1
+    verdict = "meets" if ratios["cold"] >= TARGET else "BELOW"
+    print(f"cold ratio {ratios['cold']:.1%}: {verdict} the {TARGET:.0%} target")
+    return 0 if ratios["cold"] >= TARGET else 1
 
 
 if __name__ == "__main__":

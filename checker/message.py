@@ -10,9 +10,7 @@ its empty value (None, or [] for lists) and the failure is recorded in `Message.
 
 from __future__ import annotations
 
-import email
 import hashlib
-import re
 from collections.abc import Callable
 from email.message import Message as StdlibMessage
 from email.parser import BytesParser
@@ -96,6 +94,8 @@ class Message:
         Treat it as read-only. If the stdlib parser itself fails (pathologically deep
         MIME nesting can exhaust the recursion limit), the headers are still parsed and
         the body is kept as one undecoded payload; the failure is in `errors`."""
+        from checker.extract.compat32 import parse_compat32  # extract imports this module
+
         try:
             return parse_compat32(self.raw)
         except Exception as exc:
@@ -105,48 +105,3 @@ class Message:
 
     def __repr__(self) -> str:
         return f"<Message {self.source_id} {self.size} bytes>"
-
-
-# A header block the stdlib parses without any special case: "Name: value" lines (a name
-# of printable ASCII, at least one character) and continuation lines, a "Name:" line
-# first, ending at the end of the text or at a blank line. Lines end in \r\n, \r or \n,
-# as the feedparser splits them.
-_PLAIN_HEADER_LINES = re.compile(r"(?:(?:[\041-\071\073-\176]+:|[\t ])[^\r\n]*(?:\r\n|\r|\n|\Z))*")
-_BLANK_LINE = re.compile(r"\r\n|\r|\n")
-# One header as compat32 stores it: the name; the value without the blanks after the
-# colon and without the final line end, continuation lines kept as written.
-_HEADER_FIELD = re.compile(
-    r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:(?:\r\n|\r|\n)[\t ][^\r\n]*)*)(?:\r\n|\r|\n|\Z)"
-)
-
-
-def parse_compat32(raw: bytes) -> StdlibMessage:
-    """Exactly `email.message_from_bytes(raw)`, several times faster for most spam.
-
-    For a message that is neither multipart/* nor message/*, the stdlib feedparser works
-    line by line in Python: it classifies each header line, then cuts the whole body into
-    lines only to join them again as the payload. When the header block is plain (see
-    `_PLAIN_HEADER_LINES`: no "From " envelope line, no continuation first, no line
-    without a header name, a blank line or the end of the text after it), the same
-    headers come from one regular expression (name, then the value with the blanks after
-    the colon and the final line end stripped, continuation lines kept, as compat32
-    stores it) and the rest of the text is the payload, as the feedparser would make it.
-    Everything else, multipart included, is parsed by the stdlib."""
-    text = raw.decode("ascii", "surrogateescape")  # as BytesParser does
-    if text[:1] in (" ", "\t"):  # a continuation line first: a defect
-        return email.message_from_bytes(raw)
-    end = _PLAIN_HEADER_LINES.match(text).end()
-    if end < len(text):
-        blank = _BLANK_LINE.match(text, end)
-        if blank is None:  # a line that ends the headers without being blank: a defect
-            return email.message_from_bytes(raw)
-        body_start = blank.end()
-    else:
-        body_start = end
-    root = StdlibMessage()
-    for name, value in _HEADER_FIELD.findall(text, 0, end):
-        root.set_raw(name, value)
-    if root.get_content_maintype() in ("multipart", "message"):
-        return email.message_from_bytes(raw)
-    root.set_payload(text[body_start:])
-    return root

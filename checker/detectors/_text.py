@@ -239,6 +239,22 @@ def found_spans(
             for m in pattern.finditer(text, lo, hi))
 
 
+class Literals:
+    """A set of literal strings and one question: does a text contain any of them?
+    (Aho-Corasick, one pass in C: a cheap necessary condition before an expensive regex.)"""
+
+    def __init__(self, literals: Iterable[str]):
+        import ahocorasick
+
+        self._automaton = ahocorasick.Automaton()
+        for literal in {lit for lit in literals if lit}:
+            self._automaton.add_word(literal, literal)
+        self._automaton.make_automaton()
+
+    def found_in(self, text: str) -> bool:
+        return next(self._automaton.iter(text), None) is not None
+
+
 @lru_cache(maxsize=16)
 def cached_spans(pattern: re.Pattern[str], text: str) -> tuple[tuple[int, int], ...]:
     """(start, end) of each match of a plain regex in the scanned regions, computed once

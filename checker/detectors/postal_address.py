@@ -23,7 +23,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checker.detectors._text import TextSource, body_sources, clean, fold, found_spans, span
+from checker.detectors._text import (
+    Literals,
+    TextSource,
+    body_sources,
+    clean,
+    fold,
+    found_spans,
+    span,
+)
 from checker.fields import register
 
 STATE_CODES = (
@@ -127,14 +135,16 @@ _FOREIGN_BY_KIND = {
 # a pattern that cannot match is not run: the expensive scans only run on texts that may
 # hold an address. Results are exactly those of running every pattern.
 _ZIP_HINT = re.compile(r"\d{5}")  # _LOCALITY and _STREET_NO_CITY need a ZIP
-_FOUR_DIGITS = re.compile(r"\d{4}")  # continental postal codes
 _POSTCODE_HINT = re.compile(  # Canadian or UK postcodes
     r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b"
 )
-_STATE_HINT = re.compile(  # a state code, an old abbreviation or a ZIP (case as in _STATE)
-    rf"(?:{'|'.join(STATE_CODES)})\b|(?:{OLD_ABBREVIATIONS})\.|\d{{5}}"
+# A state code or an old abbreviation as _STATE needs them (case-sensitive), a state name
+# in the folded text; a ZIP covers the any-case code followed by one.
+_STATE_LITERALS = Literals(
+    STATE_CODES + [re.split(r"\\", abbreviation)[0] + "." for abbreviation in OLD_ABBREVIATIONS.split("|")]
 )
-_STATE_NAME_HINT = re.compile("|".join(name.lower() for name in STATE_NAMES.split("|")))
+_STATE_NAMES = Literals(name.lower() for name in STATE_NAMES.split("|"))
+_CONTINENTAL_HINT = re.compile(r"\d{4}[ \t]+[A-ZÄÖÜ]")  # "10115 Berlin", "75001 Paris"
 _BOX_WORDS = ("box", "pob", "drawer", "pmb")
 
 
@@ -143,8 +153,9 @@ def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
     missing from the text."""
     folded = fold(text)
     has_zip = bool(_ZIP_HINT.search(text))
-    may_name_state = bool(_STATE_HINT.search(text) or _STATE_NAME_HINT.search(folded))
-    foreign_kind = (bool(_POSTCODE_HINT.search(text)), bool(_FOUR_DIGITS.search(text)))
+    may_name_state = (has_zip or _STATE_LITERALS.found_in(text)
+                      or _STATE_NAMES.found_in(folded))
+    foreign_kind = (bool(_POSTCODE_HINT.search(text)), bool(_CONTINENTAL_HINT.search(text)))
     return {
         "box": _BOX_ADDRESS if any(word in folded for word in _BOX_WORDS) else None,
         "street": _STREET_ADDRESS if may_name_state else None,

@@ -8,6 +8,7 @@ evaluation logic; these classes only hold data.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -270,6 +271,24 @@ class Ruleset:
         """The reported rules in the order they are written (file by file)."""
         picked = [r for r in self.rules if r.id in self.reported]
         return tuple(sorted(picked, key=lambda r: (r.pos.file, r.pos.line)))
+
+    def ignoring_effective_dates(self) -> Ruleset:
+        """FOR ANALYSIS ONLY (never for an audit): the same rules as if every rule had
+        been in force since 1970, to see what they *would* find on mail sent before the
+        law took effect (e.g. the 2002 research corpus; `bench/corpus_report.py`).
+
+        A message whose Date is missing or implausible still makes a violation
+        `needs_review`, as in a real audit. Date conditions inside rules (e.g. "sent
+        before 2008-07-07") are kept. The ruleset's sha256 changes, so results can never
+        pass for those of the shipped rules."""
+        epoch = dt.date(1970, 1, 1)
+        rules = tuple(
+            replace(rule, effective_from=epoch, effective_until=None)
+            if rule.effective_from or rule.effective_until else rule
+            for rule in self.rules
+        )
+        digest = hashlib.sha256(f"{self.sha256}:ignoring-effective-dates".encode()).hexdigest()
+        return replace(self, rules=rules, sha256=digest)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
