@@ -72,6 +72,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-rule", action="store_true", help="time each rule alone")
     parser.add_argument("--sample", type=int, default=300, help="messages for --per-rule")
+    parser.add_argument("--as-if-in-force", action="store_true",
+                        help="COUNTERFACTUAL: ignore the rules' effective dates, so every rule runs "
+                             "on the 2002 corpus (Ruleset.ignoring_effective_dates)")
     args = parser.parse_args()
 
     if not args.mbox.is_file():
@@ -80,6 +83,9 @@ def main() -> int:
     items = [item for item in iter_sources([args.mbox]) if item.error is None]
     items = items[: args.limit] if args.limit else items
     ruleset = load_ruleset(args.rules)
+    if args.as_if_in_force:
+        ruleset = ruleset.ignoring_effective_dates()
+        print("COUNTERFACTUAL: effective dates ignored, every rule evaluated")
     count, size = len(items), sum(item.size for item in items)
     print(f"{count} messages ({size / 1e6:.1f} MB) from {args.mbox.name}; "
           f"{len(ruleset.reported)} rules (ruleset {ruleset.sha256[:12]})")

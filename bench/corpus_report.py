@@ -120,6 +120,15 @@ def commercial_share(results: dict[str, list[dict]]) -> str:
     return "\n".join(lines)
 
 
+SNIPPET = 500  # characters of the visible text shown with each sampled finding
+
+
+def _visible_text(path: str) -> str:
+    from checker.message import Message
+
+    return " ".join((Message(Path(path).read_bytes()).get("body.visible_text") or "").split())
+
+
 def sample(rows: list[dict], rule: str, count: int, statuses: tuple[str, ...]) -> str:
     pool = [row for row in rows if row["findings"].get(rule, {}).get("status") in statuses]
     picked = random.Random(f"{SEED}:{rule}:{','.join(statuses)}").sample(pool, min(count, len(pool)))
@@ -130,6 +139,8 @@ def sample(rows: list[dict], rule: str, count: int, statuses: tuple[str, ...]) -
         out.append(f"    subject: {row['subject']!r}   from: {row['sender']}")
         out.append(f"    commercial.status: {row['commercial']}")
         out.append(textwrap.fill(finding["finding"], 100, initial_indent="    finding: ",
+                                 subsequent_indent="      "))
+        out.append(textwrap.fill(_visible_text(row["path"])[:SNIPPET], 100, initial_indent="    text: ",
                                  subsequent_indent="      "))
         for ev in finding["evidence"][:8]:
             where = f"[{ev['start']}:{ev['end']}]" if ev.get("start") is not None else ""

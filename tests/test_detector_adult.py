@@ -72,3 +72,19 @@ def test_end_to_end_evidence():
     assert msg.get("adult.subject_explicit") is True
     assert msg.get("adult.label") == "missing"
     assert_evidence(msg, msg.get("adult.indicators"))
+
+
+def test_explicit_subject_uses_the_narrow_list():
+    from checker.detectors.adult import detect_adult
+
+    assert detect_adult("Hot XXX teens tonight", [])["subject_explicit"] is True
+    assert detect_adult("Better sex with our vitamins", [])["subject_explicit"] is False
+
+
+def test_a_filter_product_speaks_against_adult_material():
+    from checker.detectors._text import TextSource
+    from checker.detectors.adult import detect_adult
+
+    body = TextSource("body.visible_text", "Parental controls: block porn and XXX sites for your kids.")
+    result = detect_adult("Block porn from your kids' computer", [body])
+    assert result["subject_explicit"] is True and result["protective_context"] is True

@@ -138,3 +138,49 @@ def test_personal_message_end_to_end():
                   subject="thanks")
     assert msg.get("commercial.status") == "non_commercial"
     assert msg.get("commercial.reasons") == []
+
+
+def test_large_sums_are_not_prices_so_a_scam_letter_is_never_clearly_commercial():
+    body = ("My late master deposited the sum of $14,500,000 in a security company. You will keep "
+            "$3,625,000 for your help. For more information reply with your telephone number.")
+    result = classify("Strictly Private", body)
+    assert "price" not in categories(result)
+    assert result["status"] != "commercial"
+
+
+def test_an_amount_and_a_call_to_action_without_a_product_are_not_clear():
+    body = "Send $25 today. Order now. Reply for details. Only $25, call now."
+    assert classify("hello", body)["status"] != "commercial"
+
+
+def test_a_reply_in_a_thread_is_at_most_uncertain():
+    body = ("Save 50% today only! Only $19.95. Order now at our store, free shipping on every "
+            "order. Buy now while stocks last!")
+    assert classify("Sale", body, [SHOP])["status"] == "commercial"
+    assert classify("Sale", body, [SHOP], is_reply=True)["status"] == "commercial_uncertain"
+
+
+def test_scattered_selling_words_in_a_long_newsletter_are_not_clear():
+    offer = "Save 50% today only! Only $19.95. Order now at our store, free shipping. "
+    body = offer + ("The kernel list discussed scheduling and memory at length this week. " * 120)
+    assert len(body) > 4000
+    assert classify("Weekly news", body, [SHOP])["status"] == "commercial_uncertain"
+
+
+def test_a_short_link_advertisement_is_uncertain():
+    link = {"url": "http://pranks.example/", "host": "pranks.example", "text": "http://pranks.example/",
+            "visible": True, "mailto": False, "hidden_reason": None}
+    result = classify("Play a prank", "Wind up your mates today! Please visit http://pranks.example/", [link])
+    assert result["status"] == "commercial_uncertain"
+    assert "link_ad" in categories(result)
+
+
+def test_a_receipt_with_a_light_promotion_is_transactional():
+    body = ("Thank you for your order. Your payment of $89.00 was received. Order number: A1002.\n"
+            "We will email you the tracking number.\n\nP.S. Members save 10% on stoves this month.")
+    assert classify("Receipt for order A1002", body)["status"] == "transactional"
+
+
+def test_spanish_price_and_call_to_action():
+    result = classify("Ofertas", "Zapatillas desde 29,95 €. ¡Compre ahora!")
+    assert {"price", "cta"} <= categories(result)

@@ -137,3 +137,31 @@ def test_plain_text_message_end_to_end():
     msg = message("Great rates!\n\nTo be removed from our list reply with REMOVE in the subject.")
     assert msg.get("opt_out.status") == "visible"
     assert_evidence(msg, msg.get("opt_out.notices"))
+
+
+def test_burdens_near_opt_out_wording_are_reported_with_spans():
+    msg = message("Great rates! To be removed, send your full name and postal address and a $5 "
+                "processing fee to remove@loans.example.\n")
+    burdens = msg.get("opt_out.burdens")
+    assert {b["kind"] for b in burdens} == {"fee", "personal_information"}
+    assert_evidence(msg, burdens)
+
+
+def test_asking_to_remove_your_name_is_not_a_burden():
+    msg = message("To remove your name from our list, reply with REMOVE in the subject.\n")
+    assert msg.get("opt_out.burdens") == []
+
+
+def test_what_was_searched_is_stated():
+    msg = message("Cheap watches, only $20!\n")
+    assert msg.get("opt_out.status") == "none"
+    assert "visible text" in msg.get("opt_out.searched")
+    assert "no List-Unsubscribe header" in msg.get("opt_out.searched")
+
+
+@pytest.mark.parametrize("text", [
+    "To Be ExCerted - mailto:abo9@eudoramail.example",
+    "Do not reply to this message - To be off from future mailings: mailto:nomore@mail.example",
+])
+def test_unusual_opt_out_wording_from_real_spam(text):
+    assert message(text + "\n").get("opt_out.status") == "visible"

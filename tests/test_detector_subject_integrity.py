@@ -62,3 +62,14 @@ def test_end_to_end_evidence():
     found = msg.get("subject_integrity.indicators")
     assert {i["indicator"] for i in found} == {"fake_reply", "transactional_subject_on_ad"}
     assert_evidence(msg, found)
+
+
+@pytest.mark.parametrize("subject", ["hey, long time no see", "Hey!", "Movie time. Let's go."])
+def test_personal_subjects_over_an_advertisement(subject):
+    found = detect_subject_indicators(subject, None, [], "commercial")
+    assert "personal_subject_on_ad" in {i["indicator"] for i in found}
+
+
+def test_a_shop_subject_is_not_personal():
+    found = detect_subject_indicators("Lunch specials at our deli", None, [], "commercial")
+    assert "personal_subject_on_ad" not in {i["indicator"] for i in found}

@@ -28,6 +28,7 @@ def shipped():
 
 def _conditions(ruleset):
     roots = [c for r in ruleset.rules for c in (r.applies_when, r.violation_when, r.review_when)]
+    roots += [gate.condition for r in ruleset.rules for gate in r.requires]
     roots += [p.condition for p in ruleset.predicates.values()]
     return [c for root in roots for c in iter_conditions(root)]
 

@@ -384,6 +384,20 @@ def body_sources(msg: Any) -> list[TextSource]:
     return sources
 
 
+def describe_searched(sources: list[TextSource]) -> str:
+    """What a search for something absent covered, as a phrase for a finding:
+    'the visible text (1,234 characters) and 2 hidden text runs (56 characters)'."""
+    visible = [s for s in sources if s.visible]
+    hidden = [s for s in sources if not s.visible]
+    parts = [f"the visible text ({sum(len(s.text) for s in visible):,} characters)"]
+    if hidden:
+        runs = "run" if len(hidden) == 1 else "runs"
+        parts.append(f"{len(hidden)} hidden text {runs} ({sum(len(s.text) for s in hidden):,} characters)")
+    else:
+        parts.append("no hidden text")
+    return " and ".join(parts)
+
+
 def message_links(msg: Any) -> list[dict[str, Any]]:
     return list(msg.get("links") or [])
 

@@ -12,8 +12,12 @@ Two separate facts:
    visible and hidden body, using the counsel-editable word lists `adult_strong` and
    `adult_weak` (`rules/lists/`), and sums them: `adult.likely` is True when the subject
    has a strong word or the body scores 4 or more (strong = 2, weak = 1, each distinct word
-   once). `adult.subject_explicit` is True when the subject (label aside) has a strong word:
-   § 316.4(a)(1) allows no sexual material in the subject.
+   once). `adult.subject_explicit` is True when the subject (label aside) has a word of
+   the narrower list `adult_explicit` (words that by themselves name pornographic
+   material): § 316.4(a)(1) allows no sexual material in the subject.
+   `adult.protective_context` is True when the subject or visible text speaks *against*
+   such material (a porn blocker, parental controls, "protect your children from"): an
+   advertisement for a filter is not sexually oriented material, whatever words it uses.
 """
 
 from __future__ import annotations
@@ -47,6 +51,26 @@ ITEM_FIELDS = {
 
 LIKELY_BODY_SCORE = 4
 MAX_INDICATORS = 30
+
+
+_PROTECTIVE = re.compile(
+    r"\b(?:porn|adult|x-?rated|xxx|internet|web|content|spam|pop-?ups?)\s+(?:blocker|filter|blocking"
+    r"|filtering|protection)s?\b|\bblock(?:s|ing)?\s+(?:all\s+)?(?:porn|adult|x-?rated|xxx|explicit)"
+    r"|\bparental\s+controls?\b|\bprotect\s+(?:your\s+)?(?:kids|children|family|teens)\s+from\b"
+    r"|\banti[\s-]?porn|\bkeep\s+(?:porn|xxx|explicit)",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def explicit_pattern() -> Scanner:
+    """Words that by themselves name pornographic material (list adult_explicit)."""
+    return words_pattern(word_list("adult_explicit"))
+
+
+def protective_context(subject: str | None, visible_text: str) -> bool:
+    """Whether the message speaks against adult material (a filter, parental controls)."""
+    return bool(_PROTECTIVE.search(subject or "") or _PROTECTIVE.search(visible_text[:20000]))
 
 
 @lru_cache(maxsize=1)
@@ -98,8 +122,9 @@ def detect_adult(
 ) -> dict[str, Any]:
     indicators = find_indicators(subject, sources)
     label, detail = label_status(subject, subject_raw)
-    subject_explicit = any(i["field"] == "subject" and i["strength"] == "strong"
-                           for i in indicators)
+    label_free = (subject or "")[len(LABEL):] if label == "exact" else (subject or "")
+    subject_explicit = any(True for _ in explicit_pattern().finditer(label_free))
+    visible = next((s.text for s in sources if s.visible), "")
     body_words = {(i["word"], i["strength"]) for i in indicators if i["field"] != "subject"}
     body_score = sum(2 if strength == "strong" else 1 for _, strength in body_words)
     return {
@@ -108,6 +133,7 @@ def detect_adult(
         "likely": subject_explicit or body_score >= LIKELY_BODY_SCORE,
         "label": label,
         "label_detail": detail,
+        "protective_context": protective_context(subject, visible),
     }
 
 
@@ -135,7 +161,8 @@ def adult_likely(msg) -> bool:
 
 
 @register("adult.subject_explicit", "bool",
-          "True when the subject itself (the label aside) contains a strong adult word.")
+          "True when the subject itself (the label aside) contains a word of the list "
+          "adult_explicit (words that by themselves name pornographic material).")
 def adult_subject_explicit(msg) -> bool:
     return _detect(msg)["subject_explicit"]
 
@@ -150,3 +177,10 @@ def adult_label(msg) -> str:
 @register("adult.label_detail", "text", "One sentence explaining adult.label.")
 def adult_label_detail(msg) -> str:
     return _detect(msg)["label_detail"]
+
+
+@register("adult.protective_context", "bool",
+          "True when the subject or visible text speaks against adult material (a porn "
+          "blocker, parental controls, 'protect your children from').")
+def adult_protective_context(msg) -> bool:
+    return _detect(msg)["protective_context"]

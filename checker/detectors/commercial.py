@@ -16,6 +16,8 @@ commercial categories (weight per hit; each category adds at most its cap to the
   image_ad     remote pictures inside links with little or no text (unreadable to us)
   proposal     advance-fee "business proposal" language (transfer of funds, next of kin)
   adult        adult vocabulary in a message that links somewhere
+  link_ad      a short message (800 characters at most) whose point is a web link, with
+               some commercial wording
 transactional category (§ 7702(17)): order confirmation, shipping notice, receipt,
   invoice, account statement, warranty, recall, safety notice, password reset,
   changed terms; `transactional_at_beginning` says whether it is in the subject or the
@@ -72,7 +74,9 @@ def _words(words: str) -> Scanner:
     return words_pattern(w.replace("_", " ") for w in words.split())
 
 
-_CJK_SELLING = "무료 광고 대출 상품 판매 가격 신청 회원 無料 広告 販売 商品 価格 お申し込み 免费 免費 促销 促銷 广告 廣告 产品 產品 价格 價格"
+_CJK_SELLING = ("무료 광고 대출 상품 판매 가격 신청 회원 無料 広告 販売 商品 価格 お申し込み 免费 免費 促销 促銷 广告 廣告 "
+                "产品 產品 价格 價格 特价 特價 致富 赚钱 賺錢 创业 創業 商机 商機 加盟 招商 订购 訂購 报名 報名 代理 "
+                "通販 送料無料 特典 格安 在庫")
 
 COMMERCIAL: list[tuple[str, int, Scanner]] = [
     # "$1" alone is more often a shell variable than a price: single digits need cents.
@@ -80,7 +84,7 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                           r"(?:\.\d{2})?(?![\d.,]?\d)(?<!\$\d)(?<!\$\s\d)")),
     ("price", 2, _rx("usd dollar eur tl rmb yuan € £ ¥ 원 円 元",
                      r"\b\d{1,3}(?:[,.]\d{3})*(?:\.\d{2})?\s?(?:USD|dollars|EUR|euros?|TL|RMB|yuan)\b"
-                     r"|[€£¥]\s?\d+|\d+\s?(?:원|円|元)(?!\w)")),
+                     r"|[€£¥]\s?\d+|\b\d{1,4}(?:[.,]\d{2})?\s?€|\d+\s?(?:원|円|元)(?!\w)")),
     ("price", 1, _rx("price only low little money accepted per",
                      r"\b(?:low|great|best)\s+prices?\b|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b"
                      r"|\bas\s+low\s+as\b|\bmoney\s+order\b|\bper\s+(?:month|year|week|bottle|unit|day)\b"
@@ -106,11 +110,15 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("cta", 2, _rx("site store shop", r"\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b")),
     ("cta", 2, _rx("don hurry limited", r"\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b")),
     ("cta", 2, _rx("free instant information fill advantage started",
-                   r"\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b|\bfor\s+more\s+information\b"
+                   r"\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b"
                    r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
                    r"|\bget\s+started\s+(?:now|today)\b")),
     ("cta", 2, _rx("신청 주문 구매 購入 ご注文 订购 購買 ziyaret arayiniz arayınız",
                    r"지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız")),
+    ("cta", 2, _rx("compre comprar ahora kaufen bestellen achetez commandez compra",
+                   r"\b(?:compre|comprar?|compra)\s+(?:ahora|ya|hoy|agora|j[áa])\b|\bjetzt\s+(?:kaufen|bestellen)\b"
+                   r"|\bbestellen\s+sie\b|\b(?:achetez|commandez)(?:-le)?\s+(?:maintenant|d[èe]s\s+maintenant)\b")),
+    ("cta", 1, _rx("information", r"\bfor\s+more\s+information\b")),
     ("cta", 1, _rx("click visit act", r"\bclick\s+here\b|\b(?:please\s+)?visit\s+(?:us\s+at\s+)?(?:https?://|www\.)"
                                       r"|\bact\s+fast\b|\bact\s+now\b")),
     ("cta", 1, _rx("8", r"\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
@@ -147,6 +155,14 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
                      r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b|\blive\s+(?:cams?|shows?)\b")),
     ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
+    ("pitch", 1, _rx("product proud introduce supply manufacture export distributor dealer diploma "
+                     "degree wanted catalog",
+                     r"\bnew\s+products?\b|\bproud\s+to\s+(?:announce|introduce|offer|present)\b"
+                     r"|\bintroduce\s+(?:you\s+to\s+)?our\s+(?:company|products?|services?|new)\b"
+                     r"|\bwe\s+(?:supply|manufacture|export|are\s+(?:a\s+)?(?:leading\s+)?(?:manufacturer|supplier|"
+                     r"distributor|exporter))\b|\b(?:distributors?|dealers?|resellers?|agents?)\s+wanted\b"
+                     r"|\b(?:university\s+)?diplomas?\b|\b(?:bachelors?|masters?|mba|doctorate)\s+degrees?\b"
+                     r"|\bour\s+(?:new\s+)?catalog(?:ue)?\b")),
     # Everyday selling words: one of them says little, so the category adds at most 1.
     ("word", 1, _words("credit_card credit_cards loan loans insurance quote quotes saving savings "
                        "deal deals offer offers bonus price prices purchase sale profit profits "
@@ -213,7 +229,8 @@ BEGINNING_CHARS = 600
 # of prices is one strong reason, not twenty.
 MAX_HITS_PER_CATEGORY = 4
 CATEGORY_CAP = {"word": 1, "price": 3, "discount": 3, "cta": 3, "pitch": 4, "shop_link": 2,
-                "subject": 3, "bulk": 3, "ad_label": 3, "image_ad": 2, "proposal": 4, "adult": 3}
+                "subject": 3, "bulk": 3, "ad_label": 3, "image_ad": 2, "proposal": 4, "adult": 3,
+                "link_ad": 2}
 # Score thresholds (tuned on the 2002 SpamAssassin corpus, see tests/test_detector_commercial.py).
 UNCERTAIN_SCORE = 3
 # One kind of reason is enough for "uncertain" when it is this heavy (uncapped weight):
@@ -227,7 +244,7 @@ IMAGE_AD_MAX_TEXT = 300
 ITEM_FIELDS = {
     "reason": ("text", "What the span shows (e.g. 'a price', 'a call to action')."),
     "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, "
-                         "image_ad, proposal, adult, transactional."),
+                         "image_ad, link_ad, proposal, adult, transactional."),
     "weight": ("int", "How strongly it suggests promotion (transactional: weight of the "
                       "transactional claim)."),
     "field": ("text", "The text field the span is in."),
@@ -249,6 +266,7 @@ _REASONS = {
     "image_ad": "a picture advertisement: almost no text, remote images inside links",
     "proposal": "a business proposal or money-transfer solicitation (advance-fee pattern)",
     "adult": "adult-site promotion vocabulary",
+    "link_ad": "a short message whose point is a web link, with commercial wording",
     "transactional": "transactional or relationship content (order, shipping, account, "
                      "warranty, recall)",
 }
@@ -285,6 +303,20 @@ def _mostly_quoted(text: str) -> bool:
     return bool(lines) and sum(line.lstrip().startswith(">") for line in lines) * 10 >= 9 * len(lines)
 
 
+_LARGE_SUM_AFTER = re.compile(r"\s*(?:million|billion|mil\b|mio\b|mn\b|bn\b|m\b)", re.IGNORECASE)
+LARGE_SUM = 100_000  # an amount this large is a sum of money (a loan, a "fund"), not a price
+
+
+def _large_sum(text: str, start: int, end: int) -> bool:
+    """"$18,500,000", "US$ 25 million": money offered or moved, not the price of a product."""
+    digits = re.sub(r"[^\d.]", "", text[start:end].replace(",", "")).strip(".")
+    try:
+        value = float(digits) if digits else 0.0
+    except ValueError:
+        value = 0.0
+    return value >= LARGE_SUM or bool(_LARGE_SUM_AFTER.match(text, end, end + 12))
+
+
 def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dict[str, Any]]:
     """Distinct hits (by lowercase wording) per category. Quoted lines ("> ...") are
     skipped: a reply quoting an ad is not an ad -- unless nearly all of the text is quoted
@@ -302,6 +334,8 @@ def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dic
             if word in words or (skip_quoted and _on_quoted_line(source.text, start)):
                 continue
             if any(a <= start < b for a, b in boilerplate):
+                continue
+            if category == "price" and _large_sum(source.text, start, end):
                 continue
             words.add(word)
             record = span(source.field, source.text, start, end)
@@ -360,6 +394,28 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     return [record]
 
 
+LINK_AD_MAX_TEXT = 800
+_REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|fwd?|fw)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+
+
+_LINK_AD_SIGNS = {"cta", "pitch", "price", "discount", "adult"}
+
+
+def _link_ad(subject: str | None, body: TextSource, links: list[dict],
+             hits: list[dict[str, Any]]) -> list[dict]:
+    """A short message whose point is a web link, with promotional wording in its text:
+    the shape of most link advertisements ("Click here", "Please visit http://...")."""
+    text = body.text.strip()
+    web = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
+    promotes = any(h["category"] in _LINK_AD_SIGNS and h["field"] == body.field for h in hits)
+    if (not web or not promotes or len(text) > LINK_AD_MAX_TEXT
+            or _REPLY_SUBJECT.match(subject or "") or _mostly_quoted(body.text)):
+        return []
+    record = span(body.field, body.text, 0, len(body.text))
+    record.update(category="link_ad", weight=2, reason=_REASONS["link_ad"])
+    return [record]
+
+
 def _adult_promo(subject: str | None, body: TextSource, links: list[dict]) -> list[dict]:
     """Adult vocabulary in a message that links somewhere: a porn-site advertisement."""
     if not any(not lk.get("mailto") and lk.get("visible", True) for lk in links):
@@ -390,12 +446,15 @@ def _score(totals: dict[str, int]) -> int:
 
 def classify(
     subject: str | None, visible_text: str, links: list[dict] | None = None,
-    images: list[dict] | None = None, field: str = "body.visible_text",
+    images: list[dict] | None = None, field: str = "body.visible_text", is_reply: bool = False,
 ) -> dict[str, Any]:
     """{status, reasons, score, transactional_at_beginning} for one message's content.
 
     Only what the reader sees counts: hidden text is filler or tracking, not the message's
-    purpose. `images` (the `images` field) enables the picture-advertisement reason."""
+    purpose. `images` (the `images` field) enables the picture-advertisement reason.
+    `is_reply`: the message answers another (In-Reply-To or References), so it is at most
+    commercial_uncertain: a reply in a conversation that mentions prices is not clearly an
+    advertisement."""
     body = TextSource(field, visible_text or "")
     links = links or []
     subject_source = TextSource("subject", subject or "")
@@ -407,22 +466,52 @@ def classify(
         + _image_ad(body.text, links, images, field)
         + _adult_promo(subject, body, links)
     )
+    commercial += _link_ad(subject, body, links, commercial)
     transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
     totals = _totals(commercial)
     score = _score(totals)
     beginning = max(BEGINNING_CHARS, len(body.text) // 5)
     at_beginning = any(h["field"] == "subject" or h["start"] < beginning for h in transactional)
+    # 16 C.F.R. § 316.3(a)(2): transactional content at the beginning under a subject that
+    # does not advertise makes mixed content not commercial.
+    transactional_first = at_beginning and "subject" not in totals
     reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
     return {
-        "status": _status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
-                          score, bool(transactional)),
+        "status": _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
+                               score, bool(transactional), transactional_first),
+                       is_reply or _sparse(commercial, body.text)),
         "reasons": reasons + transactional,
         "score": score,
         "transactional_at_beginning": at_beginning,
     }
 
 
-def _status(totals: dict[str, int], strong: set[str], score: int, transactional: bool) -> str:
+# In a long text, scattered selling words (a newsletter's editorial with a price here and
+# an offer there) are not a clear promotion: below this many commercial hits per 1,000
+# characters, a text longer than SPARSE_MIN_CHARS is at most commercial_uncertain
+# (16 C.F.R. § 316.3(a)(3): placement and proportion).
+SPARSE_MIN_CHARS = 4000
+SPARSE_HITS_PER_1000 = 1.0
+
+
+def _sparse(hits: list[dict[str, Any]], text: str) -> bool:
+    if len(text) <= SPARSE_MIN_CHARS:
+        return False
+    in_text = sum(1 for h in hits if h["field"].startswith("body."))
+    return in_text * 1000 / len(text) < SPARSE_HITS_PER_1000
+
+
+def _cap(status: str, doubtful: bool) -> str:
+    return "commercial_uncertain" if doubtful and status == "commercial" else status
+
+
+# What names a product or service being promoted: an amount and a call to action alone
+# ("$1,450 ... for more information") may be a scam letter's, not an advertisement's.
+PRODUCT_SIGNS = {"pitch", "discount", "shop_link", "ad_label", "adult", "subject", "image_ad"}
+
+
+def _status(totals: dict[str, int], strong: set[str], score: int, transactional: bool,
+            transactional_first: bool = False) -> str:
     """The sorting described in the module docstring. `strong`: the categories with a hit
     of weight 2 or more (an actual amount, "order now", not just "great prices")."""
     categories = set(totals)
@@ -431,8 +520,12 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
         or ("shop_link" in strong and strong & {"price", "discount"})
         or {"discount", "cta"} <= strong
         or totals.get("ad_label", 0) >= 3
-    )
-    if clear and score >= ESTABLISHED_SCORE and len(categories) >= 3:
+    ) and bool(categories & PRODUCT_SIGNS)
+    # The shape of a link advertisement is a reason for doubt, not for certainty.
+    established = score - min(totals.get("link_ad", 0), CATEGORY_CAP["link_ad"])
+    if transactional and transactional_first and score < ESTABLISHED_SCORE:
+        return "transactional"  # § 316.3(a)(2): the transaction comes first, lightly promoted
+    if clear and established >= ESTABLISHED_SCORE and len(categories - {"link_ad"}) >= 3:
         # A money-transfer proposal is a fraud pattern first: whether it "promotes a
         # product or service" is for a person.
         mixed = transactional or "proposal" in categories
@@ -443,7 +536,7 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
     strong_alone = any(totals.get(c, 0) >= n for c, n in STRONG_ALONE.items())
     if score >= UNCERTAIN_SCORE and ((promotional and len(kinds) >= 2) or strong_alone):
         return "commercial_uncertain"
-    if categories & {"image_ad", "ad_label"}:
+    if categories & {"image_ad", "ad_label", "link_ad"}:
         return "commercial_uncertain"
     if transactional:
         return "transactional"
@@ -457,7 +550,8 @@ def _detect(msg) -> dict[str, Any]:
     return msg.memo(
         "detector:commercial",
         lambda m: classify(m.get("subject"), m.get("body.visible_text") or "", message_links(m),
-                           m.get("images") or []),
+                           m.get("images") or [],
+                           is_reply=bool(m.get("in_reply_to") or m.get("references"))),
     )
 
 

@@ -17,7 +17,12 @@ can see it.
 - `hidden_only`: a notice only in hidden text (display:none, tiny, background-coloured)
   or hidden links;
 - `header_only`: only a `List-Unsubscribe` header (not displayed to the reader);
-- `none`: nothing at all.
+- `none`: nothing at all. `opt_out.searched` says what was searched.
+
+`opt_out.burdens` (16 C.F.R. § 316.5): conditions stated near opt-out wording that may
+go beyond "reply or visit one page": a fee or charge, the recipient's name, postal
+address, phone or other personal details, a login or password. Whether the text makes
+them a condition of honouring the request is for a person.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from checker.detectors._text import (
     Scanner,
     TextSource,
     body_sources,
+    clean,
+    describe_searched,
     found_spans,
     message_links,
     span,
@@ -61,8 +68,12 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
     ("stop", r"\bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))"),
     ("take off",
      r"""\b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken)\s+off\b
-       | \boff\s+(?:of\s+)?(?:our|this|the|my|these|their)\s+(?:[\w\-]+\s+){0,2}
-         (?:lists?|database|mailings?)\b"""),
+       | \boff\s+(?:of\s+|from\s+)?(?:our|this|the|my|these|their|future|further|all)\s+
+         (?:[\w\-]+\s+){0,2}(?:lists?|database|mailings?|e-?mails?|messages)\b
+       | \btake-?off\w*"""),
+    # "to be excluded", "To Be ExCerted" (sic), "to be deleted", "to be unlisted"
+    ("exclu excer exer expung exempt deleted unlisted purged",
+     r"\bto\s+be\s+(?:ex(?:clu|c?er|pung|empt)\w*|deleted|unlisted|purged)\b"),
 ]
 OPT_OUT_SCANNERS = [
     Scanner(re.compile(regex, re.IGNORECASE | re.VERBOSE), triggers.split())
@@ -110,7 +121,7 @@ _CLICK = re.compile(
 )
 # Opt-out words inside a URL or a mailto address ("remove@", "/unsubscribe?id=").
 _URL_KEYWORD = re.compile(
-    r"un-?sub|opt[\-_]?out|remove|removal|exclu|delist|suppress",
+    r"un-?sub|opt[\-_]?out|remove|removal|exclu|delist|unlist|suppress|take-?off|no-?more",
     re.IGNORECASE,
 )
 
@@ -257,16 +268,77 @@ def header_notices(list_unsubscribe: list[dict]) -> list[dict[str, Any]]:
     return notices
 
 
+_BURDENS = (
+    ("fee", "a fee or charge", re.compile(
+        r"\b(?:processing|handling|removal|administrative|service|one[\s-]time)\s+(?:fee|charge)s?\b"
+        r"|\bfee\s+of\s+(?:US\s?)?\$\s?\d|(?:US\s?)?\$\s?\d+(?:\.\d{2})?\s+(?:fee|charge)\b"
+        r"|\b(?:send|pay|enclose|mail|remit)\s+(?:us\s+)?(?:a\s+)?(?:check\s+for\s+)?(?:US\s?)?\$\s?\d",
+        re.IGNORECASE)),
+    ("personal_information", "the recipient's name, postal address, phone or other personal details",
+     re.compile(
+        r"\b(?:include|provide|send(?:\s+us)?|give(?:\s+us)?|enter|supply|state|with|fill\s+in)\s+"
+        r"(?:us\s+)?your\s+(?:full\s+|complete\s+|first\s+and\s+last\s+)?"
+        r"(?:name|(?:postal|mailing|home|street|physical)\s+address|(?:tele)?phone(?:\s+number)?"
+        r"|date\s+of\s+birth|social\s+security(?:\s+number)?|zip(?:\s+code)?|credit\s+card)\b"
+        r"|\bname\s*(?:,|and)\s*(?:postal\s+|mailing\s+|home\s+)?address\b",
+        re.IGNORECASE)),
+    ("login", "a login or password", re.compile(
+        r"\b(?:log\s?-?in|sign\s+in)\s+(?:to|at|with|using)\b"
+        r"|\b(?:your|a)\s+(?:password|user\s?name|member(?:ship)?\s+(?:id|number))\b",
+        re.IGNORECASE)),
+)
+BURDEN_BEFORE, BURDEN_AFTER = 150, 250  # how far around opt-out wording a burden counts
+MAX_BURDENS = 10
+
+
+def find_burdens(sources: list[TextSource], notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Burden wording (`_BURDENS`) near the opt-out wording of text notices, each once."""
+    texts = {source.field: source for source in sources}
+    found: list[dict[str, Any]] = []
+    seen: set[tuple[str, int]] = set()
+    for notice in notices:
+        source = texts.get(notice["field"])
+        if source is None:  # link and header notices carry no instructions
+            continue
+        lo = max(0, notice["start"] - BURDEN_BEFORE)
+        hi = min(len(source.text), notice["end"] + BURDEN_AFTER)
+        for kind, what, pattern in _BURDENS:
+            for match in pattern.finditer(source.text, lo, hi):
+                if (source.field, match.start()) in seen:
+                    continue
+                seen.add((source.field, match.start()))
+                record = span(source.field, source.text, match.start(), match.end())
+                record.update(kind=kind, visible=source.visible, detail=(
+                    f"near the opt-out wording {notice['quote']!r}, the text asks for {what} "
+                    f"({clean(match.group(0))!r})."))
+                found.append(record)
+                if len(found) >= MAX_BURDENS:
+                    return found
+    return found
+
+
+def searched(sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict]) -> str:
+    """What the opt-out search covered, as a phrase for a finding."""
+    visible_links = sum(1 for link in links if link.get("visible", True))
+    header = (f"{len(list_unsubscribe)} List-Unsubscribe entr{'y' if len(list_unsubscribe) == 1 else 'ies'}"
+              if list_unsubscribe else "no List-Unsubscribe header")
+    return (f"{describe_searched(sources)}, {len(links)} link(s) ({visible_links} visible; anchor "
+            f"text and address), {header}")
+
+
 def detect_opt_out(
     sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict] | None = None
 ) -> dict[str, Any]:
-    """{status, notices}: every notice found, and the status described in the module doc."""
+    """{status, notices, burdens, searched}: every notice found, the status described in
+    the module doc, burdens stated near them and what was searched."""
     notices: list[dict[str, Any]] = []
     for source in sources:
         notices += text_notices(source, links)
     notices += link_notices(links)
     notices += header_notices(list_unsubscribe or [])
-    return {"status": _status(notices), "notices": notices}
+    return {"status": _status(notices), "notices": notices,
+            "burdens": find_burdens(sources, notices),
+            "searched": searched(sources, links, list_unsubscribe or [])}
 
 
 def _status(notices: list[dict[str, Any]]) -> str:
@@ -310,3 +382,32 @@ def opt_out_status(msg) -> str:
 )
 def opt_out_notices(msg) -> list[dict[str, Any]]:
     return _detect(msg)["notices"]
+
+
+@register(
+    "opt_out.searched",
+    "text",
+    "What the opt-out search covered (visible text, hidden text, links, List-Unsubscribe), "
+    "as a phrase for findings that rest on finding nothing.",
+)
+def opt_out_searched(msg) -> str:
+    return _detect(msg)["searched"]
+
+
+@register(
+    "opt_out.burdens",
+    "list[record]",
+    "Conditions stated near opt-out wording that may go beyond a reply or one web page "
+    "(16 C.F.R. § 316.5): a fee, personal details, a login.",
+    item_fields={
+        "kind": ("text", "fee, personal_information or login."),
+        "detail": ("text", "One sentence saying what was seen."),
+        "field": ("text", "The text field it is in."),
+        "start": ("int", "Start offset."),
+        "end": ("int", "End offset."),
+        "quote": ("text", "The wording as written."),
+        "visible": ("bool", "Whether the reader sees it."),
+    },
+)
+def opt_out_burdens(msg) -> list[dict[str, Any]]:
+    return _detect(msg)["burdens"]

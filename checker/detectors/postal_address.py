@@ -28,6 +28,7 @@ from checker.detectors._text import (
     TextSource,
     body_sources,
     clean,
+    describe_searched,
     fold,
     found_spans,
     span,
@@ -257,9 +258,10 @@ def _spans(pattern: re.Pattern | None, text: str):
 
 
 def detect_postal_addresses(sources: list[TextSource]) -> dict[str, Any]:
-    """{status, addresses} over the body texts (visible first, then hidden runs)."""
+    """{status, addresses, searched} over the body texts (visible first, then hidden runs)."""
     addresses = [a for source in sources for a in find_addresses(source)]
-    return {"status": _status(addresses), "addresses": addresses}
+    return {"status": _status(addresses), "addresses": addresses,
+            "searched": describe_searched(sources)}
 
 
 def _status(addresses: list[dict[str, Any]]) -> str:
@@ -298,3 +300,13 @@ def postal_address_status(msg) -> str:
 )
 def postal_addresses(msg) -> list[dict[str, Any]]:
     return _detect(msg)["addresses"]
+
+
+@register(
+    "postal_address.searched",
+    "text",
+    "What the address search covered (visible text, hidden text), as a phrase for findings "
+    "that rest on finding nothing.",
+)
+def postal_address_searched(msg) -> str:
+    return _detect(msg)["searched"]

@@ -45,11 +45,14 @@ _PRIZE = re.compile(
     r"|\byou\s+are\s+(?:a|our)\s+(?:lucky\s+)?winner",
     re.IGNORECASE,
 )
+# A bare greeting as the whole subject ("hi", "hey Bob!"), or a personal phrase anywhere.
 _PERSONAL = re.compile(
-    r"^\s*(?:(?:hi|hey|hello|yo|howdy)\b[\s,!.]*\w{0,12}[\s!.?]*$|long\s+time\s+no\s+see"
-    r"|how\s+are\s+you|it'?s\s+me\b|remember\s+me|about\s+last\s+night|what'?s\s+up"
-    r"|are\s+you\s+there|for\s+you\b|check\s+(?:this|it)\s+out|call\s+me|miss\s+you"
-    r"|lunch|dinner\s+tonight|movie\s+time|let'?s\s+go)",
+    r"^\s*(?:hi|hey|hello|yo|howdy)\b[\s,!.]*\w{0,12}[\s!.?]*$|^\s*(?:hi|hey|hello)\b[\s,!.]+(?=\S)"
+    r"(?=.*(?:long\s+time|how\s+are|remember|it'?s\s+me|what'?s\s+up|miss\s+you))"
+    r"|\blong\s+time\s+no\s+see\b|\bhow\s+are\s+you\b|\bit'?s\s+me\b|\bremember\s+me\b"
+    r"|\babout\s+last\s+night\b|\bwhat'?s\s+up\b|\bare\s+you\s+there\b|\bmiss\s+you\b"
+    r"|^\s*(?:for\s+you|check\s+(?:this|it)\s+out|call\s+me|movie\s+time|let'?s\s+go)\b"
+    r"|^\s*(?:lunch|dinner\s+tonight)\s*[?!.]*\s*$",
     re.IGNORECASE,
 )
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"

@@ -820,8 +820,21 @@ _PLAIN_TAGS = {"b", "i", "u", "s", "span", "strong", "em", "strike", "nobr", "la
                "noscript", "tfoot", "colgroup", "th", "td", "font"}
 
 
-def _tag_names_by_id() -> dict[int, str]:
-    """Lexbor's fixed numeric ids of the tags the walk names, with their names.
+_SKIP, _EMPTY = "skip", "empty"  # kinds of tags besides their layout break (or None)
+
+
+def _kind(tag: str | None) -> tuple[str | None, str | None]:
+    """(tag, kind) for the walk: kind is _SKIP (not shown: comments, <head>, <script>,
+    ...), _EMPTY (no content: <br>, <img>, ...), the layout break of a block, or None."""
+    if not tag or tag[0] == "-" or tag in _NOT_RENDERED:
+        return tag, _SKIP
+    if tag in _REPLACED:
+        return tag, _EMPTY
+    return tag, _BREAKS.get(tag)
+
+
+def _kinds_by_id() -> dict[int, tuple[str | None, str | None]]:
+    """`_kind` of the tags the walk names, by lexbor's numeric tag id.
 
     `node.tag` decodes a new string for every node; `node.tag_id` is a number, and for
     the tags HTML defines it is a constant of lexbor (an unknown tag gets an id of its own
@@ -834,14 +847,15 @@ def _tag_names_by_id() -> dict[int, str]:
     for name in names:
         node = first.create_node(name)
         if node.tag == name and node.tag_id == second.create_node(name).tag_id < 1024:
-            table[node.tag_id] = name
+            table[node.tag_id] = _kind(name)
     sample = LexborHTMLParser("<p>text<!--comment--></p>").css_first("p")
     for node in (sample.first_child, sample.last_child):
-        table[node.tag_id] = node.tag
+        table[node.tag_id] = _kind(node.tag)
     return table
 
 
-_TAG_NAMES = _tag_names_by_id()
+_KINDS = _kinds_by_id()
+_TEXT_ID = next(tag_id for tag_id, (name, _) in _KINDS.items() if name == "-text")
 
 
 class _Link:
@@ -939,7 +953,7 @@ class _Analyzer:
         pieces, styled_tags, style_attrs = self.all, self.styled_tags, self.style_attrs
         own_styles, quirks = self.derived, self.styles.quirks
         visible, run_open = self.visible, self.run_open
-        tag_names = _TAG_NAMES
+        kinds = _KINDS
         while True:
             if node is None:
                 if not stack:
@@ -955,8 +969,8 @@ class _Analyzer:
                         visible, run_open = self.visible, self.run_open
                 node = node.next
                 continue
-            tag = tag_names.get(node.tag_id) or node.tag
-            if tag == "-text":
+            tag_id = node.tag_id
+            if tag_id == _TEXT_ID:
                 if style.plain and not run_open:
                     text = node.text_content
                     pieces.append(text)
@@ -970,7 +984,8 @@ class _Analyzer:
                     visible, run_open = self.visible, self.run_open
                 node = node.next
                 continue
-            if not tag or tag[0] == "-" or tag in _NOT_RENDERED:  # comments, <?...>; not shown
+            tag, kind = kinds.get(tag_id) or _kind(node.tag)
+            if kind is _SKIP:
                 node = node.next
                 continue
             attrs = node.attributes
@@ -983,7 +998,7 @@ class _Analyzer:
                     inner = self._style(style, tag, attrs, link)
                 else:
                     inner = derived[0]
-            if tag in _REPLACED:
+            if kind is _EMPTY:
                 if tag == "br" and inner.gone is None and not run_open:
                     pieces.append(_BR)
                     if visible is not None:
@@ -997,7 +1012,7 @@ class _Analyzer:
             if tag == "a" and "href" in attrs:
                 inner_link = _Link(_resolve(attrs["href"] or "", self.base), inner.img_hidden)
                 self.links.append(inner_link)
-            mark = _BREAKS.get(tag)
+            mark = kind  # a layout break, or None
             if mark is not None:
                 if inner.gone is None and not run_open:
                     pieces.append(mark)

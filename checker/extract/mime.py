@@ -39,16 +39,13 @@ class Part(NamedTuple):
     children: tuple[int, ...]
     in_attached_message: bool  # inside a message/rfc822 part
     defects: tuple[str, ...]
-
-
-def _header(node: StdlibMessage, name: str) -> str | None:
-    value = node.get(name)
-    return None if value is None else str(value)
+    transfer_encoding: str | None = None  # the Content-Transfer-Encoding header as written
 
 
 def _mime_headers(node: StdlibMessage) -> dict[str, str]:
-    """The first Content-Type and Content-Disposition of a part, by lowercase name, as
-    `_header` gives them (`node.get` would lowercase every header name on each call)."""
+    """The first Content-Type, Content-Disposition and Content-Transfer-Encoding of a
+    part, by lowercase name, as `str(node.get(name))` gives them (`node.get` would
+    lowercase every header name on each call)."""
     found: dict[str, str] = {}
     for name, value in node.raw_items():
         key = name.lower()
@@ -57,7 +54,7 @@ def _mime_headers(node: StdlibMessage) -> dict[str, str]:
     return found
 
 
-_MIME_HEADERS = frozenset(("content-type", "content-disposition"))
+_MIME_HEADERS = frozenset(("content-type", "content-disposition", "content-transfer-encoding"))
 
 
 def _content_type(value: str | None, parent_type: str | None, where: str):
@@ -68,13 +65,19 @@ def _content_type(value: str | None, parent_type: str | None, where: str):
     charset_match = _CHARSET.search(value)
     charset = charset_match.group(1) if charset_match else None
     match = _CONTENT_TYPE.match(value)
-    shown = header_text(value, None, where)[0].strip()[:80]
     if match is None:
+        shown = _shown(value, where)
         return default, charset, [f"invalid Content-Type {shown!r} in {where}; read as {default}"]
     ctype = f"{match.group(1)}/{match.group(2)}".lower()
     if match.group(3) is None:
+        shown = _shown(value, where)
         return ctype, charset, [f"malformed Content-Type {shown!r} in {where}; read as {ctype}"]
     return ctype, charset, []
+
+
+def _shown(value: str, where: str) -> str:
+    """A header value as quoted in a defect message."""
+    return header_text(value, None, where)[0].strip()[:80]
 
 
 def _disposition(value: str | None) -> str | None:
@@ -106,7 +109,8 @@ def _build_parts(msg: Message) -> list[Part]:
         index = len(parts)
         disposition = _disposition(headers.get("content-disposition"))
         parts.append(
-            Part(index, path, node, ctype, charset, disposition, (), in_message, tuple(defects))
+            Part(index, path, node, ctype, charset, disposition, (), in_message, tuple(defects),
+                 headers.get("content-transfer-encoding"))
         )
         if parent is not None:
             children_of.setdefault(parent, []).append(index)
@@ -118,7 +122,8 @@ def _build_parts(msg: Message) -> list[Part]:
         parts[0] = parts[0]._replace(
             defects=parts[0].defects + (f"more than {MAX_PARTS} MIME parts; the rest not read",)
         )
-    return [p._replace(children=tuple(children_of.get(p.index, ()))) for p in parts]
+    return [p._replace(children=tuple(children_of[p.index])) if p.index in children_of else p
+            for p in parts]
 
 
 def mime_parts(msg: Message) -> list[Part]:
@@ -167,7 +172,7 @@ def _transfer_decode(part: Part) -> tuple[bytes, list[str]]:
     if len(data) > MAX_PART_BYTES:
         data = data[:MAX_PART_BYTES]
         defects.append(f"{where} larger than {MAX_PART_BYTES} bytes; truncated")
-    encoding = (_header(part.node, "content-transfer-encoding") or "").strip().lower()
+    encoding = (part.transfer_encoding or "").strip().lower()
     if encoding == "base64":
         decoded, problems = _base64(data, where)
         return decoded, defects + problems

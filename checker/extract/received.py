@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from checker.extract.headers import all_headers, parse_date
+from checker.extract.headers import decoded_header, header_indices, parse_date
 from checker.fields import register
 from checker.message import Message
 
@@ -28,6 +28,21 @@ _COMMENT = re.compile(r"\([^()]*\)")
 _KEYWORD_WORDS = r" (from|by|via|with|id|for)(?![^ ])"
 _KEYWORD = re.compile(_KEYWORD_WORDS)
 _KEYWORD_ANY_CASE = re.compile(_KEYWORD_WORDS, re.IGNORECASE | re.ASCII)
+
+# The common form, in which the clauses can be read with one match: "from", "by" and
+# optionally "with", "id" and "for", in this order and in lowercase, each followed by a
+# word that is no keyword (in any case) and has no parenthesis or ';', then more such
+# words and comments (nested two deep at most). In it the keywords are exactly the
+# literal ones (the words are none, comments hide theirs), so each clause's first word
+# outside comments is the group after its keyword, as `_any_form` finds it.
+_WORD = r"(?!(?i:from|by|via|with|id|for)(?![^ ]))[^ ();]+"
+_COMMENT_2 = r"\([^()]*(?:\([^()]*\)[^()]*)*\)"  # nested two deep at most
+_MORE = rf"(?: (?:{_WORD}|{_COMMENT_2}))*"
+_COMMON_HOP = re.compile(
+    rf"from (?P<from>{_WORD}){_MORE} (?P<by_keyword>by) (?P<by>{_WORD}){_MORE}"
+    rf"(?: with (?P<with>{_WORD}){_MORE})?(?: id (?P<id>{_WORD}){_MORE})?"
+    rf"(?: for (?P<for>{_WORD}){_MORE})?"
+)
 _BRACKET_IP = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
 _BARE_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _HELO = re.compile(r"\b(?:HELO|EHLO)[ =]+([^\s()\[\]]+)", re.IGNORECASE)
@@ -123,27 +138,46 @@ def _from_clause(text: str, first: str | None) -> tuple[str | None, str | None, 
     return first, _rdns(comments), ip
 
 
+def _common_form(body: str) -> tuple[str | None, str | None, tuple] | None:
+    """(from clause, its first word, (by, with, id, for)) of a hop in the common form,
+    None for any other form. See `_COMMON_HOP`."""
+    match = _COMMON_HOP.fullmatch(body)
+    if match is None:
+        return None
+    return (body[4 : match.start("by_keyword")].strip(), match["from"],
+            (match["by"], match["with"], match["id"], match["for"]))
+
+
+def _any_form(body: str) -> tuple[str | None, str | None, tuple]:
+    """(from clause, its first word, (by, with, id, for)) of a hop in any form."""
+    masked = _mask_comments(body) if "(" in body else body
+    clauses = _clauses(body, masked)
+    from_clause = from_first = None
+    if "from" in clauses:
+        start, stop = clauses["from"]
+        from_clause, from_first = body[start:stop].strip(), _first_token(masked, clauses["from"])
+    tokens = tuple(_first_token(masked, clauses.get(word)) for word in ("by", "with", "id", "for"))
+    return from_clause, from_first, tokens
+
+
 def parse_received(value: str, index: int = 0, raw: str | None = None) -> dict:
     """One Received header (`value` decoded and unfolded) as a record."""
     text = " ".join(value.split())
     head, sep, tail = text.rpartition(";")
     body, date_text = (head, tail.strip()) if sep else (text, "")
-    masked = _mask_comments(body) if "(" in body else body
-    clauses = _clauses(body, masked)
+    from_clause, from_first, (by, with_, id_, for_) = _common_form(body) or _any_form(body)
     from_name = from_rdns = ip = None
-    if "from" in clauses:
-        start, stop = clauses["from"]
-        from_name, from_rdns, ip = _from_clause(
-            body[start:stop].strip(), _first_token(masked, clauses["from"]))
+    if from_clause is not None:
+        from_name, from_rdns, ip = _from_clause(from_clause, from_first)
     return {
         "index": index,
         "from_name": from_name,
         "from_rdns": from_rdns,
         "ip": ip,
-        "by": _first_token(masked, clauses.get("by")),
-        "with": _first_token(masked, clauses.get("with")),
-        "id": (_first_token(masked, clauses.get("id")) or "").strip("<>") or None,
-        "for": (_first_token(masked, clauses.get("for")) or "").strip("<>") or None,
+        "by": by,
+        "with": with_,
+        "id": (id_ or "").strip("<>") or None,
+        "for": (for_ or "").strip("<>") or None,
         "date": parse_date(date_text)[0] if date_text else None,
         "raw": value if raw is None else raw,
     }
@@ -167,5 +201,5 @@ def parse_received(value: str, index: int = 0, raw: str | None = None) -> dict:
     },
 )
 def received(msg: Message) -> list[dict]:
-    hops = all_headers(msg, "received")[:MAX_HOPS]
+    hops = [decoded_header(msg, i) for i in header_indices(msg, "received")[:MAX_HOPS]]
     return [parse_received(h.value, i, h.raw) for i, h in enumerate(hops)]
