@@ -191,13 +191,12 @@ def decode_words(text: str, where: str) -> tuple[str, list[str]]:
     return "".join(out), defects
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
 def unfold(value: str) -> str:
     """Unfold a header: each line break with the white space around it becomes one
     space (so 'by host' matches however the sender folded the line)."""
-    if "\n" not in value and "\r" not in value:
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    elif "\n" not in value:
         return value
-    lines = map(str.strip, _LINE_BREAK.split(value), repeat(" \t"))
+    lines = map(str.strip, value.split("\n"), repeat(" \t"))
     return " ".join(filter(None, lines))
