@@ -184,3 +184,53 @@ def test_a_receipt_with_a_light_promotion_is_transactional():
 def test_spanish_price_and_call_to_action():
     result = classify("Ofertas", "Zapatillas desde 29,95 €. ¡Compre ahora!")
     assert {"price", "cta"} <= categories(result)
+
+
+def test_advance_fee_letter_without_the_words_business_proposal_is_uncertain():
+    body = ("Dear Friend, I am the widow of the late President of our country. I am seeking your "
+            "assistance in a very confidential matter: my late husband deposited the sum with a "
+            "security company abroad and we need your bank account to receive it.")
+    result = classify("A CRY FOR HELP", body)
+    assert result["status"] == "commercial_uncertain"  # never established: a fraud pattern first
+    proposal = [r for r in result["reasons"] if r["category"] == "proposal"]
+    assert proposal and all("for counsel" in r["reason"] for r in proposal)
+
+
+def test_proposal_with_a_large_sum_is_uncertain_not_commercial():
+    body = ("We have an immediate business proposal that involves US$34,700,000 which we will "
+            "like to invest under your custody. Reply now.")
+    assert classify("asap", body)["status"] == "commercial_uncertain"
+
+
+def test_news_about_millions_is_not_a_proposal():
+    body = ("The company said revenue rose to $2.3 million while 18 million users signed up. "
+            "Analysts expect another 50 million next year, the late president of the firm said.")
+    assert classify("Quarterly results", body)["status"] == "non_commercial"
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        # "Start a business and get rich ... sign up for free ... this advertisement ..."
+        ("想要致富", "這是專業廣告公司代發。創業致富,只要2萬元! 可免費報名網路特訓 http://example.tw"),
+        # "Lighting factory ... our products ... welcome to browse our website"
+        ("照明器材", "公司简介：产品种类有吊灯。特价优惠，欢迎您浏览我们的网站（http://example.cn）"),
+        # "Free membership sign-up, 30% discount, click"
+        ("(광고) 회원가입", "무료 회원가입 이벤트! 30% 할인, 지금 클릭하세요."),
+        # "Free shipping, buy now at 1,980 yen"
+        ("セール", "送料無料！今すぐ購入 1,980円"),
+    ],
+)
+def test_chinese_japanese_korean_advertisements(subject, body):
+    assert classify(subject, body)["status"] in ("commercial", "commercial_uncertain")
+
+
+def test_cjk_amount_inside_a_sentence_is_a_price():
+    result = classify("报名", "学费15000元，报名费100元。")
+    assert "price" in categories(result)
+
+
+def test_french_opt_out_and_click_here_are_bulk_advertising():
+    body = ("Si vous ne souhaitez plus recevoir ce courrier, cliquez ici. Un mois de maintenance "
+            "informatique offert pour votre entreprise.")
+    assert {"bulk", "cta"} <= categories(classify("Maintenance", body))

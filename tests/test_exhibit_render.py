@@ -210,6 +210,7 @@ def test_label_goes_to_the_configured_corner(corner):
     x, y = boxed[0]
     assert (y > height / 2) == corner.startswith("top")
     assert (x > width / 2) == corner.endswith("right")
+    assert "0000001" in pdf_pages_text(made.pdf)[0]  # the Bates number stays on page 1
 
 
 def test_default_label_is_the_first_bates_number():

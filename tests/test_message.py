@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import email
+import random
+import time
+from pathlib import Path
+
 import pytest
 
 from checker import fields as registry
+from checker.extract.compat32 import parse_compat32
 from checker.fields import all_fields
 from checker.message import Message, empty_value
+
+stdlib_parse = email.message_from_bytes  # the reference, whatever a test patches
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "spamassassin"
 
 SIMPLE = (
     b"From: Alice <alice@example.com>\r\n"
@@ -129,3 +138,118 @@ def test_a_parse_the_stdlib_cannot_finish_still_gives_headers_and_text():
     assert "deep text" in msg.get("body.text")
     assert msg.get("mime.defects")[0] == "MIME parse failed (RecursionError); body kept unsplit"
     assert msg.errors == ["MIME parse failed (RecursionError); body kept unsplit"]
+
+
+# ---------------------------------------------------------------- the fast compat32 parse
+
+def stdlib_tree(node) -> dict:
+    """Everything compat32 keeps of a parse: headers, payloads (recursively), preamble,
+    epilogue, envelope line, default type and defects."""
+    state = {key: value for key, value in vars(node).items() if key != "policy"}
+    state["defects"] = [(type(d).__name__, d.args, getattr(d, "line", None))
+                        for d in node.defects]
+    if isinstance(node._payload, list):
+        state["_payload"] = [stdlib_tree(part) for part in node._payload]
+    return state
+
+
+def generated_message(rng: random.Random) -> bytes:
+    """A message of random MIME structure with the traps the stdlib treats specially:
+    CR, LF and CRLF line ends, folded and odd headers, missing blank lines, envelope
+    lines, boundary-like lines, nested multiparts sharing boundaries, no closing
+    boundary, preamble and epilogue, message/rfc822 and multipart/digest parts."""
+    def eol() -> str:
+        return rng.choice(["\n", "\n", "\r\n", "\r\n", "\r"])
+
+    def blank_line() -> str:
+        return "" if rng.random() < 0.1 else eol()
+
+    def sometimes(choices: list[str], usual: str) -> str:
+        return rng.choice(choices) if rng.random() < 0.2 else usual
+
+    def headers(content_type: str | None) -> str:
+        plain = ["From: a@b.example", "Subject: hi", "X-A:", "Received: from a\n\tby b"]
+        odd = ["From x", ": no name", " continued"]
+        lines = [rng.choice(odd if rng.random() < 0.1 else plain)
+                 for _ in range(rng.randint(0, 2))]
+        if content_type:
+            lines.insert(rng.randint(0, len(lines)), content_type)
+        if rng.random() < 0.15:
+            lines.append("Content-Transfer-Encoding: " + rng.choice(["base64", "7bit"]))
+        return "".join(line + eol() for line in lines)
+
+    def entity(depth: int) -> str:
+        boundary = sometimes(["a b", "", "bb", "b--", "-"], rng.choice(["b", "==X==", "b2"]))
+        if depth < 3 and rng.random() < 0.45:
+            subtype = sometimes(["digest", "MIXED"], rng.choice(["mixed", "alternative"]))
+            quoted = f'"{boundary}"' if rng.random() < 0.5 else boundary
+            head = headers(f"Content-Type: multipart/{subtype}; boundary={quoted}")
+            return head + blank_line() + multipart_body(boundary, depth)
+        content_type = rng.choice(["Content-Type: text/plain", "Content-Type: text/html",
+                                   None, sometimes(["Content-Type: message/rfc822"], None)])
+        lines = [sometimes(["", "--b", "--b--", "--bx", "Header: like", "--"], "body")
+                 for _ in range(rng.randint(0, 3))]
+        return headers(content_type) + blank_line() + "".join(line + eol() for line in lines)
+
+    def multipart_body(boundary: str, depth: int) -> str:
+        out = [sometimes(["", "--" + boundary + "x"], "preamble") + eol()
+               for _ in range(rng.randint(0, 2))]
+        for _ in range(rng.randint(0, 3)):
+            out.append("--" + boundary + sometimes([" ", "\t", "--"], "") + eol())
+            out.append(entity(depth + 1))
+        if rng.random() < 0.75:
+            out.append("--" + boundary + "--" + rng.choice(["", " ", "x"]) + rng.choice(
+                [eol(), ""]))
+        out += [rng.choice(["epilogue", "", "--" + boundary]) + eol()
+                for _ in range(rng.randint(0, 2))]
+        return "".join(out)
+
+    text = entity(0)
+    if rng.random() < 0.1:
+        chars = list(text)
+        for _ in range(rng.randint(1, 3)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice("\n\r- \t:b\xff"))
+        text = "".join(chars)
+    return text.encode("latin-1")
+
+
+def test_fast_parse_builds_exactly_the_stdlib_tree_on_generated_messages(monkeypatch):
+    left_to_stdlib = set()
+
+    def counting_parse(raw):
+        left_to_stdlib.add(raw)
+        return stdlib_parse(raw)
+
+    monkeypatch.setattr(email, "message_from_bytes", counting_parse)
+    rng = random.Random(2024)
+    fast = fast_multipart = 0
+    for _ in range(4000):
+        raw = generated_message(rng)
+        tree = parse_compat32(raw)
+        assert stdlib_tree(tree) == stdlib_tree(stdlib_parse(raw)), raw
+        if raw not in left_to_stdlib:
+            fast += 1
+            fast_multipart += isinstance(tree._payload, list)
+    # the comparison covers trees the fast path built, multipart ones included
+    assert fast > 1300 and fast_multipart > 150
+
+
+def test_fast_parse_of_hostile_structure_is_bounded():
+    cases = [
+        b"Content-Type: multipart/mixed; boundary=-\n\n" + b"-" * 1_000_000 + b"\n",
+        b"Content-Type: multipart/mixed; boundary=b\n\n" + b"--b\n\nx\n" * 20_000,
+        b"A: b\n" + b" c\n" * 100_000 + b"\nbody",
+    ]
+    for raw in cases:
+        started = time.perf_counter()
+        tree = parse_compat32(raw)
+        assert time.perf_counter() - started < 2.0
+        assert stdlib_tree(tree) == stdlib_tree(stdlib_parse(raw))
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-mail corpus not found at {CORPUS}")
+def test_fast_parse_builds_exactly_the_stdlib_tree_on_the_corpus():
+    for path in sorted(CORPUS.glob("*/*.eml")):
+        raw = path.read_bytes()
+        assert stdlib_tree(parse_compat32(raw)) == stdlib_tree(stdlib_parse(raw)), path

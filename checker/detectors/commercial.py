@@ -14,7 +14,13 @@ commercial categories (weight per hit; each category adds at most its cap to the
   bulk         bulk-mail language: removal instructions, "this is not spam", opt-out wording
   ad_label     the message calls itself an advertisement ("ADV:" in the subject weighs 3)
   image_ad     remote pictures inside links with little or no text (unreadable to us)
-  proposal     advance-fee "business proposal" language (transfer of funds, next of kin)
+  proposal     advance-fee "business proposal" language (transfer of funds, next of kin,
+               urgent confidential assistance, a late husband's deposit with a security
+               company; a large sum next to it); whether soliciting a money transfer is
+               promoting "a commercial product or service" is for counsel, so it is at
+               most commercial_uncertain
+Chinese, Japanese and Korean indicators (元/円/원 amounts, 免费/無料/무료, 折扣/割引/할인,
+购买/購入/구매, 报名/회원가입, 广告/광고 ...) match as substrings: those scripts have no spaces.
   adult        adult vocabulary in a message that links somewhere
   link_ad      a short message (800 characters at most) whose point is a web link, with
                some commercial wording
@@ -74,17 +80,28 @@ def _words(words: str) -> Scanner:
     return words_pattern(w.replace("_", " ") for w in words.split())
 
 
-_CJK_SELLING = ("무료 광고 대출 상품 판매 가격 신청 회원 無料 広告 販売 商品 価格 お申し込み 免费 免費 促销 促銷 广告 廣告 "
-                "产品 產品 价格 價格 特价 特價 致富 赚钱 賺錢 创业 創業 商机 商機 加盟 招商 订购 訂購 报名 報名 代理 "
-                "通販 送料無料 特典 格安 在庫")
+# Chinese, Japanese and Korean have no spaces between words, so these match as substrings
+# (a whole-word pattern would never match inside a CJK sentence).
+_CJK_SELLING = ("대출 상품 판매 가격 신청 회원 販売 商品 価格 お申し込み 促销 促銷 产品 產品 价格 價格 "
+                "订购 訂購 代理 通販 特典 格安 在庫")
+# "Free", "advertisement", "get rich", "make money", "start a business", "franchise".
+_CJK_PITCH = ("免费 免費 無料 무료 送料無料 广告 廣告 広告 광고 致富 赚钱 賺錢 赚大钱 賺大錢 创业 創業 "
+              "商机 商機 加盟 招商 돈벌기 부업")
+# "Discount", "special price", "sale".
+_CJK_DISCOUNT = "할인 特价 特價 優惠 优惠 折扣 割引 세일 特賣 特卖 打折 セール 大減價 大减价"
+# "Sign up", "order", "buy", "click", "visit our website", "call now".
+_CJK_CTA = ("주문 구매 회원가입 클릭 購入 注文 申込 申し込み 订购 訂購 購買 购买 报名 報名 点击 點擊 "
+            "访问我们 訪問我們 浏览我们 瀏覽我們 请访问 請訪問 索取 来电 來電")
 
 COMMERCIAL: list[tuple[str, int, Scanner]] = [
     # "$1" alone is more often a shell variable than a price: single digits need cents.
     ("price", 2, _rx("$", r"(?:US\s?|NT|C|A|HK)?\$\s?(?:\d{1,3}(?:,\d{3})+|[1-9]\d{1,2}|\d)"
                           r"(?:\.\d{2})?(?![\d.,]?\d)(?<!\$\d)(?<!\$\s\d)")),
-    ("price", 2, _rx("usd dollar eur tl rmb yuan € £ ¥ 원 円 元",
+    ("price", 2, _rx("usd dollar eur tl rmb yuan € £ ¥ ￥ ₩ 원 円 元",
                      r"\b\d{1,3}(?:[,.]\d{3})*(?:\.\d{2})?\s?(?:USD|dollars|EUR|euros?|TL|RMB|yuan)\b"
-                     r"|[€£¥]\s?\d+|\b\d{1,4}(?:[.,]\d{2})?\s?€|\d+\s?(?:원|円|元)(?!\w)")),
+                     r"|[€£¥￥₩]\s?\d+|\b\d{1,4}(?:[.,]\d{2})?\s?€"
+                     # CJK amounts: "2萬元", "1,980円", "5만원" (no word boundary after: no spaces).
+                     r"|\d[\d,.]*\s?[万萬千百만천]?\s?(?:원|円|元)")),
     ("price", 1, _rx("price only low little money accepted per",
                      r"\b(?:low|great|best)\s+prices?\b|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b"
                      r"|\bas\s+low\s+as\b|\bmoney\s+order\b|\bper\s+(?:month|year|week|bottle|unit|day)\b"
@@ -97,7 +114,8 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                         r"|\bdiscount(?:ed)?\s+(?:prices?|rates?|software|drugs|pharmacy)\b"
                         r"|\bhalf\s+price\b|\bwholesale\s+prices?\b"
                         r"|\bbelow\s+(?:wholesale|retail|cost)\b|\bnever\s+pay\s+retail\b")),
-    ("discount", 2, _words("clearance 할인 特价 特價 優惠 优惠 折扣 割引 indirim descuento desconto rabais")),
+    ("discount", 2, _words("clearance indirim descuento desconto rabais")),
+    ("discount", 2, _rx(_CJK_DISCOUNT, "|".join(_CJK_DISCOUNT.split()))),
     ("discount", 2, _rx("buy for", r"\bbuy\s+\w+\s+get\b|\b2\s+for\s+1\b")),
     ("cta", 2, _rx("now today online immediately while",
                    r"\b(?:order|buy|shop|purchase|subscribe|apply|register|enroll|sign\s+up|call|act|"
@@ -113,12 +131,24 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                    r"\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b"
                    r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
                    r"|\bget\s+started\s+(?:now|today)\b")),
-    ("cta", 2, _rx("신청 주문 구매 購入 ご注文 订购 購買 ziyaret arayiniz arayınız",
-                   r"지금\s*신청|주문|구매|購入|ご注文|订购|購買|ziyaret\s+ediniz|arayiniz|arayınız")),
+    ("cta", 2, _rx(_CJK_CTA, "|".join(_CJK_CTA.split()))),
+    ("cta", 2, _rx("신청 ziyaret arayiniz arayınız",
+                   r"지금\s*신청|ziyaret\s+ediniz|arayiniz|arayınız")),
     ("cta", 2, _rx("compre comprar ahora kaufen bestellen achetez commandez compra",
                    r"\b(?:compre|comprar?|compra)\s+(?:ahora|ya|hoy|agora|j[áa])\b|\bjetzt\s+(?:kaufen|bestellen)\b"
                    r"|\bbestellen\s+sie\b|\b(?:achetez|commandez)(?:-le)?\s+(?:maintenant|d[èe]s\s+maintenant)\b")),
     ("cta", 1, _rx("information", r"\bfor\s+more\s+information\b")),
+    # "Click here" and "no longer receive" in the other languages of the trap mailboxes.
+    ("cta", 1, _rx("cliquez clic klicken klay clique",
+                   r"\bcliquez\s+ici\b|\bhaga\s+clic\b|\bklicken\s+sie\s+hier\b|\bt[ıi]klay[ıi]n\b"
+                   r"|\bclique\s+aqui\b")),
+    ("cta", 2, _rx("cadastre inscreva inscrivez inscr strese anmelden",
+                   r"\b(?:cadastre-se|inscreva-se|inscrivez-vous|inscr[íi]bete|reg[íi]strese|jetzt\s+anmelden)"
+                   r"\s+(?:agora|maintenant|ahora|ya|hoy|gratis|j[áa])\b")),
+    ("bulk", 2, _rx("recevoir receber recibir erhalten",
+                    r"\bne\s+(?:souhaitez|d[ée]sirez|voulez)\s+plus\s+recevoir\b|\bpour\s+ne\s+plus\s+recevoir\b"
+                    r"|\bn[ãa]o\s+(?:deseja|quiser|quer)\s+(?:mais\s+)?receber\b|\bno\s+(?:desea|quiere)\s+"
+                    r"(?:seguir\s+)?recibir\b|\bnicht\s+mehr\s+erhalten\b")),
     ("cta", 1, _rx("click visit act", r"\bclick\s+here\b|\b(?:please\s+)?visit\s+(?:us\s+at\s+)?(?:https?://|www\.)"
                                       r"|\bact\s+fast\b|\bact\s+now\b")),
     ("cta", 1, _rx("8", r"\bcall\s+(?:1[\s\-.]?)?\(?8(?:00|88|77|66)\)?"
@@ -126,13 +156,13 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("pitch", 1, _rx("free money risk obligation guaranteed increase income earn freedom opportunity "
                      "refinanc approved debt credit merchant interest rate insurance weight lose "
                      "stock invest satisfaction brand selling customer grant bonus hair aging time competitive "
-                     "offer deal sample member",
+                     "offer deal sample member make",
                      r"\bfree\s+(?:trial|quote|gift|consultation|sample|report|info(?:rmation)?|"
                      r"brochure|membership|software|money|cash|grants?|tour|pics|preview|access|bonus|"
                      r"evaluation|estimate|catalog|instant)\b"
                      r"|\bmoney[\s-]back\b|\brisk[\s-]free\b|\bno\s+obligation\b|\b100%\s+(?:guaranteed|free)\b"
                      r"|\bincrease\s+(?:your|its)\s+(?:size|length|penis)\b"
-                     r"|\bextra\s+income\b|\bearn\s+(?:up\s+to\s+|over\s+)?\$|\bfinancial\s+freedom\b"
+                     r"|\bextra\s+income\b|\b(?:earn|make)\s+(?:up\s+to\s+|over\s+)?\$\s?\d|\bfinancial\s+freedom\b"
                      r"|\bbusiness\s+opportunity\b|\brefinanc\w*|\bpre[\s-]?approved\b"
                      r"|\bdebt\s+(?:consolidation|relief|free)\b|\bbad\s+credit\b|\bno\s+credit\s+check"
                      r"|\bcredit\s+(?:card\s+(?:offer|debt)|report|repair|rating)\b|\bmerchant\s+account"
@@ -146,15 +176,16 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"|\bbest\s+deals?\b|\bsample\s+(?:pics|movies|videos)\b|\bmembers?\s+area\b")),
     ("pitch", 1, _words("mortgage viagra cialis pharmacy prescription prescriptions herbal "
                         "supplement supplements casino investor investors guaranteed cheap cheapest "
-                        "affordable enlarge* penis toner cartridge cartridges timeshare cruise "
+                        "affordable enlarge* penis pill pills toner cartridge cartridges timeshare cruise "
                         "wholesale distributor distributors")),
     ("pitch", 1, _rx("our we make work home bulk mail live",
                      r"\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
-                     r"|\bwe\s+(?:offer|sell|provide|specialize)\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
+                     r"|\bwe\s+(?:offer|sell|provide|specialize|are\s+(?:offering|selling))\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
                      r"|\bwork(?:ing)?\s+(?:from|at|form)\s+home\b|\bhome[\s-]based\s+business\b"
                      r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
                      r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b|\blive\s+(?:cams?|shows?)\b")),
     ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
+    ("pitch", 1, _rx(_CJK_PITCH, "|".join(_CJK_PITCH.split()))),
     ("pitch", 1, _rx("product proud introduce supply manufacture export distributor dealer diploma "
                      "degree wanted catalog",
                      r"\bnew\s+products?\b|\bproud\s+to\s+(?:announce|introduce|offer|present)\b"
@@ -162,13 +193,17 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"|\bwe\s+(?:supply|manufacture|export|are\s+(?:a\s+)?(?:leading\s+)?(?:manufacturer|supplier|"
                      r"distributor|exporter))\b|\b(?:distributors?|dealers?|resellers?|agents?)\s+wanted\b"
                      r"|\b(?:university\s+)?diplomas?\b|\b(?:bachelors?|masters?|mba|doctorate)\s+degrees?\b"
-                     r"|\bour\s+(?:new\s+)?catalog(?:ue)?\b")),
+                     r"|\bour\s+(?:new\s+)?catalog(?:ue)?\b"
+                     r"|\bour\s+(?:company|factory|group)\s+(?:produces|manufactures|distributes|supplies|sells"
+                     r"|exports|offers)\b")),
+    ("pitch", 1, _rx("cost charge", r"\bat\s+no\s+(?:extra\s+|additional\s+)?(?:cost|charge)\b"
+                                    r"|\bfree\s+of\s+charge\b")),
     # Everyday selling words: one of them says little, so the category adds at most 1.
     ("word", 1, _words("credit_card credit_cards loan loans insurance quote quotes saving savings "
                        "deal deals offer offers bonus price prices purchase sale profit profits "
                        "income opportunity marketing vacation leads")),
     ("word", 1, _words("gratis grátis gratuit kostenlos oferta promoción promocion promoção promocao "
-                       "cliquez_ici offre prix geld_verdienen angebot preis ganhe_dinheiro produtos "
+                       "offre prix geld_verdienen angebot preis ganhe_dinheiro produtos "
                        "vendas cadastre-se precio dinero haga_clic ücretsiz reklam")),
     ("word", 1, _rx("fiyat satış sipariş " + _CJK_SELLING,
                     r"\bfiyat|\bsatış|\bsipariş|" + "|".join(_CJK_SELLING.split()))),
@@ -197,6 +232,23 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                         r"million\s+(?:united\s+states\s+)?(?:us\s+)?dollars\b|\b\d{1,2}\s?%\s+(?:of\s+the\s+"
                         r"(?:total\s+)?(?:sum|fund|money)|for\s+you)\b|\bbeneficiary\b"
                         r"|\bconfidential\s+(?:business|transaction)\b")),
+    # The rest of the advance-fee letter: a stranger's urgent, confidential request to move
+    # or receive money. One of these says little; several make the pattern (STRONG_ALONE).
+    ("proposal", 1, _rx("assistance help cooperation partnership confidential urgent",
+                        r"\b(?:urgent|confidential)\s+(?:business\s+)?(?:assistance|help|request|proposal"
+                        r"|cooperation|matter)\b|\b(?:seek|solicit|request)(?:ing)?\s+(?:for\s+)?your\s+"
+                        r"(?:kind\s+)?(?:assistance|help|cooperation|partnership|consent)\b"
+                        r"|\bvery\s+confidential\b")),
+    ("proposal", 1, _rx("account transfer deposit security fund consignment trunk",
+                        r"\b(?:your|foreign|overseas|offshore)\s+(?:bank\s+)?account\b"
+                        r"|\btransfer(?:red|ring)?\s+(?:this|these|the)\s+(?:sum|funds?|money|amount)\b"
+                        r"|\bdeposit(?:ed)?\s+(?:it\s+)?(?:with|in)\s+a\s+(?:private\s+)?(?:security|finance|"
+                        r"financial|bank)\b|\bsecurity\s+(?:company|firm|vault)\b|\b(?:the|this)\s+fund\b"
+                        r"|\bconsignment\b|\bmetal\s+trunks?\b|\bdiplomatic\s+(?:cover|courier)\b")),
+    ("proposal", 1, _rx("late husband father president deceased inheritance lottery award winning claim",
+                        r"\b(?:my\s+)?late\s+(?:husband|father|president|client)\b|\bdeceased\b"
+                        r"|\binheritance\b|\blottery\b|\baward\s+notification\b"
+                        r"|\bwinning\s+(?:number|ticket|notification)\b|\bclaims?\s+(?:agent|officer)\b")),
     # Opt-out wording outside a mailing list's footer is a sign of bulk mail.
     *[("bulk", 1, scanner) for scanner in OPT_OUT_SCANNERS],
 ]
@@ -235,7 +287,9 @@ CATEGORY_CAP = {"word": 1, "price": 3, "discount": 3, "cta": 3, "pitch": 4, "sho
 UNCERTAIN_SCORE = 3
 # One kind of reason is enough for "uncertain" when it is this heavy (uncapped weight):
 # several distinct pitches, several prices, a page of removal / "not spam" language.
-STRONG_ALONE = {"pitch": 3, "proposal": 3, "adult": 3, "cta": 3, "bulk": 4, "price": 6}
+STRONG_ALONE = {"pitch": 3, "proposal": 3, "adult": 3, "cta": 3, "bulk": 3, "price": 6}
+# Categories that do not by themselves name a promotion, unless this heavy (uncapped).
+PROMOTIONAL_ALONE = {"subject": 2, "word": 3}
 ESTABLISHED_SCORE = 7
 # An HTML message whose visible text is this short but which shows remote images inside
 # links is a picture advertisement the detector cannot read.
@@ -264,7 +318,8 @@ _REASONS = {
     "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
     "ad_label": "the message calls itself an advertisement",
     "image_ad": "a picture advertisement: almost no text, remote images inside links",
-    "proposal": "a business proposal or money-transfer solicitation (advance-fee pattern)",
+    "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
+                "is a commercial product or service is for counsel",
     "adult": "adult-site promotion vocabulary",
     "link_ad": "a short message whose point is a web link, with commercial wording",
     "transactional": "transactional or relationship content (order, shipping, account, "
@@ -342,6 +397,24 @@ def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dic
             record.update(category=category, weight=weight, reason=_REASONS[category])
             out.append(record)
     return out
+
+
+_AMOUNT = re.compile(r"(?:US\s?)?\$\s?\d{1,3}(?:,\d{3})+(?:\.\d{2})?|(?:US\s?)?\$\s?\d+(?:\.\d+)?\s*million\b",
+                     re.IGNORECASE)
+
+
+def _proposal_sum(body: TextSource, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The large sum a business proposal offers to move ("US$34,700,000"): a reason only
+    next to proposal wording (news reports quote millions too)."""
+    if not any(h["category"] == "proposal" and h["weight"] >= 2 for h in hits):
+        return []
+    for start, end in cached_spans(_AMOUNT, body.text):
+        if _large_sum(body.text, start, end):
+            record = span(body.field, body.text, start, end)
+            record.update(category="proposal", weight=1,
+                          reason=_REASONS["proposal"] + " (a large sum of money)")
+            return [record]
+    return []
 
 
 def _shop_links(links: list[dict]) -> list[dict[str, Any]]:
@@ -467,6 +540,7 @@ def classify(
         + _adult_promo(subject, body, links)
     )
     commercial += _link_ad(subject, body, links, commercial)
+    commercial += _proposal_sum(body, commercial)
     transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
     totals = _totals(commercial)
     score = _score(totals)
@@ -528,11 +602,14 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
     if clear and established >= ESTABLISHED_SCORE and len(categories - {"link_ad"}) >= 3:
         # A money-transfer proposal is a fraud pattern first: whether it "promotes a
         # product or service" is for a person.
-        mixed = transactional or "proposal" in categories
+        mixed = transactional or "proposal" in strong or totals.get("proposal", 0) >= 3
         return "commercial_uncertain" if mixed else "commercial"
     # Everyday selling words count as a kind of reason only when there are several.
     kinds = categories - {"word"} | ({"word"} if totals.get("word", 0) >= 2 else set())
-    promotional = categories - {"word", "bulk", "subject"}
+    promotional = categories - {"word", "bulk", "subject"} | {
+        # A subject line with two selling hits (§ 316.3(a)(2)(i): the recipient would think
+        # the message advertises), or three distinct selling words in the text.
+        cat for cat in ("subject", "word") if totals.get(cat, 0) >= PROMOTIONAL_ALONE[cat]}
     strong_alone = any(totals.get(c, 0) >= n for c, n in STRONG_ALONE.items())
     if score >= UNCERTAIN_SCORE and ((promotional and len(kinds) >= 2) or strong_alone):
         return "commercial_uncertain"

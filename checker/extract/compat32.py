@@ -41,10 +41,10 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 _HEADER_FIELD = re.compile(
     r"([\041-\071\073-\176]+):[ \t]*([^\r\n]*(?:(?:\r\n|\r|\n)[\t ][^\r\n]*)*)(?:\r\n|\r|\n|\Z)"
 )
-_FINAL_LINE_END = re.compile(r"(?:\r\n|\r|\n)\Z")
 # What may follow "--boundary" on a boundary line: "--" (the closing one), blanks, the
 # line end (or the end of the text).
-_BOUNDARY_TAIL = re.compile(r"(--)?[ \t]*(\r\n|\r|\n|\Z)")
+_BOUNDARY_TAIL = re.compile(r"(--)?[ \t]*(?:\r\n|\r|\n|\Z)")
+_NEXT_LINE_END = re.compile(r"[\r\n]")
 _MULTIPART_ENCODINGS = ("7bit", "8bit", "binary")
 _MAX_DEPTH = 8  # deeper nesting is left to the stdlib
 
@@ -86,23 +86,28 @@ def _plain_part(text: str, start: int, stop: int) -> tuple[StdlibMessage, int] |
 
 
 def _boundary_lines(text: str, start: int, stop: int, separator: str) -> list[tuple]:
-    """(start, end, closing, has a line end) of each boundary line in text[start:stop]."""
+    """(start, end, closing) of each boundary line in text[start:stop]."""
     found = []
     pos = text.find(separator, start, stop)
     while pos != -1:
         if pos == 0 or text[pos - 1] in "\r\n":
             tail = _BOUNDARY_TAIL.match(text, pos + len(separator), stop)
             if tail is not None:
-                found.append((pos, tail.end(), tail[1] is not None, bool(tail[2])))
+                found.append((pos, tail.end(), tail[1] is not None))
                 pos = text.find(separator, tail.end(), stop)
                 continue
-        pos = text.find(separator, pos + 1, stop)
+        line_end = _NEXT_LINE_END.search(text, pos, stop)  # the next line may hold one
+        if line_end is None:
+            break
+        pos = text.find(separator, line_end.end(), stop)
     return found
 
 
 def _without_final_line_end(text: str) -> str:
-    end = _FINAL_LINE_END.search(text)
-    return text[: end.start()] if end else text
+    """`text` without its last \\r\\n, \\r or \\n (the feedparser strips that one)."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\r", "\n")) else text
 
 
 def _split_multipart(root: StdlibMessage, text: str, start: int, stop: int, depth: int = 0) -> bool:
@@ -119,9 +124,9 @@ def _split_multipart(root: StdlibMessage, text: str, start: int, stop: int, dept
         root.defects.append(errors.InvalidMultipartContentTransferEncodingDefect())
     if lines[0][0] > start:
         root.preamble = _without_final_line_end(text[start : lines[0][0]])
-    for n, (_start, part_start, closing, line_end) in enumerate(lines):
+    for n, (_start, part_start, closing) in enumerate(lines):
         if closing:  # what follows its line is the epilogue
-            root.epilogue = text[part_start:stop] if line_end else ""
+            root.epilogue = text[part_start:stop]
             return True
         part_stop = lines[n + 1][0] if n + 1 < len(lines) else stop
         if part_stop == part_start:  # two boundary lines in a row, or one at the end
