@@ -338,7 +338,7 @@ _TABLE = [
     Operator(
         "equals", "scalar", frozenset({"text", "bool", "int"}), _TEXT_OPTIONS,
         "The value is exactly this (text ignores case unless case_sensitive).",
-        "{field: list_unsubscribe.one_click, equals: true}",
+        "{field: adult.label, equals: malformed}",
         _prepare_equals, _equals,
     ),
     Operator(
