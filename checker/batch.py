@@ -195,10 +195,11 @@ def _audit_chunk(items: list[SourceItem]) -> list[AuditResult]:
 
 
 def _context():
-    # forkserver, not fork: the parent may run threads (the progress bar), and forking a
-    # threaded process can deadlock the child.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """Worker processes are spawned fresh: not forked, because the parent may run threads
+    (the progress bar) and forking a threaded process can deadlock the child; and not
+    through the forkserver, whose exit reporting made the pool hang when a worker died
+    (Python 3.11: the executor joined a killed worker forever)."""
+    return multiprocessing.get_context("spawn")
 
 
 def _succeeded(future) -> bool:
@@ -266,7 +267,11 @@ class _Pool:
         return self.executor
 
     def _submit(self, task: _Task) -> _Task:
-        task.future = self._start().submit(_audit_chunk, task.items)
+        try:
+            task.future = self._start().submit(_audit_chunk, task.items)
+        except BrokenProcessPool:  # a worker died since the last look: start afresh
+            self._shutdown(kill=True)
+            task.future = self._start().submit(_audit_chunk, task.items)
         return task
 
     def _hard_bound(self, count: int) -> float | None:
@@ -306,7 +311,21 @@ class _Pool:
         executor, self.executor = self.executor, None
         if executor is None:
             return
-        if kill:  # a stuck worker never finishes on its own
-            for process in list((getattr(executor, "_processes", None) or {}).values()):
-                process.kill()
+        if kill:
+            _kill_workers(executor)
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _kill_workers(executor: ProcessPoolExecutor) -> None:
+    """Kill every worker until the executor's manager thread has finished.
+
+    A stuck worker never finishes on its own, and on Python 3.11 a worker started by a
+    submit that raced with a crash is joined by the manager thread while it waits for
+    work: killing once is not enough, so keep killing what appears until it is done."""
+    manager = getattr(executor, "_executor_manager_thread", None)
+    for _ in range(600):  # at most about a minute
+        for process in list((getattr(executor, "_processes", None) or {}).values()):
+            process.kill()
+        if manager is None or not manager.is_alive():
+            return
+        manager.join(0.1)

@@ -417,7 +417,7 @@ _TABLE = [
     Operator(
         "after", "date", frozenset({"datetime"}), (),
         "The date is later than this.",
-        "{field: date, after: 2024-01-31}",
+        "{field: date, after: 1970-01-01}",
         _prepare_nothing, _after,
     ),
     Operator(

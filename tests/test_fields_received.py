@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from checker.extract.authres import parse_authentication_results
-from checker.extract.received import parse_received
+from checker.extract.received import _any_form, _common_form, parse_received
 from checker.message import Message
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "spamassassin"
 
 HOPS = [
     # (header, from_name, from_rdns, ip, by, with, id, for)
@@ -109,3 +114,82 @@ def test_authentication_results_field_keeps_raw_and_order():
     assert [(r["authserv_id"], r["method"]) for r in records] == [
         ("mx.example", "spf"), ("other.example", "dkim")]
     assert records[0]["raw"] == "mx.example; spf=fail smtp.mailfrom=x@y.example"
+
+
+# ---------------------------------------------------------------- the common-form fast path
+
+GOOD_WORDS = ["x.example", "localhost", "unknown", "[192.0.2.1]", "192.0.2.1", "[IPv6:::1]",
+              "<a@b.example>", "a@b.example", "ESMTP", "SMTP", "helo=x", "user@host", "byx",
+              "idx", "8.11.6/8.11.6", "HELO", "EHLO=y", "1.2.3.400"]
+TRAP_WORDS = ["BY", "By", "With", "ID", "FOR", "via", "from", "From", "\u0130d", "a;b", "x;",
+              ";", "(", ")", "((", "\u0192or"]
+
+
+def generated_hop(rng: random.Random) -> str:
+    """A Received value close to the common form, with the traps that would make a
+    one-regex reading wrong: keywords in other cases or inside comments, deep comments,
+    ';' and parentheses in words, extra or missing clauses, odd spacing."""
+    def word() -> str:
+        return rng.choice(TRAP_WORDS if rng.random() < 0.1 else GOOD_WORDS)
+
+    def comment(depth: int = 0) -> str:
+        inner = [rng.choice(GOOD_WORDS + TRAP_WORDS + ["from network", "Postfix"])
+                 for _ in range(rng.randint(0, 3))]
+        if depth < 3 and rng.random() < 0.3:
+            inner.append(comment(depth + 1))
+        return "(" + " ".join(inner) + ")"
+
+    keywords = ["from", "by"] + [k for k in ("with", "id", "for") if rng.random() < 0.7]
+    if rng.random() < 0.1:
+        keywords.insert(rng.randint(0, len(keywords)), rng.choice(["via", "FROM", "by"]))
+    clauses = [" ".join([keyword, word()] + [comment() if rng.random() < 0.5 else word()
+                                             for _ in range(rng.randint(0, 3))])
+               for keyword in keywords]
+    value = " ".join(clauses) + rng.choice(["; Sat, 1 Jan 2000 00:00:00 +0000", "", "; x"])
+    if rng.random() < 0.1:
+        value = value.replace(" ", rng.choice(["  ", "\n\t"]))
+    return value
+
+
+def hop_body(value: str) -> str:
+    """What `parse_received` reads the clauses from: the text before the last ';'."""
+    text = " ".join(value.split())
+    head, sep, _tail = text.rpartition(";")
+    return head if sep else text
+
+
+def test_the_common_form_is_read_as_the_general_reading_reads_it():
+    rng = random.Random(7)
+    common = 0
+    for _ in range(20000):
+        body = hop_body(generated_hop(rng))
+        fast = _common_form(body)
+        if fast is not None:
+            common += 1
+            assert fast == _any_form(body), body
+    assert common > 3000  # the comparison covers the fast path
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"real-mail corpus not found at {CORPUS}")
+def test_the_common_form_reading_agrees_on_every_corpus_hop():
+    common = 0
+    for path in sorted(CORPUS.glob("*/*.eml")):
+        for hop in Message(path.read_bytes()).get("received"):
+            body = hop_body(hop["raw"])
+            fast = _common_form(body)
+            if fast is not None:
+                common += 1
+                assert fast == _any_form(body), body
+    assert common > 10000
+
+
+def test_hostile_received_headers_are_read_in_bounded_time():
+    values = ["from " + "x " * 100_000 + "by y; date",
+              "from x " + "(" * 30_000 + ")" * 30_000 + " by y with z; d",
+              "from x " + "(a (b) c) " * 30_000 + "by y with z id q for r; d",
+              "from x by y " + "z " * 100_000 + "; d"]
+    for value in values:
+        started = time.perf_counter()
+        parse_received(value)
+        assert time.perf_counter() - started < 2.0

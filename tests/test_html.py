@@ -4,13 +4,16 @@ why, links and images, on hand-written snippets, hostile input and the real corp
 from __future__ import annotations
 
 import email
+import re
 import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser
 
+from checker.extract import html as html_module
 from checker.extract.html import HtmlAnalysis, analyze_html
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -544,6 +547,88 @@ def test_arbitrary_text_never_raises(text):
 
 def test_non_string_input_does_not_raise():
     assert analyze_html(b"<p>bytes</p>").visible_text == "bytes"  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- internals that
+# are fast paths of simpler definitions: each must give what the simple definition gives
+
+
+def layout_by_definition(run: str) -> str:
+    """What a run of layout markers between two words becomes: each <br> a new line, a
+    block at least one (a paragraph two), table cells a space."""
+    newlines, space = 0, False
+    for mark in run:
+        if mark == "\x03":
+            newlines += 1
+        elif mark in "\x01\x02":
+            newlines = max(newlines, 1 if mark == "\x01" else 2)
+        else:
+            space = True
+    return "\n" * newlines if newlines else " " if space else ""
+
+
+def render_by_definition(pieces: list[str]) -> str:
+    """Plain text from pieces, chunk by chunk: the words of each stretch of text between
+    layout markers, joined by single spaces; between two stretches with words, the
+    layout of all the markers in between; then the same clean-up as `_render`."""
+    text = "".join(pieces).replace("\xa0", "\x05")
+    chunks = re.split("([\x01-\x04]+)", text)
+    out: list[str] = []
+    pending = ""
+    for chunk, marks in zip(chunks[0::2], [*chunks[1::2], ""], strict=True):
+        words = chunk.split()
+        if words:
+            if out:
+                out.append(layout_by_definition(pending))
+            out.append(" ".join(words))
+            pending = marks
+        else:
+            pending += marks
+    text = re.sub("[\u200b\u200c\u200d\u2060\ufeff\xad]+", "", "".join(out))
+    text = text.replace("\x05", " ").replace("\x06", "\t")
+    text = re.sub(" *\n *", "\n", text)
+    return re.sub("\n{4,}", "\n\n\n", text).strip(" \n")
+
+
+RENDER_PIECES = ["word", "two words", " ", "  ", "\n", "\t", "\x01", "\x02", "\x03", "\x04",
+                 "\x05", "\x06", "\xa0", "\u200b", "\xad", "\u3000", "\x1c", "\u2028", "\xe9"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(RENDER_PIECES), max_size=40))
+def test_layout_of_text_pieces_is_as_defined(pieces):
+    assert html_module._render(pieces) == render_by_definition(pieces)
+
+
+MANY_TAGS = (
+    "<!DOCTYPE html><html><head><title>t</title><style>p{}</style><base href=x></head><body>"
+    "<p>a<b>b</b><i>i</i><u>u</u><s>s</s><font>f</font><span>s</span><strong>s</strong>"
+    "<em>e</em><center>c</center><table><tbody><tr><th>h</th><td>d</td></tr></tbody></table>"
+    "<ul><li>l</li></ul><br><hr><img src=x><input><a href=x>a</a><o:p>office</o:p>"
+    "<x-custom>c</x-custom><blink>b</blink><svg><title>s</title><foreignObject>f"
+    "</foreignObject><a href=y>s</a></svg><math><mi>m</mi></math><!--c--><noscript>n"
+    "</noscript><marquee>m</marquee><select><option>o</option></select><xmp>x</xmp>"
+)
+
+
+def test_tags_named_by_id_are_named_as_lexbor_names_them():
+    tree = LexborHTMLParser(MANY_TAGS)
+    for node in tree.root.traverse(include_text=True):
+        known = html_module._KINDS.get(node.tag_id)
+        assert known is None or known[0] == node.tag, node.tag
+
+
+def test_results_do_not_depend_on_what_earlier_documents_left_in_the_caches():
+    documents = [
+        MANY_TAGS,
+        "<font color=white size=1>tiny white</font><table bgcolor=white><tr><td>"
+        "<font color=#fefefe>near white</font></td></tr></table>",
+        "<style>.x{display:none}</style><p class=x>h</p><a href=http://a.example/>a</a>",
+        '<div style="color:rgba(0,0,0,0)">clear</div><span style="font: 1px a">small</span>',
+    ]
+    first = [analyze_html(html) for html in documents]
+    html_module.clear_caches()
+    assert [analyze_html(html) for html in reversed(documents)] == first[::-1]
 
 
 # --------------------------------------------------------------------------- real corpus

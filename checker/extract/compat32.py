@@ -15,15 +15,18 @@ tree with a few C-speed string operations, and leaves everything else to the std
   stdlib treats those specially, and they are parsed by it.)
 * a single-part message (neither multipart/* nor message/*) with a plain header block:
   the payload is the rest of the text after the blank line.
-* a multipart message (not multipart/digest) with a plain header block whose parts are
-  single-part with plain header blocks: the boundary lines are found with `str.find`
-  ("--boundary" at the start of a line, then optionally "--", blanks and the line end);
-  the text before the first one, without its last line end, is the preamble; each part
-  is the text between two boundary lines, its payload without its last line end; the
-  text after the line of the closing boundary is the epilogue ("" when that line has no
-  line end, None and a CloseBoundaryNotFoundDefect when there is no closing boundary).
-  Nested multiparts, attached messages, a missing first boundary, two boundary lines in
-  a row and a boundary line at the very end are parsed by the stdlib.
+* a multipart message (not multipart/digest) with a plain header block whose parts have
+  plain header blocks and are single-part or such multiparts again (8 levels at most):
+  the boundary lines are found with `str.find` ("--boundary" at the start of a line,
+  then optionally "--", blanks and the line end); the text before the first one, without
+  its last line end, is the preamble; each part is the text between two boundary lines,
+  its payload without its last line end; the text after the line of the closing
+  boundary is the epilogue (None, and a CloseBoundaryNotFoundDefect, when there is no
+  closing boundary). An inner multipart ends where the next boundary line of the outer
+  one starts (the feedparser sees outer boundaries at any depth); its epilogue loses its
+  last line end, and an empty one becomes None. Attached messages, a missing first
+  boundary, two boundary lines in a row and a boundary line at the very end are parsed
+  by the stdlib.
 
 `tests/test_message.py` compares the trees (headers, payloads, preamble, epilogue,
 defects) with the stdlib's on the corpus and on generated messages.

@@ -841,16 +841,18 @@ def _kinds_by_id() -> dict[int, tuple[str | None, str | None]]:
     in each document: those are not in the table and are named by `node.tag`). A name
     goes in only if it reads back the same and has the same small id in two documents."""
     table = {}
+    sample = LexborHTMLParser("<p>text<!--comment--></p>").css_first("p")
+    for node in (sample.first_child, sample.last_child):
+        table[node.tag_id] = _kind(node.tag)
     first, second = LexborHTMLParser(""), LexborHTMLParser("")
+    if not hasattr(first, "create_node"):  # an older selectolax: elements named by `tag`
+        return table
     names = (_NOT_RENDERED | _REPLACED | set(_BREAKS) | _STYLED_TAGS | _BGCOLOR_TAGS
              | _PLAIN_TAGS | {"a", "html"})
     for name in names:
         node = first.create_node(name)
         if node.tag == name and node.tag_id == second.create_node(name).tag_id < 1024:
             table[node.tag_id] = _kind(name)
-    sample = LexborHTMLParser("<p>text<!--comment--></p>").css_first("p")
-    for node in (sample.first_child, sample.last_child):
-        table[node.tag_id] = _kind(node.tag)
     return table
 
 
