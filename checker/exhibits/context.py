@@ -280,10 +280,16 @@ def _auth_results(headers: list[dict], trusted_hops: int) -> list[dict[str, str]
     return out
 
 
+TABULATED_STATUSES = frozenset({Status.VIOLATION, Status.NEEDS_REVIEW, Status.ERROR})
+
+
 def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     if result is None:
         return [], []
-    ordered = sorted(result.findings, key=lambda f: (STATUS_RANK.get(f.status, 9), f.rule))
+    # The table shows what a court needs to read: violations, findings that need review,
+    # and rule errors. Compliant and not-applicable outcomes are counted, not tabulated.
+    reported = [f for f in result.findings if Status(f.status) in TABULATED_STATUSES]
+    ordered = sorted(reported, key=lambda f: (STATUS_RANK.get(f.status, 9), f.rule))
     rows, evidence = [], []
     for finding in ordered:
         row = _finding_row(finding)
@@ -327,11 +333,16 @@ def _counts_text(findings: list[dict], result: AuditResult | None) -> str:
     if result is None:
         return "No audit was run"
     counts: dict[str, int] = {}
-    for f in findings:
-        counts[f["status_label"]] = counts.get(f["status_label"], 0) + 1
+    for f in sorted(result.findings, key=lambda f: STATUS_RANK.get(f.status, 9)):
+        label = STATUS_LABELS.get(Status(f.status), str(f.status))
+        counts[label] = counts.get(label, 0) + 1
     if not counts:
         return "No findings"
-    return "Findings: " + ", ".join(f"{n} {label}" for label, n in counts.items())
+    text = "Findings: " + ", ".join(f"{n} {label}" for label, n in counts.items()) + "."
+    if len(findings) < len(result.findings):
+        text += (" The table lists violations, findings that need review and rule errors;"
+                 " `spamlaw audit --all` lists every rule's outcome.")
+    return text
 
 
 # --- body views and evidence ------------------------------------------------------------
