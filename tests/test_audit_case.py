@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 NO_OPT_OUT = str(SAMPLES / "can-spam" / "no-opt-out.eml")
 FORGED = str(SAMPLES / "states" / "forged-path.eml")
-MA_CASE = str(SAMPLES / "cases" / "ma-trap.yaml")
-CA_CASE = str(SAMPLES / "cases" / "ca-trap.yaml")
+MA_CASE = str(SAMPLES.parent / "cases" / "ma-trap.yaml")
+CA_CASE = str(SAMPLES.parent / "cases" / "ca-trap.yaml")
 
 
 def invoke(*args: str):

@@ -24,7 +24,7 @@ from checker.ruleset.runner import FAIL, PASS, run_tests
 
 ROOT = project_root()
 SAMPLES = sorted((ROOT / "samples").rglob("*.eml"))
-CASES = sorted((ROOT / "samples" / "cases").glob("*.yaml"))
+CASES = sorted((ROOT / "cases").glob("*.yaml"))
 STATE_DIRS = ["us-ma", "us-ca", "us-wa", "us-fl", "us-md", "us-va", "us-tx", "us-ny", "us-ut", "us-mi"]
 
 
@@ -103,7 +103,7 @@ def test_no_state_rule_ever_says_violation_and_every_finding_says_how_nexus_was_
     that applies names its nexus."""
     seen = set()
     for rule in state_rules:
-        case = load_case_settings(ROOT / "samples" / "cases" / f"{rule.jurisdiction.lower()}-trap.yaml")
+        case = load_case_settings(ROOT / "cases" / f"{rule.jurisdiction.lower()}-trap.yaml")
         for path, raw in raw_samples.items():
             finding = run(shipped.select([rule.id]), raw, case)[rule.id]
             seen.add(finding.status)
@@ -130,7 +130,7 @@ def test_an_untrusted_authserv_id_is_no_evidence_of_a_borrowed_domain(shipped):
     """The same DMARC failure, written by a server the case settings do not trust."""
     raw = (ROOT / "samples" / "states" / "webmail-forged.eml").read_bytes()
     raw = raw.replace(b"Authentication-Results: mx.trap.example;", b"Authentication-Results: mx.sender.example;")
-    finding = run(shipped, raw, load_case_settings(ROOT / "samples" / "cases" / "ca-trap.yaml"))
+    finding = run(shipped, raw, load_case_settings(ROOT / "cases" / "ca-trap.yaml"))
     assert finding["CA-17529.5-A1-THIRD-PARTY-DOMAIN"].status == Status.COMPLIANT
     assert finding["CA-17529.5-A2-HEADER"].status == Status.NEEDS_REVIEW  # the forged HELO remains
 
@@ -156,7 +156,7 @@ def test_ma_builds_on_every_federal_rule_that_can_end_in_violation(shipped):
 )
 def test_ma_outcome_paths(shipped, sample, status, words):
     raw = (ROOT / "samples" / sample).read_bytes()
-    case = load_case_settings(ROOT / "samples" / "cases" / "ma-trap.yaml")
+    case = load_case_settings(ROOT / "cases" / "ma-trap.yaml")
     finding = run(shipped, raw, case)["MA-93A-CANSPAM"]
     assert finding.status == status, finding.finding
     assert words in finding.finding

@@ -93,7 +93,7 @@ TEST_KEYS = {
     "expect_evidence": Key("Evidence the finding must hold: a list of {field, quote, searched}."),
     "case": Key(
         "A case settings file (relative to the project root, like message) the message is audited "
-        "with, e.g. samples/cases/ma-trap.yaml (trap states, registries, trusted servers)."
+        "with, e.g. cases/ma-trap.yaml (trap states, registries, trusted servers)."
     ),
     "state": Key(
         "A US state code the recipient is taken to be in, as with spamlaw audit --state; with case, "
