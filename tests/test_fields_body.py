@@ -112,6 +112,39 @@ def test_html_meta_charset_is_used_when_the_header_has_none():
     body = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>Привет</p>'
     msg = Message(b"Content-Type: text/html\n\n" + body.encode("koi8-r"))
     assert "Привет" in msg.get("body.visible_text")
+    assert ("charset 'koi8-r' from the HTML <meta> tag used in part 1; the Content-Type has "
+            "no charset") in msg.get("mime.defects")
+
+
+def _html_part(content_type: bytes, meta: str, text: str, encoding: str) -> Message:
+    body = f'<html><head><META CHARSET="{meta}"></head><body><p>{text}</p></body></html>'
+    return Message(b"Content-Type: " + content_type + b"\n\n" + body.encode(encoding))
+
+
+def test_html_meta_charset_replaces_an_unusable_mime_label():
+    big5 = _html_part(b"text/html; charset=us-ascii", "big5", "免費試用", "big5")
+    assert "免費試用" in big5.get("body.visible_text")
+    assert ("charset 'big5' from the HTML <meta> tag used in part 1; the Content-Type says "
+            "'us-ascii'") in big5.get("mime.defects")
+    bogus = _html_part(b"text/html; charset=x-bogus", "koi8-r", "Привет", "koi8-r")
+    assert "Привет" in bogus.get("body.visible_text")
+    assert not any("unknown charset" in d for d in bogus.get("mime.defects"))
+    mislabeled = _html_part(b"text/html; charset=iso-8859-1", "utf-8", "Café €5", "utf-8")
+    assert "Café €5" in mislabeled.get("body.visible_text")
+    assert ("charset 'utf-8' from the HTML <meta> tag used in part 1; the Content-Type says "
+            "'iso-8859-1' but the bytes are UTF-8") in mislabeled.get("mime.defects")
+
+
+def test_a_known_consistent_mime_charset_wins_over_the_meta():
+    koi8 = _html_part(b"text/html; charset=koi8-r", "windows-1251", "Привет", "koi8-r")
+    assert "Привет" in koi8.get("body.visible_text") and koi8.get("mime.defects") == []
+    latin = _html_part(b"text/html; charset=iso-8859-1", "utf-8", "Caf\xe9", "latin-1")
+    assert "Caf\xe9" in latin.get("body.visible_text") and latin.get("mime.defects") == []
+    plain = Message(b"Content-Type: text/plain\n\n<meta charset=koi8-r> "
+                    + "Café".encode())
+    assert "Café" in plain.get("body.text")
+    ascii_only = _html_part(b"text/html", "iso-8859-1", "plain words", "ascii")
+    assert ascii_only.get("mime.defects") == []
 
 
 def test_multipart_with_no_start_boundary_is_read_as_plain_text():

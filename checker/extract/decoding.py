@@ -103,6 +103,63 @@ def decode_text(data: bytes, charset: str | None, where: str) -> tuple[str, list
     ]
 
 
+# `<meta charset=x>` and `<meta http-equiv="Content-Type" content="...; charset=x">`.
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
+META_SCAN_BYTES = 4096
+_LATIN_CODECS = ("iso8859-1", "cp1252", "iso8859-15")  # `codecs.lookup` names
+
+
+def meta_charset(data: bytes) -> str | None:
+    """The charset label an HTML document declares in a <meta> tag of its first 4 KB."""
+    match = _META_CHARSET.search(data[:META_SCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
+
+
+def _is_utf8_multibyte(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _why_not_the_label(declared: str | None, data: bytes) -> str | None:
+    """Why an HTML part's MIME charset label cannot be trusted, or None if it can."""
+    codec = lookup_charset(declared)
+    if not declared:
+        return "the Content-Type has no charset"
+    if codec is None:
+        return f"the Content-Type charset {declared!r} is unknown"
+    if codec == "ascii":
+        return f"the Content-Type says {declared!r}"
+    if codec in _LATIN_CODECS and _is_utf8_multibyte(data):
+        return f"the Content-Type says {declared!r} but the bytes are UTF-8"
+    return None
+
+
+def html_charset(data: bytes, declared: str | None, where: str) -> tuple[str | None, list[str]]:
+    """The charset to decode an HTML part with, and a defect when it is not `declared`.
+
+    The MIME label wins when it is known and consistent with the bytes. When it is
+    missing, us-ascii, unknown, or Latin-1/windows-1252 over valid UTF-8 text, the
+    document's own <meta> charset is used if Python knows it (as browsers do). A meta
+    UTF-16/32 is ignored: the tag was just read as ASCII, so the document is not.
+    """
+    reason = _why_not_the_label(declared, data)
+    label = meta_charset(data) if reason else None
+    codec = lookup_charset(label)
+    if codec is None or codec.startswith(("utf-16", "utf-32")):
+        return declared, []
+    declared_codec = lookup_charset(declared)
+    if codec == declared_codec or (codec in _LATIN_CODECS and declared_codec in _LATIN_CODECS):
+        return declared, []  # the meta agrees with the label
+    if data.isascii() and not codec.replace("-", "_").startswith(_NOT_ASCII_COMPATIBLE):
+        return label, []  # decodes the same either way: nothing was worked around
+    return label, [f"charset {label!r} from the HTML <meta> tag used in {where}; {reason}"]
+
+
 _NEWLINES = re.compile(r"\r\n?")
 
 

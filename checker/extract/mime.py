@@ -13,7 +13,13 @@ import re
 from email.message import Message as StdlibMessage
 from typing import NamedTuple
 
-from checker.extract.decoding import decode_text, decode_words, header_text, normalize_newlines
+from checker.extract.decoding import (
+    decode_text,
+    decode_words,
+    header_text,
+    html_charset,
+    normalize_newlines,
+)
 from checker.message import Message
 
 MAX_DEPTH = 50
@@ -24,7 +30,6 @@ MAX_TEXT_CHARS = 4 * 1024 * 1024
 _TOKEN = r"[A-Za-z0-9!#$%&'*+.^_`{|}~\-]+"
 _CONTENT_TYPE = re.compile(rf"\s*({_TOKEN})\s*/\s*({_TOKEN})\s*(;|$)?")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
 _NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
 _KNOWN_TRANSFER_ENCODINGS = ("7bit", "8bit", "binary", "")
 
@@ -192,11 +197,11 @@ def part_bytes(msg: Message, part: Part) -> tuple[bytes, list[str]]:
     return msg.memo(("part_bytes", part.path), lambda m: _transfer_decode(part))
 
 
-def _declared_charset(part: Part, data: bytes) -> str | None:
-    if part.charset or part.content_type != "text/html":
-        return part.charset
-    match = _META_CHARSET.search(data[:4096])
-    return match.group(1).decode("ascii") if match else None
+def _charset_to_use(part: Part, data: bytes) -> tuple[str | None, list[str]]:
+    """The part's MIME charset, or for HTML the <meta> one when the label is unusable."""
+    if part.content_type != "text/html":
+        return part.charset, []
+    return html_charset(data, part.charset, f"part {part.path}")
 
 
 def part_text(msg: Message, part: Part) -> tuple[str, list[str]]:
@@ -205,7 +210,9 @@ def part_text(msg: Message, part: Part) -> tuple[str, list[str]]:
 
     def compute(m: Message) -> tuple[str, list[str]]:
         data = part_bytes(m, part)[0]
-        text, problems = decode_text(data, _declared_charset(part, data), f"part {part.path}")
+        charset, problems = _charset_to_use(part, data)
+        text, decode_problems = decode_text(data, charset, f"part {part.path}")
+        problems += decode_problems
         text = normalize_newlines(text)
         if len(text) > MAX_TEXT_CHARS:
             text = text[:MAX_TEXT_CHARS]
