@@ -12,9 +12,8 @@ The settings reach the engine as `Message.metadata["case"]` and become fields
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
@@ -324,7 +323,6 @@ def business_days_after(start: date, end: date) -> int:
 # Fields
 # ---------------------------------------------------------------------------------------
 
-_ADDR_RE = re.compile(r"[^\s<>\"',;:]+@[^\s<>\"',;:]+")
 
 
 def _case(msg: Message) -> CaseSettings | None:
@@ -333,25 +331,21 @@ def _case(msg: Message) -> CaseSettings | None:
 
 
 def _header_addresses(msg: Message, name: str) -> list[str]:
-    try:
-        values = msg.parsed.get_all(name) or []
-        return [a.lower() for _, a in getaddresses([str(v) for v in values]) if "@" in a]
-    except Exception:
-        return []
+    """Addresses in every `name` header, from the decoded `headers` field."""
+    name = name.lower()
+    values = [h["value"] for h in msg.get("headers") if h["name"].lower() == name]
+    return [a.lower() for _, a in getaddresses(values) if "@" in a]
+
+
+def _listed(msg: Message, field: str) -> list[str]:
+    """Addresses of an address-list field (`to`, `cc`, `reply_to`)."""
+    return [r["address"].lower() for r in msg.get(field) if r.get("address")]
 
 
 def _received_for(msg: Message, hops: int) -> list[str]:
     """`for <addr>` clauses in the trusted Received hops (added by the operator's MX)."""
-    try:
-        received = msg.parsed.get_all("Received") or []
-    except Exception:
-        return []
-    found = []
-    for value in received[: max(hops, 0)]:
-        match = re.search(r"\bfor\s+<?([^\s<>;]+@[^\s<>;]+)>?", str(value), re.I)
-        if match:
-            found.append(match.group(1).lower())
-    return found
+    trusted = msg.get("received")[: max(hops, 0)]
+    return [hop["for"].lower() for hop in trusted if hop.get("for") and "@" in hop["for"]]
 
 
 def recipient_candidates(msg: Message) -> list[tuple[str, str]]:
@@ -366,8 +360,8 @@ def recipient_candidates(msg: Message) -> list[tuple[str, str]]:
     for header in ("Delivered-To", "X-Original-To", "Envelope-To"):
         candidates += [(a, f"{header} header") for a in _header_addresses(msg, header)]
     candidates += [(a, "Received: for clause of a trusted hop") for a in _received_for(msg, hops)]
-    for header in ("To", "Cc"):
-        candidates += [(a, f"{header} header") for a in _header_addresses(msg, header)]
+    for field, header in (("to", "To"), ("cc", "Cc")):
+        candidates += [(a, f"{header} header") for a in _listed(msg, field)]
     return candidates
 
 
@@ -438,36 +432,23 @@ def recipient_never_published(msg: Message) -> bool:
     return bool(trap and trap.published is False)
 
 
+def _plausible_day(value: object) -> date | None:
+    return value.date() if isinstance(value, datetime) and 1990 <= value.year <= 2100 else None
+
+
 def _sent_date(msg: Message) -> date | None:
     """The earliest credible date of sending: the Date header if plausible, else the
     trusted receipt time; the earlier of the two (favours the sender)."""
-    from email.utils import parsedate_to_datetime
-
-    dates: list[date] = []
-    try:
-        value = msg.parsed.get("Date")
-        if value:
-            parsed = parsedate_to_datetime(str(value))
-            if parsed and 1990 <= parsed.year <= 2100:
-                dates.append(parsed.date())
-    except Exception:
-        pass
-    try:
-        top = (msg.parsed.get_all("Received") or [])[:1]
-        if top and ";" in str(top[0]):
-            parsed = parsedate_to_datetime(str(top[0]).rsplit(";", 1)[1].strip())
-            if parsed and 1990 <= parsed.year <= 2100:
-                dates.append(parsed.date())
-    except Exception:
-        pass
-    return min(dates) if dates else None
+    top = msg.get("received")[:1]
+    days = [_plausible_day(msg.get("date"))] + [_plausible_day(hop.get("date")) for hop in top]
+    days = [d for d in days if d is not None]
+    return min(days) if days else None
 
 
 def _sender_domains(msg: Message) -> set[str]:
-    domains = set()
-    for header in ("From", "Sender", "Reply-To", "Return-Path"):
-        for address in _header_addresses(msg, header):
-            domains.add(address.rsplit("@", 1)[1].strip(">"))
+    fields = ("from.domain", "sender.domain", "return_path.domain")
+    domains = {msg.get(f).lower() for f in fields if msg.get(f)}
+    domains |= {r["domain"].lower() for r in msg.get("reply_to") if r.get("domain")}
     return domains
 
 
