@@ -234,3 +234,88 @@ def test_french_opt_out_and_click_here_are_bulk_advertising():
     body = ("Si vous ne souhaitez plus recevoir ce courrier, cliquez ici. Un mois de maintenance "
             "informatique offert pour votre entreprise.")
     assert {"bulk", "cta"} <= categories(classify("Maintenance", body))
+
+
+# ---------------------------------------------------------------- reviewed corpus misses
+
+LINK = {"url": "http://www.example.com/page", "host": "www.example.com", "text": "Click", "visible": True,
+        "mailto": False, "hidden_reason": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "quote"),
+    [
+        ("Talk to locals tonight. Only 99 cents / min, 24 hours a day.", "99 cents / min"),
+        ("Wer hat sich in dich verliebt? Ruf an: 0190 87 43 54 (1,86 Eu/Min)", "1,86 Eu/Min"),
+        ("Adobe Photoshop 79.99! Office 2000 69.99!", "79.99"),
+    ],
+)
+def test_per_minute_charges_and_shop_prices_without_a_sign_are_prices(body, quote):
+    prices = [r["quote"] for r in classify("hi", body)["reasons"] if r["category"] == "price"]
+    assert quote in prices
+
+
+def test_percentages_and_idioms_are_not_prices_or_discounts():
+    body = ("Keep the system 99.99 percent clean. What's the big deal? They signed an exclusive "
+            "deal with the studio.")
+    assert {"price", "discount"}.isdisjoint(categories(classify("uptime", body)))
+
+
+def test_order_form_instructions_do_not_make_an_advert_transactional():
+    body = ("Snore Stopper: only $29.95! Order now, free shipping.\n"
+            "SAME DAY SERVICE if your order is received before 3pm. We will send you a "
+            "confirmation that your order has been shipped. Purchase order number required "
+            "for schools.\n")
+    result = classify("Stop snoring tonight", body, [SHOP])
+    assert result["status"] == "commercial"
+    assert not [r for r in result["reasons"] if r["category"] == "transactional"]
+
+
+def test_a_fake_reply_subject_does_not_hide_a_link_advertisement():
+    body = "Our methods are guaranteed to increase your size. Come in here and see how"
+    assert classify("Re: your love life", body, [LINK])["status"] == "commercial_uncertain"
+    quoted = body + "\n\nJohn wrote:\n> are you coming on Friday?"
+    assert classify("Re: your love life", quoted, [LINK])["status"] == "non_commercial"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Fortunes are being made on eBay! Earn a staggering income from the comfort of your own home.",
+        "We provide working capital to $150,000 on an unsecured basis to businesses. Call us.",
+        "You have been specially selected for our Premium Vacation Package and PC Giveaway. "
+        "Register to win!",
+        "From the privacy of your home: all your perscription needs, diet aids. "
+        "Doctor office visits not required.",
+        "Promote your products and services on 10,000 classified sites. "
+        "Simply the best way to promote your business!",
+    ],
+)
+def test_everyday_pitches_with_a_link_are_at_least_uncertain(body):
+    assert classify("information", body, [LINK])["status"] in {"commercial", "commercial_uncertain"}
+
+
+def test_russian_advertisement():
+    body = "Скидка 30% на все товары! Закажите сейчас, доставка бесплатно. Цена от 500 рублей."
+    assert classify("Распродажа", body, [SHOP])["status"] in {"commercial", "commercial_uncertain"}
+
+
+def test_a_reply_in_a_conversation_with_a_few_selling_words_is_not_commercial():
+    body = ("I tried the new capacitors: at $2 per unit it is worth it if you take advantage of "
+            "the bulk discount.")
+    assert classify("capacitors", body)["status"] == "commercial_uncertain"
+    assert classify("Re: capacitors", body, is_reply=True)["status"] == "non_commercial"
+
+
+def test_a_long_article_with_a_few_prices_is_not_commercial():
+    article = ("The committee met again on Tuesday to discuss the budget and the new rail line. " * 80
+               + "Tickets will cost $15, and a season pass is $1,000; take advantage of it, says the mayor.")
+    assert len(article) > 4000
+    assert classify("Council news", article)["status"] == "non_commercial"
+
+
+def test_a_newsletter_sponsor_block_is_not_its_purpose():
+    body = ("Media digest for Monday.\n\nThe papers lead on the election and the storm.\n\n"
+            "Sponsor\n\nSPECIAL OFFER! Save 24% on a subscription. Order now, only $29.95.\n\n"
+            "Back to the news: the storm moved east overnight.\n")
+    assert classify("Daily digest", body)["status"] == "non_commercial"

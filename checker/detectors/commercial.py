@@ -4,10 +4,12 @@ Primary purpose is a legal judgement: this detector only sorts messages and give
 reasons a person will weigh. Each indicator is a span with a category and a weight:
 
 commercial categories (weight per hit; each category adds at most its cap to the score)
-  price        "$19.95", "US$ 50", "49.99 USD" (2); "per month", "as low as" (1)
+  price        "$19.95", "US$ 50", "49.99 USD", "99 cents / min" (2); "per month", "as low as",
+               "69.99!" (1)
   discount     "70% off", "save up to $", "free shipping", "lowest prices", "clearance"
   cta          "order now", "click here to order", "call toll-free" (2); "click here" (1)
-  pitch        "free trial", "money-back", "work from home", "mortgage", "viagra" ...
+  pitch        "free trial", "money-back", "work from home", "mortgage", "viagra", "earn money",
+               "specially selected", "no prescription", a 900 number ...
   word         everyday selling words ("offer", "deal", "price", "loan"), cap 1
   shop_link    a visible link to a shop, cart, order or product page
   subject      commercial wording in the subject (§ 316.3(a)(2)(i), (a)(3)(i))
@@ -29,8 +31,10 @@ transactional category (§ 7702(17)): order confirmation, shipping notice, recei
   changed terms; `transactional_at_beginning` says whether it is in the subject or the
   first 600 characters / fifth of the body (§ 316.3(a)(2)(ii)).
 
-Hits on quoted reply lines ("> ...") and in mailing-list sponsor blocks, list footers and
-signatures do not count: they are not the message's own purpose. Thresholds were tuned on
+Hits on quoted reply lines ("> ...") and in mailing-list or newsletter sponsor blocks, list
+footers and signatures do not count: they are not the message's own purpose. Neither does
+order-form wording in a conditional or future clause ("if your order is received by 3pm"):
+it is a condition of a future sale, not a transaction. Thresholds were tuned on
 the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
 
 `commercial.status`:
@@ -43,6 +47,10 @@ the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
   "business proposal", or a picture advertisement the detector cannot read;
 - `transactional`: transactional content and no more than faint commercial wording;
 - `non_commercial`: none of the above (personal notes, list discussion).
+
+A reply in a conversation (In-Reply-To / References) or a long text whose selling words are
+very sparse is at most `commercial_uncertain`, and without an established score it is
+`non_commercial`: quoted or incidental prices in a discussion are not a promotion.
 """
 
 from __future__ import annotations
@@ -85,7 +93,7 @@ def _words(words: str) -> Scanner:
 _CJK_SELLING = ("대출 상품 판매 가격 신청 회원 販売 商品 価格 お申し込み 促销 促銷 产品 產品 价格 價格 "
                 "订购 訂購 代理 通販 特典 格安 在庫")
 # "Free", "advertisement", "get rich", "make money", "start a business", "franchise".
-_CJK_PITCH = ("免费 免費 無料 무료 送料無料 广告 廣告 広告 광고 致富 赚钱 賺錢 赚大钱 賺大錢 创业 創業 "
+_CJK_PITCH = ("免费 免費 無料 무료 送料無料 广告 廣告 広告 광고 致富 赚钱 賺錢 赚大钱 賺大錢 创业 創業 批发 批發 "
               "商机 商機 加盟 招商 돈벌기 부업")
 # "Discount", "special price", "sale".
 _CJK_DISCOUNT = "할인 特价 特價 優惠 优惠 折扣 割引 세일 特賣 特卖 打折 セール 大減價 大减价"
@@ -102,15 +110,24 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"|[€£¥￥₩]\s?\d+|\b\d{1,4}(?:[.,]\d{2})?\s?€"
                      # CJK amounts: "2萬元", "1,980円", "5만원" (no word boundary after: no spaces).
                      r"|\d[\d,.]*\s?[万萬千百만천]?\s?(?:원|円|元)")),
+    # A charge per minute is the price of a phone service: "99 cents / min", "1,86 Eu/Min".
+    ("price", 2, _rx("min", r"\b\d{1,3}(?:[.,]\d{1,2})?\s?(?:cents?|¢|€|eu(?:ro)?s?|usd|p)\s?/\s?min(?:ute)?\b"
+                          r"|\b\d{1,2}[.,]\d{2}\s?(?:€|eu(?:ro)?s?)?\s?/\s?min\b")),
+    # "Office 2000 69.99!": shop prices end in .99 / .95 even without a currency sign.
+    ("price", 1, _rx(".99 .95", r"(?<![\d.,])\d{1,4}\.(?:99|95)(?![\d.,]?\d)(?!\s*(?:%|percent|per\s?cent))")),
     ("price", 1, _rx("price only low little money accepted per",
                      r"\b(?:low|great|best)\s+prices?\b|\bonly\s+\$|\bfor\s+(?:as\s+)?(?:low|little)\s+as\b"
                      r"|\bas\s+low\s+as\b|\bmoney\s+order\b|\bper\s+(?:month|year|week|bottle|unit|day)\b"
                      r"|\b(?:visa|mastercard|amex|credit\s+cards?)\s+accepted\b")),
-    ("discount", 2, _rx("% save discount saving sale deal shipping lowest half wholesale below retail",
+    ("discount", 2, _rx("% save discount saving sale deal shipping lowest half wholesale below retail "
+                        "closeout close-out liquidation clearance inventory",
                         r"\b\d{1,2}\s?%\s?(?:off|discount|savings?)\b"
                         r"|\bsave\s+(?:up\s+to\s+|over\s+)?\$?\d[\d,.]*\s?%?"
-                        r"|\b(?:huge|big|special|exclusive|limited[\s-]time)\s+(?:discount|savings|sale|deal)s?\b"
-                        r"|\bfree\s+shipping\b|\blowest\s+(?:prices?|rates?|cost)\b"
+                        r"|\b(?:huge|big|special|exclusive|limited[\s-]time)\s+(?:discount|savings|sale)s?\b"
+                        # "no big deal" is an idiom and "an exclusive deal" between firms is news.
+                        r"|\b(?:special|limited[\s-]time)\s+deals?\b"
+                        r"|\b(?:free|no)\s+shipping\b|\blowest\s+(?:\w+\s+)?(?:prices?|rates?|costs?)\b"
+                        r"|\b(?:closeout|close-out|liquidation|clearance|inventory)\s+sale\b"
                         r"|\bdiscount(?:ed)?\s+(?:prices?|rates?|software|drugs|pharmacy)\b"
                         r"|\bhalf\s+price\b|\bwholesale\s+prices?\b"
                         r"|\bbelow\s+(?:wholesale|retail|cost)\b|\bnever\s+pay\s+retail\b")),
@@ -121,12 +138,13 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                    r"\b(?:order|buy|shop|purchase|subscribe|apply|register|enroll|sign\s+up|call|act|"
                    r"download|join|invest|reserve|book|try|start|respond|reply)\s+(?:now|today|online"
                    r"|immediately|while)\b")),
-    ("cta", 2, _rx("click", r"\bclick\s+(?:here|below|the\s+link|on\s+the\s+link)\s+(?:to|and|for|now)\b")),
+    ("cta", 2, _rx("click", r"\bclick\s+(?:here|below|(?:on\s+)?(?:the|this)\s+link)\s+(?:to|and|for|now)\b")),
     ("cta", 2, _rx("cart basket order", r"\b(?:add\s+to\s+(?:cart|basket)|place\s+your\s+order|order\s+form"
                                         r"|to\s+order|order\s+(?:yours|your\s+(?:copy|supply|kit|free)))\b")),
     ("cta", 2, _rx("call dial", r"\b(?:call|dial)\s+(?:toll[\s-]free|us\s+(?:now|today|at))\b")),
     ("cta", 2, _rx("site store shop", r"\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b")),
-    ("cta", 2, _rx("don hurry limited", r"\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b")),
+    ("cta", 2, _rx("don hurry limited only", r"\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b"
+                                              r"|(?m:\bthis\s+(?:week|weekend)\s+only\s*(?:[!.]|$))")),
     ("cta", 2, _rx("free instant information fill advantage started",
                    r"\b(?:request|get|claim)\s+(?:a|your)\s+(?:free|instant)\b"
                    r"|\bfill\s+out\s+the\s+(?:form|information)\b|\btake\s+advantage\s+of\b"
@@ -180,10 +198,40 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                         "wholesale distributor distributors")),
     ("pitch", 1, _rx("our we make work home bulk mail live",
                      r"\bour\s+(?:products?|services?|company\s+offers|prices|customers|clients|program)\b"
-                     r"|\bwe\s+(?:offer|sell|provide|specialize|are\s+(?:offering|selling))\b|\bmake\s+(?:big\s+|more\s+|extra\s+)?money\b"
+                     r"|\bwe\s+(?:offer|sell|provide|specialize|are\s+(?:offering|selling))\b"
                      r"|\bwork(?:ing)?\s+(?:from|at|form)\s+home\b|\bhome[\s-]based\s+business\b"
                      r"|\bmake\s+(?:a\s+)?(?:couple\s+|few\s+)?(?:of\s+)?(?:\w+\s+)?(?:thousand|million|grand)\b"
                      r"|\bbulk\s+e-?mail|\be-?mail\s+(?:addresses|marketing|lists?)\b|\blive\s+(?:cams?|shows?)\b")),
+    # Money-making and own-business pitches: "make some extra money", "earn a staggering
+    # income from the comfort of your own home", "be your own boss".
+    ("pitch", 1, _rx("make earn comfort yourself own boss",
+                     r"\b(?:make|earn)\s+(?:some\s+|big\s+|more\s+|extra\s+|real\s+|serious\s+|quick\s+)?"
+                     r"(?:money|cash)\b|\b(?:make|earn)\s+(?:an?\s+)?(?:\w+\s+)?(?:income|living)\s+(?:from|at|with|in)\b"
+                     r"|\bcomfort\s+of\s+your\s+(?:own\s+)?home\b|\bbusiness\s+for\s+yourself\b"
+                     r"|\bstart\s+your\s+own\s+(?:\w+\s+)?business\b|\bbe\s+your\s+own\s+boss\b")),
+    # Finance offers: business funding, lower mortgage payments.
+    ("pitch", 1, _rx("capital unsecured payments",
+                     r"\bworking\s+capital\b|\bunsecured\s+(?:loans?|basis|credit|financing|funding)\b"
+                     r"|\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+|car\s+)?payments\b")),
+    # Prize promotions: "you have been specially selected", "giveaway", "vacation package".
+    ("pitch", 1, _rx("selected giveaway package win",
+                     r"\b(?:specially|specifically|personally)\s+selected\b|\bgive-?aways?\b"
+                     r"|\b(?:vacation|holiday|travel)\s+package\b|\b(?:register|enter)\s+(?:now\s+)?to\s+win\b")),
+    # Pills without a doctor: "no prescription required", "doctor office visits not required".
+    ("pitch", 1, _rx("prescription perscription doctor diet drugstore meds",
+                     r"\b(?:no|without\s+(?:a\s+)?)\s*(?:prior\s+)?prescription\b|\bperscriptions?\b"
+                     r"|\bdoctor(?:'?s)?\s+(?:office\s+)?visits?\s+(?:are\s+)?not\s+(?:required|needed)\b"
+                     r"|\bdiet\s+(?:aids?|pills?)\b|\b(?:online\s+)?drugstore\b|\bonline\s+pharmacy\b"
+                     r"|\b(?:cheap|discount|generic)\s+meds\b")),
+    # A premium-rate number: calling it is itself the paid service.
+    ("pitch", 1, _rx("900 976", r"\b(?:1[\s.-])?\(?(?:900|976)\)?[\s.-]\d{3}[\s.-]\d{4}\b")),
+    ("pitch", 1, _rx("interested", r"\b(?:may|might|would)\s+be\s+interested\s+in\s+our\b")),
+    # Selling advertising itself: "promote your products", "promote your business".
+    ("pitch", 1, _rx("promote", r"\bpromote\s+your\s+(?:products?|services?|business|company|web\s?site)\b")),
+    # Enhancement products: "penis size", "without surgery".
+    ("pitch", 1, _rx("penis penile without",
+                     r"\b(?:penis|penile)\s+(?:size|enlargement|length|width|girth)\b"
+                     r"|\bwithout\s+(?:surgery|pumps|dieting|a\s+prescription)\b")),
     ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
     ("pitch", 1, _rx(_CJK_PITCH, "|".join(_CJK_PITCH.split()))),
     ("pitch", 1, _rx("product proud introduce supply manufacture export distributor dealer diploma "
@@ -205,9 +253,13 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("word", 1, _words("gratis grátis gratuit kostenlos oferta promoción promocion promoção promocao "
                        "offre prix geld_verdienen angebot preis ganhe_dinheiro produtos "
                        "vendas cadastre-se precio dinero haga_clic ücretsiz reklam")),
+    # Russian: "price", "discount", "free", "order", "buy", "money".
+    ("word", 1, _rx("цен стоимост деньг доход", r"\b(?:цен[аыу]|стоимость|деньги|доход)\b")),
+    ("discount", 2, _rx("скидк", r"\bскидк[аиу]\b")),
+    ("pitch", 1, _rx("бесплатн", r"\bбесплатн\w*")),
+    ("cta", 2, _rx("закаж заказ купит", r"\b(?:закажите|заказать|купить|купите)\b")),
     ("word", 1, _rx("fiyat satış sipariş " + _CJK_SELLING,
                     r"\bfiyat|\bsatış|\bsipariş|" + "|".join(_CJK_SELLING.split()))),
-    ("word", 1, _rx("payments", r"\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+)?payments\b")),
     ("bulk", 2, _rx("spam unsolicited list time 1618 301 removal removed receiv address opted "
                     "agreed mailing remove never unsubscribe opt",
                     r"\bthis\s+(?:e-?mail|message)\s+is\s+(?:not|never)\s+(?:spam|unsolicited)\b"
@@ -336,7 +388,10 @@ _LIST_BOILERPLATE = re.compile(
     r"|_{20,}\s*\n[^\n]{0,80}(?:mailing\s+list|@lists?\.|listinfo)[\s\S]{0,400}?(?:\n\s*\n|\Z)"
     r"|^-- ?$[\s\S]{0,1200}\Z"
     r"|Get\s+your\s+FREE\s+download\s+of\s+MSN\s+Explorer[^\n]{0,120}"
-    r"|Do\s+You\s+Yahoo!\?[\s\S]{0,200}?(?:\n\s*\n|\Z)",
+    r"|Do\s+You\s+Yahoo!\?[\s\S]{0,200}?(?:\n\s*\n|\Z)"
+    # A newsletter's sponsor block: a "Sponsor" heading line, then one short paragraph.
+    r"|^[ \t]*(?:Sponsor|Sponsored\s+by|Our\s+sponsor)[ \t]*:?[ \t]*\n"
+    r"(?:[ \t]*\n)?[\s\S]{0,700}?(?:\n[ \t]*\n|\Z)",
     re.MULTILINE,
 )
 
@@ -344,6 +399,22 @@ _LIST_BOILERPLATE = re.compile(
 def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     """Spans of list sponsor blocks, list footers and signatures (after "-- ")."""
     return list(cached_spans(_LIST_BOILERPLATE, text))
+
+
+# Order-form instructions in an advertisement ("if your order is received before 3pm",
+# "we will send a confirmation that your order has shipped", "purchase order number") are
+# conditions of a future sale, not § 7702(17) content about a completed transaction.
+_FUTURE_OR_CONDITIONAL = re.compile(
+    r"\b(?:if|when|once|after|upon|will|we'll|you'll|would|to\s+place)\b|\bpurchase\s*$", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"[.!?:;\n]\s*")
+
+
+def _conditional(text: str, start: int) -> bool:
+    """The transactional wording at `start` sits in a conditional or future clause."""
+    window = text[max(0, start - 80):start]
+    cut = list(_SENTENCE_START.finditer(window))
+    clause = window[cut[-1].end():] if cut else window
+    return bool(_FUTURE_OR_CONDITIONAL.search(clause))
 
 
 def _on_quoted_line(text: str, start: int) -> bool:
@@ -391,6 +462,8 @@ def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dic
             if any(a <= start < b for a, b in boilerplate):
                 continue
             if category == "price" and _large_sum(source.text, start, end):
+                continue
+            if category == "transactional" and _conditional(source.text, start):
                 continue
             words.add(word)
             record = span(source.field, source.text, start, end)
@@ -469,20 +542,25 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
 
 LINK_AD_MAX_TEXT = 800
 _REPLY_SUBJECT = re.compile(r"^\s*(?:re|aw|sv|fwd?|fw)\s*(?:\[\d+\])?\s*:", re.IGNORECASE)
+# What a real reply or forward carries in its body: quoted lines or an attribution.
+_REPLY_BODY = re.compile(r"^\s*>|\bwrote:\s*$|-{3,}\s*(?:Original|Forwarded)\s+Message", re.IGNORECASE | re.MULTILINE)
 
 
 _LINK_AD_SIGNS = {"cta", "pitch", "price", "discount", "adult"}
 
 
 def _link_ad(subject: str | None, body: TextSource, links: list[dict],
-             hits: list[dict[str, Any]]) -> list[dict]:
+             hits: list[dict[str, Any]], is_reply: bool = False) -> list[dict]:
     """A short message whose point is a web link, with promotional wording in its text:
-    the shape of most link advertisements ("Click here", "Please visit http://...")."""
+    the shape of most link advertisements ("Click here", "Please visit http://...").
+    Not for a reply in a conversation: one that is threaded (`is_reply`) or whose "Re:"
+    subject comes with quoted text. A bare "Re:" over an ad is a fake reply, not a reply."""
     text = body.text.strip()
     web = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
     promotes = any(h["category"] in _LINK_AD_SIGNS and h["field"] == body.field for h in hits)
     if (not web or not promotes or len(text) > LINK_AD_MAX_TEXT
-            or _REPLY_SUBJECT.match(subject or "") or _mostly_quoted(body.text)):
+            or is_reply or _mostly_quoted(body.text)
+            or (_REPLY_SUBJECT.match(subject or "") and _REPLY_BODY.search(text))):
         return []
     record = span(body.field, body.text, 0, len(body.text))
     record.update(category="link_ad", weight=2, reason=_REASONS["link_ad"])
@@ -539,7 +617,7 @@ def classify(
         + _image_ad(body.text, links, images, field)
         + _adult_promo(subject, body, links)
     )
-    commercial += _link_ad(subject, body, links, commercial)
+    commercial += _link_ad(subject, body, links, commercial, is_reply)
     commercial += _proposal_sum(body, commercial)
     transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
     totals = _totals(commercial)
@@ -553,7 +631,10 @@ def classify(
     return {
         "status": _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
                                score, bool(transactional), transactional_first),
-                       is_reply or _sparse(commercial, body.text)),
+                       doubtful=is_reply or _density(commercial, body.text) < SPARSE_HITS_PER_1000,
+                       faint=score < ESTABLISHED_SCORE and (
+                           is_reply or _density(commercial, body.text) < FAINT_HITS_PER_1000),
+                       transactional=bool(transactional)),
         "reasons": reasons + transactional,
         "score": score,
         "transactional_at_beginning": at_beginning,
@@ -568,15 +649,28 @@ SPARSE_MIN_CHARS = 4000
 SPARSE_HITS_PER_1000 = 1.0
 
 
-def _sparse(hits: list[dict[str, Any]], text: str) -> bool:
+# Below this, a long text's few selling words are incidental (a forwarded article, a list
+# digest): without an established score the message is not sorted as commercial at all.
+FAINT_HITS_PER_1000 = 0.5
+
+
+def _density(hits: list[dict[str, Any]], text: str) -> float:
+    """Commercial hits in the body per 1,000 characters; infinite for a short text."""
     if len(text) <= SPARSE_MIN_CHARS:
-        return False
-    in_text = sum(1 for h in hits if h["field"].startswith("body."))
-    return in_text * 1000 / len(text) < SPARSE_HITS_PER_1000
+        return float("inf")
+    return sum(1 for h in hits if h["field"].startswith("body.")) * 1000 / len(text)
 
 
-def _cap(status: str, doubtful: bool) -> str:
-    return "commercial_uncertain" if doubtful and status == "commercial" else status
+def _cap(status: str, doubtful: bool, faint: bool, transactional: bool) -> str:
+    """Lower the sorting for a reply or a sparse long text. `doubtful`: `commercial` becomes
+    `commercial_uncertain`. `faint` (a reply in a conversation, or a long text with very
+    few selling words, and no established score): `commercial_uncertain` becomes
+    `non_commercial` (or `transactional`): quoted or incidental prices are not a promotion."""
+    if status == "commercial" and doubtful:
+        return "commercial_uncertain"
+    if status == "commercial_uncertain" and faint:
+        return "transactional" if transactional else "non_commercial"
+    return status
 
 
 # What names a product or service being promoted: an amount and a call to action alone
