@@ -31,8 +31,15 @@ _CHARSET_ALIASES = {
     "cp-850": "cp850",
 }
 
-# Codecs whose ASCII-only input may still need decoding (escape sequences, UTF-7, ...).
+# Codecs whose ASCII-only input may still need decoding (escape sequences, UTF-7, ...),
+# as prefixes of `_codec_key` names.
 _NOT_ASCII_COMPATIBLE = ("utf_7", "utf_16", "utf_32", "iso2022", "hz")
+# Codecs that can decode to lone surrogates (UTF-7 and Python's own escape codecs).
+_MAY_YIELD_SURROGATES = ("utf_7", "unicode_escape", "raw_unicode_escape")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# The Western labels a guess may override when their reading is implausible.
+_LATIN_CODECS = ("iso8859-1", "cp1252", "iso8859-15")  # `codecs.lookup` names
 
 FALLBACK_NAME = "windows-1252"
 
@@ -73,22 +80,53 @@ def lookup_charset(label: str | None) -> str | None:
     return codec
 
 
-def decode_text(data: bytes, charset: str | None, where: str) -> tuple[str, list[str]]:
+def _codec_key(codec: str) -> str:
+    """A `codecs.lookup` name ('utf-7', 'iso2022_jp') in the underscore form of the
+    tables here ('utf_7')."""
+    return codec.replace("-", "_")
+
+
+def _needs_decoding_when_ascii(codec: str) -> bool:
+    return _codec_key(codec).startswith(_NOT_ASCII_COMPATIBLE)
+
+
+def _decode(data: bytes, codec: str, errors: str = "strict") -> str:
+    """`data.decode`, with any lone surrogate (UTF-7 can encode one) made U+FFFD."""
+    text = data.decode(codec, errors)
+    if _codec_key(codec).startswith(_MAY_YIELD_SURROGATES):
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def decode_text(
+    data: bytes, charset: str | None, where: str, guess: bool = True
+) -> tuple[str, list[str]]:
     """Decode a text part's bytes per its declared charset, with recorded fallbacks.
 
     `where` names the place for defect messages (e.g. "part 1.2"). Line endings are not
-    touched here (see `normalize_newlines`).
+    touched here (see `normalize_newlines`). With `guess`, bytes whose label is missing,
+    us-ascii or unknown, or a Latin label they do not fit, may be decoded with a codec
+    guessed by `guess_charset` (see there); encoded words in headers pass `guess=False`.
     """
     codec = lookup_charset(charset) if charset else "ascii"
     if codec is None:
-        text, used = decode_fallback(data)
+        text, used = _decode_unlabelled(data, guess)
         return text, [f"unknown charset {charset!r} in {where}; decoded as {used}"]
-    if data.isascii() and not codec.startswith(_NOT_ASCII_COMPATIBLE):
+    if data.isascii() and not _needs_decoding_when_ascii(codec):
         return data.decode("ascii"), []
-    if codec == "cp1252":  # as browsers do: bytes it leaves undefined read as Latin-1
-        return data.decode(codec, "spamlaw-latin1"), []
+    if guess and codec in _LATIN_CODECS:
+        guessed = _guess_and_decode(data, LATIN_OVERRIDE_MIN_SHARE, LATIN_OVERRIDE_MIN_RUN)
+        if guessed:
+            return guessed[0], [
+                f"charset {charset!r} in {where} does not fit its bytes; decoded as {guessed[1]}"
+            ]
+    if codec in ("cp1252", "iso8859-1"):
+        # As browsers and mail programs do (WHATWG Encoding Standard): a Latin-1 label means
+        # windows-1252, so 0x80-0x9F are "€", "™", curly quotes, not control characters;
+        # bytes windows-1252 leaves undefined read as Latin-1.
+        return data.decode("cp1252", "spamlaw-latin1"), []
     try:
-        return data.decode(codec), []
+        return _decode(data, codec), []
     except UnicodeDecodeError:
         pass
     except LookupError:  # a codec that only encodes, or a codec module that fails to load
@@ -96,17 +134,128 @@ def decode_text(data: bytes, charset: str | None, where: str) -> tuple[str, list
         return text, [f"charset {charset!r} cannot decode in {where}; decoded as {used}"]
     label = charset or "us-ascii (default)"
     if codec == "ascii":
-        text, used = decode_fallback(data)
+        text, used = _decode_unlabelled(data, guess)
         return text, [f"8-bit bytes in {label} text in {where}; decoded as {used}"]
-    return data.decode(codec, "replace"), [
+    return _decode(data, codec, "replace"), [
         f"invalid {label} bytes in {where}; replaced with U+FFFD"
     ]
+
+
+# ---------------------------------------------------------------- charset guessing
+#
+# Spam often declares no charset, us-ascii or an unknown label over Chinese, Japanese,
+# Thai or Russian bytes, or ISO-8859-1 over them. Read as windows-1252 such text is
+# mojibake and no detector can match a word in it. charset-normalizer (the detector
+# `requests` uses) guesses the codec; it is only asked when the bytes cannot be a Western
+# text (see the thresholds), and only a confident guess of a non-Latin codec is taken,
+# so Western text keeps today's cheap UTF-8 / windows-1252 reading.
+
+GUESS_SCAN_BYTES = 16 * 1024  # the detector reads this much; the whole part is decoded
+# Fewer high-bit bytes than this and the detector is at chance (it reads 30 Russian or
+# Thai letters as Japanese, one accented letter in a German phrase as Big5).
+GUESS_MIN_HIGH_BYTES = 32
+# No/us-ascii/unknown label: the share of high-bit bytes in the scanned prefix. Western
+# text with a few accents (French, German, Spanish: 3-5 %) stays on the cheap path.
+GUESS_MIN_SHARE = 0.05
+# A Latin-1/windows-1252/ISO-8859-15 label is overridden only when its reading is
+# implausible: many high-bit bytes (Icelandic, Finnish text reach 11-15 %, so the share
+# alone cannot tell) that come in runs (a Latin text has about one accented letter per
+# run, 1.0-1.4 bytes on average; GB2312, Thai, KOI8-R words are runs of 5-15).
+LATIN_OVERRIDE_MIN_SHARE = 0.10
+LATIN_OVERRIDE_MIN_RUN = 2.0
+# The detector's "chaos" (0 = clean text; it drops candidates above 0.2). Real Big5
+# spam with many 【】 brackets scores 0.095.
+GUESS_MAX_CHAOS = 0.15
+
+# Guesses accepted (charset-normalizer's names): codecs of non-Latin scripts that mail
+# uses. A Latin guess (cp1250, mac_iceland, ...) would be no better than windows-1252, and
+# the DOS/EBCDIC/UTF-16 codecs it sometimes proposes for binary junk are left out.
+_GUESSABLE = frozenset((
+    "big5", "big5hkscs", "cp950",
+    "gb2312", "gbk", "gb18030",
+    "shift_jis", "shift_jis_2004", "shift_jisx0213", "cp932",
+    "euc_jp", "euc_jis_2004", "euc_jisx0213",
+    "euc_kr", "cp949",
+    "koi8_r", "koi8_u", "cp1251", "iso8859_5", "mac_cyrillic", "cp866",
+    "cp1253", "iso8859_7",
+    "cp874", "tis_620", "iso8859_11",
+    "cp1255", "iso8859_8",
+    "cp1256", "iso8859_6",
+))
+# A guess is decoded with its superset (same text for every sequence both decode), as
+# mail clients do, so characters beyond the sample do not become U+FFFD.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "euc_kr": "cp949"}
+_HIGH_BYTE_RUN = re.compile(rb"[\x80-\xff]+")
+_ASCII_BYTES = bytes(range(128))
+
+
+def _scan_prefix(data: bytes) -> bytes:
+    """The first GUESS_SCAN_BYTES, cut after a line end so no multi-byte character is
+    split (the detector drops a codec that fails to decode its sample)."""
+    if len(data) <= GUESS_SCAN_BYTES:
+        return data
+    head = data[:GUESS_SCAN_BYTES]
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut >= GUESS_SCAN_BYTES // 2 else head
+
+
+def _worth_guessing(head: bytes, min_share: float, min_run: float) -> bool:
+    """Cheap test of whether the bytes may be a non-Latin text (detector worth asking)."""
+    high = len(head.translate(None, _ASCII_BYTES))  # ASCII deleted: the high-bit bytes
+    if high < GUESS_MIN_HIGH_BYTES or high < min_share * len(head):
+        return False
+    if min_run > 1 and high < min_run * len(_HIGH_BYTE_RUN.findall(head)):
+        return False  # mostly lone high bytes: accented letters in a Western text
+    return True
+
+
+def guess_charset(
+    data: bytes, min_share: float = GUESS_MIN_SHARE, min_run: float = 1.0
+) -> str | None:
+    """A confidently guessed non-Latin codec for `data`, or None.
+
+    The detector reads a bounded prefix, and only when `_worth_guessing`; any failure
+    inside it counts as no guess. Deterministic: the same bytes give the same answer.
+    """
+    head = _scan_prefix(data)
+    if not _worth_guessing(head, min_share, min_run):
+        return None
+    try:
+        from charset_normalizer import from_bytes  # imported on first use: 15 ms
+
+        best = from_bytes(head).best()
+        if best is None or best.chaos > GUESS_MAX_CHAOS or best.encoding not in _GUESSABLE:
+            return None
+        return _SUPERSET.get(best.encoding, best.encoding)
+    except Exception:  # a third-party detector on hostile bytes: never fail the message
+        return None
+
+
+def _guess_and_decode(data: bytes, min_share: float, min_run: float) -> tuple[str, str] | None:
+    """(text, how it was decoded) with a guessed codec, or None when there is no guess."""
+    codec = guess_charset(data, min_share, min_run)
+    if codec is None:
+        return None
+    try:
+        return _decode(data, codec), f"{codec} (guessed)"
+    except UnicodeDecodeError:
+        text = _decode(data, codec, "replace")
+        return text, f"{codec} (guessed; invalid bytes replaced with U+FFFD)"
+
+
+def _decode_unlabelled(data: bytes, guess: bool) -> tuple[str, str]:
+    """Bytes with no usable label: UTF-8 if valid, else a guess, else windows-1252."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    guessed = _guess_and_decode(data, GUESS_MIN_SHARE, 1.0) if guess else None
+    return guessed or (data.decode("cp1252", "spamlaw-latin1"), FALLBACK_NAME)
 
 
 # `<meta charset=x>` and `<meta http-equiv="Content-Type" content="...; charset=x">`.
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
 META_SCAN_BYTES = 4096
-_LATIN_CODECS = ("iso8859-1", "cp1252", "iso8859-15")  # `codecs.lookup` names
 
 
 def meta_charset(data: bytes) -> str | None:
@@ -155,7 +304,7 @@ def html_charset(data: bytes, declared: str | None, where: str) -> tuple[str | N
     declared_codec = lookup_charset(declared)
     if codec == declared_codec or (codec in _LATIN_CODECS and declared_codec in _LATIN_CODECS):
         return declared, []  # the meta agrees with the label
-    if data.isascii() and not codec.replace("-", "_").startswith(_NOT_ASCII_COMPATIBLE):
+    if data.isascii() and not _needs_decoding_when_ascii(codec):
         return label, []  # decodes the same either way: nothing was worked around
     return label, [f"charset {label!r} from the HTML <meta> tag used in {where}; {reason}"]
 
@@ -219,7 +368,7 @@ def decode_words(text: str, where: str) -> tuple[str, list[str]]:
 
     def flush() -> None:
         if pending:
-            decoded, problems = decode_text(b"".join(pending), pending_charset, where)
+            decoded, problems = decode_text(b"".join(pending), pending_charset, where, guess=False)
             out.append(decoded)
             defects.extend(problems)
             pending.clear()
