@@ -85,6 +85,9 @@ def test_state_overrides_the_case_files_trap_mapping():
 def test_the_case_files_trust_settings_reach_the_detectors(tmp_path):
     """An A-R header from a server the file does not trust is ignored."""
     raw = (SAMPLES / "states" / "webmail-forged.eml").read_bytes()
+    # handed over by a real Hotmail server, so that the A-R failures are the only indicators
+    raw = raw.replace(b"from hotmail.com (adsl-198-51-100-77.dyn.isp.example",
+                      b"from bay4-f12.bay4.hotmail.com (bay4-f12.bay4.hotmail.com")
     case = tmp_path / "case.yaml"
     case.write_text("trusted: {authserv_ids: [mx.other.example]}\n"
                     "traps: [{address: trap1@trap.example, state: CA}]\n")

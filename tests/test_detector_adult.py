@@ -88,3 +88,69 @@ def test_a_filter_product_speaks_against_adult_material():
     body = TextSource("body.visible_text", "Parental controls: block porn and XXX sites for your kids.")
     result = detect_adult("Block porn from your kids' computer", [body])
     assert result["subject_explicit"] is True and result["protective_context"] is True
+
+
+# ------------------------------------------------ counting, promotion, protection (D5)
+
+
+def visible(text: str) -> list[TextSource]:
+    return [TextSource("body.visible_text", text)]
+
+
+def test_a_weak_word_inside_a_strong_phrase_counts_once():
+    result = detect_adult("Banner ads", visible(
+        "$99.00 on casino sites, lingerie stores, gift stores, Adult Sites & toy stores."))
+    words = [(i["word"], i["strength"]) for i in result["indicators"]]
+    assert ("adult sites", "strong") in words and ("adult", "weak") not in words
+    assert not result["likely"]  # adult sites (2) + lingerie (1) is below the threshold
+
+
+def test_adult_words_next_to_a_call_to_action_are_promoted():
+    result = detect_adult("Tonight only", visible(
+        "Hardcore porn and live sex shows. Join now for only $4.95!"))
+    assert result["likely"] and result["promoted"]
+    assert all(i["promoted"] for i in result["indicators"])
+
+
+def test_news_and_listings_mention_adult_words_without_promoting_them():
+    listing = ("Friday: a war drama with brief nudity. Saturday: a teen comedy noted for strong "
+               "sex references; the reviewer found the oral sex scene pointless.")
+    result = detect_adult("This week on TV", visible(listing + "\n" + "Other news. " * 40
+                                                     + "Subscribe for $19.95 a year."))
+    assert result["likely"] and not result["promoted"]
+
+
+def test_an_adult_word_in_the_subject_is_promoted():
+    result = detect_adult("Free porn tonight", visible("Hello"))
+    assert result["promoted"]
+
+
+def test_a_link_naming_adult_material_is_promotion():
+    links = [{"url": "http://www.example.com/xxx/join.html", "text": "here", "visible": True,
+              "mailto": False}]
+    body_text = visible("Sexy babes, busty amateurs, horny teens and nude models.")
+    assert not detect_adult("Hi", body_text)["promoted"]
+    assert detect_adult("Hi", body_text, links=links)["promoted"]
+
+
+def test_hidden_text_promotes_nothing():
+    sources = [TextSource("body.visible_text", "Hello"),
+               TextSource("body.hidden_text[0].text", "XXX porn, click here", False, "tiny")]
+    result = detect_adult("Hi", sources)
+    assert not result["promoted"]
+
+
+@pytest.mark.parametrize("text", ["We use spam filtering on the list server.",
+                                  "Better spam filters for your mail."])
+def test_spam_filtering_is_not_a_protective_context(text):
+    assert detect_adult("Hi", visible(text))["protective_context"] is False
+
+
+def test_a_porn_filter_still_is_a_protective_context():
+    assert detect_adult("Hi", visible("Install our porn filter today."))["protective_context"]
+
+
+def test_promoted_field_end_to_end():
+    msg = message("Live sex cams and xxx videos. Click here to join now!", subject="Hi")
+    assert msg.get("adult.promoted") is True
+    assert_evidence(msg, msg.get("adult.indicators"))

@@ -7,6 +7,7 @@ from checker.detectors.header_integrity import (
     HeaderInputs,
     detect_header_indicators,
     handoff_hop,
+    inputs_from_message,
     looks_dynamic,
     split_received,
     trusted_auth_results,
@@ -163,3 +164,156 @@ def test_fields_follow_the_case_settings():
     assert msg.get("authentication_results.trusted") == []  # not the configured authserv-id
     as_dict = message("Hi", received=RAW, metadata={"case": {"trusted_hops": 2}})
     assert as_dict.get("received.handoff_ip") == "192.0.2.1"
+
+
+# ------------------------------------------------------------------- review defects D1-D6
+
+
+def test_server_names_are_not_residential():
+    # "user2", "home", "client1" name ordinary servers when they are the host's own label
+    assert not looks_dynamic("user2.pro-isp.example", "208.200.182.45")
+    assert not looks_dynamic("femail18.sdc1.sfba.home.example", "24.0.95.145")
+    # ... but a "client2" pool label below the host name is a customer address
+    assert looks_dynamic("vns.ne.client2.cable-isp.example", "12.1.2.3")
+    assert looks_dynamic("user-1121pr6.dialup.isp.example", None)
+
+
+def test_ip_digits_with_a_named_server_helo_of_the_same_organisation():
+    rdns, ip = "205-158-62-55.webfarm.example", "205.158.62.55"
+    assert not looks_dynamic(rdns, ip, helo="ws1-3.us4.webfarm.example")
+    assert looks_dynamic(rdns, ip)  # no HELO: the digits decide
+    assert looks_dynamic(rdns, ip, helo=rdns)  # naming itself by its pool name proves nothing
+    assert looks_dynamic(rdns, ip, helo="ws1.other-org.example")
+    assert looks_dynamic("adsl-1-2-3-4.dsl.isp.example", "1.2.3.4", helo="mail.isp.example")
+
+
+INTERNAL_CHAIN = [
+    hop(0, "hq.operator.example", helo="user2.operator.example", rdns="user2.operator.example",
+        ip="208.200.182.45"),
+    hop(1, "user2.operator.example", helo="mail6.esp.example", rdns="mail6.esp.example",
+        ip="207.106.239.78"),
+    hop(2, "mail6.esp.example", helo="localhost", ip="127.0.0.1"),
+]
+
+
+def test_the_operators_internal_hop_moves_the_trust_boundary():
+    trusted, untrusted = split_received(INTERNAL_CHAIN, 1)
+    assert [h["index"] for h in trusted] == [0, 1]
+    assert handoff_hop(INTERNAL_CHAIN, 1)["from_rdns"] == "mail6.esp.example"
+    assert detect_header_indicators(HeaderInputs(received=INTERNAL_CHAIN)) == []
+
+
+def test_a_dial_up_customer_of_the_operators_isp_is_not_internal():
+    chain = [hop(0, "mx.bigisp.example", helo="pc1", rdns="dialup-9-8-7-6.pool.bigisp.example",
+                 ip="9.8.7.6"),
+             hop(1, "dialup-9-8-7-6.pool.bigisp.example", helo="x", ip="1.1.1.1")]
+    assert len(split_received(chain, 1)[0]) == 1
+    assert "dynamic_handoff" in kinds(HeaderInputs(received=chain))
+
+
+def test_an_internal_looking_hop_needs_the_line_below_written_by_it():
+    chain = [INTERNAL_CHAIN[0], hop(1, "elsewhere.example", helo="a", ip="192.0.2.1")]
+    assert len(split_received(chain, 1)[0]) == 1
+
+
+def test_forged_provider_helo_below_the_first_line_does_not_vouch_for_a_webmail_from():
+    chain = [hop(0, "mx.trap.example", helo="relay.victim.example", rdns="relay.victim.example",
+                 ip="198.51.100.9"),
+             hop(1, "relay.victim.example", helo="mx1.mail.yahoo.com", ip="172.191.119.34")]
+    found = kinds(HeaderInputs(received=chain, from_address="x1@yahoo.com",
+                               from_domain="yahoo.com"))
+    assert "webmail_from_not_via_provider" in found
+    assert "claimed_provider_hop" not in found  # no reverse DNS recorded: proves nothing
+
+
+def test_a_provider_server_as_receiving_host_vouches_for_a_webmail_from():
+    chain = [hop(0, "mx.trap.example", helo="n21.grp.scd.yahoo.com",
+                 rdns="n21.grp.scd.yahoo.com", ip="66.218.66.77"),
+             hop(1, "mta1.grp.scd.yahoo.com", helo="hotmail.com", ip="64.4.16.121"),
+             hop(2, "hotmail.com", helo="mail", ip=None)]
+    found = kinds(HeaderInputs(received=chain, from_address="m@hotmail.com",
+                               from_domain="hotmail.com"))
+    assert "webmail_from_not_via_provider" not in found
+
+
+def test_provider_helo_from_another_networks_address_in_an_untrusted_line():
+    chain = [hop(0, "mx.trap.example", helo="relay.victim.example", rdns="relay.victim.example",
+                 ip="198.51.100.9"),
+             hop(1, "relay.victim.example", helo="mx1.mail.yahoo.com",
+                 rdns="kf-1-0160.dial.cable.example", ip="62.45.140.161")]
+    found = kinds(HeaderInputs(received=chain))
+    assert found["claimed_provider_hop"]["quote"] == "mx1.mail.yahoo.com"
+    assert "kf-1-0160.dial.cable.example" in found["claimed_provider_hop"]["detail"]
+
+
+def _self_addressed(**extra):
+    base = {"received": [hop(0, "mx.trap.example", helo="a.example", rdns="a.example",
+                             ip="192.0.2.5", raw="from a.example by mx.trap.example")],
+            "from_address": "admin@list.example", "from_domain": "list.example",
+            "to": [{"address": "admin@list.example"}]}
+    base["received"][0]["for"] = "trap@trap.example"
+    return kinds(HeaderInputs(**{**base, **extra}))
+
+
+def test_from_equals_to_on_list_mail_is_not_an_indicator():
+    found = _self_addressed()
+    assert found["from_equals_recipient"]["detail"] == (
+        "From is the same address as the To header (admin@list.example); the operator's "
+        "server received it for <trap@trap.example>.")
+    assert "from_equals_recipient" not in _self_addressed(list_mail=True)
+    assert "from_equals_recipient" not in _self_addressed(sender_address="owner@list.example")
+
+
+def test_from_equals_the_lists_own_address_still_counts():
+    found = _self_addressed(list_mail=True, list_addresses=("admin@list.example",))
+    assert "mailing list's own address" in found["from_equals_recipient"]["detail"]
+
+
+def test_reply_to_a_providers_list_domain_or_a_bcc_list_is_related():
+    inp = dict(from_address="a@isp.example", from_domain="isp.example",
+               return_path_domain="returns.groups.yahoo.com",
+               reply_to=[{"address": "group@yahoogroups.com", "domain": "yahoogroups.com"}])
+    assert "reply_to_unrelated" not in kinds(HeaderInputs(**inp))  # one provider's domains
+    bcc = dict(from_address="a@isp.example", from_domain="isp.example",
+               reply_to=[{"address": "list@lists.example", "domain": "lists.example"}])
+    assert "reply_to_unrelated" in kinds(HeaderInputs(**bcc))
+    assert "reply_to_unrelated" not in kinds(HeaderInputs(**bcc,
+                                                          list_addresses=("list@lists.example",)))
+    assert "reply_to_unrelated" not in kinds(HeaderInputs(**bcc,
+                                                          sender_address="list@lists.example"))
+
+
+def test_reply_to_detail_names_each_domain_once():
+    found = kinds(HeaderInputs(from_address="a@x1.mailer.example", from_domain="x1.mailer.example",
+                               sender_domain="mailer.example", return_path_domain="Mailer.example",
+                               reply_to=[{"address": "b@other.example",
+                                          "domain": "other.example"}]))
+    assert "(x1.mailer.example, mailer.example)" in found["reply_to_unrelated"]["detail"]
+
+
+def test_client_made_message_ids_name_the_senders_network():
+    base = dict(from_address="bob@shop.example", from_domain="shop.example")
+    outlook = "<00c401c25039$7b055460$976fa8c0@cfl.isp-one.net>"
+    assert "message_id_domain_unrelated" not in kinds(HeaderInputs(
+        **base, message_id=outlook, message_id_domain="cfl.isp-one.net"))
+    imitation = "<00005b76656e$000000d1$00004d2e@mq01.mail.isp-one.net>"
+    assert "message_id_domain_unrelated" in kinds(HeaderInputs(
+        **base, message_id=imitation, message_id_domain="mq01.mail.isp-one.net"))
+    at_provider = "<00c401c25039$7b055460$976fa8c0@mx06.hotmail.com>"
+    assert "message_id_domain_unrelated" in kinds(HeaderInputs(
+        **base, message_id=at_provider, message_id_domain="mx06.hotmail.com"))
+
+
+def test_list_headers_end_to_end():
+    headers = ("Sender: list-admin@lists.example\n"
+               "List-Id: A list <a.lists.example>\n"
+               "List-Post: <mailto:a@lists.example>\n"
+               "Reply-To: a@lists.example\n")
+    msg = message("Hi all", from_="Bob <bob@isp.example>", headers=headers)
+    inp = inputs_from_message(msg)
+    assert inp.list_mail and "a@lists.example" in inp.list_addresses
+    assert "reply_to_unrelated" not in {i["indicator"] for i in
+                                        msg.get("header_integrity.indicators")}
+    plain = message("Hi", from_="Bob <bob@isp.example>", headers="Reply-To: a@lists.example\n")
+    assert "reply_to_unrelated" in {i["indicator"] for i in
+                                    plain.get("header_integrity.indicators")}

@@ -165,3 +165,146 @@ def test_what_was_searched_is_stated():
 ])
 def test_unusual_opt_out_wording_from_real_spam(text):
     assert message(text + "\n").get("opt_out.status") == "visible"
+
+
+# ------------------------------------------------------------------- burdens (16 C.F.R. § 316.5)
+
+
+def burden_kinds(text: str, links: list[dict] | None = None) -> list[str]:
+    return [b["kind"] for b in detect_opt_out([visible(text)], links or [])["burdens"]]
+
+
+HERE = [link("http://x.example/remove", "here")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("To be removed, send $5 to Box 12, Dallas, TX 75201.", "fee"),
+        ("To unsubscribe, log in to your account and untick the newsletter box.", "login"),
+        ("To opt out, reply with your name, address and phone number.", "personal_information"),
+        ("Unsubscribing requires your password.", "login"),
+        ("If you wish to unsubscribe from this list, please click here and enter your name "
+         "into the remove box.", "personal_information"),
+        # hard-wrapped mid-sentence, as 2002 mail is
+        ("To be removed from our mailing list, send your full name and\npostal address to "
+         "remove@x.example.", "personal_information"),
+        # the next sentence of the same paragraph finishes the instruction
+        ("To be removed from our list, reply to this message. Include your full name and "
+         "postal address.", "personal_information"),
+        ("Reply with REMOVE in the subject and include your phone number.",
+         "personal_information"),
+        # the offer's own request sits in another paragraph; the opt-out's burden still counts
+        ("Call now for a free quote!\n\nTo be removed, send a $5 processing fee to "
+         "remove@x.example.", "fee"),
+    ],
+)
+def test_a_condition_stated_in_the_opt_out_instruction_is_a_burden(text, kind):
+    assert kind in burden_kinds(text, HERE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the offer's call to action above the removal line (2002 spam layouts)
+        "For a FREE consultation, simply reply\nwith your name and telephone number.\n\n"
+        "To be removed from this list, reply with REMOVE in the subject.",
+        "Click here and send your name and mailing address for a free copy\n\n\n"
+        "To unsubscribe click here",
+        "Free quotes!\nPlease include your phone number,\nand we will be happy to call you!\n\n"
+        "If you received this letter by mistake please click Unsubscribe",
+        "To take a 60 minute trial of this product, send your phone number to:\n\n"
+        "trial@x.example\n\nTo remove yourself from this mailing list, click on:\n\n"
+        "http://x.example/out",
+        "E-mail us at sales@x.example with your Name and telephone number and we will have "
+        "one of our team members contact you.\n\nIf you would like to be removed please send "
+        "'remove' to sales@x.example",
+        "Obtain complete details Include your phone number- we'll\ncall you back.\n\n"
+        "To be removed: click here",
+        # the product's price is not a removal fee
+        "Removal instructions below\n\nWe submit your website to 350 search engines for a "
+        "one time charge of only\n$39.95.\n\nTo be removed reply REMOVE.",
+        # an offer and the opt-out in one sentence: the request belongs to the offer
+        "Reply with your phone number for a free quote, or reply REMOVE to be removed from "
+        "our list.",
+        # an optional second way next to a one-page opt-out
+        "To unsubscribe, visit http://x.example/unsub. You may also log in to your account "
+        "and edit your preferences.",
+    ],
+)
+def test_the_offers_own_request_is_not_an_opt_out_burden(text):
+    assert burden_kinds(text, HERE) == []
+
+
+def test_removing_someone_else_from_a_chain_letter_is_not_opt_out_wording():
+    text = ("1. After you have ordered all 5 reports, take this advertisement and REMOVE the "
+            "name and address of the person in REPORT # 5. This person has made it through "
+            "the cycle.\n2. Move the name and address in REPORT #4 down to REPORT #5.\n\n"
+            "To be removed from our list reply with REMOVE in the subject.")
+    result = detect_opt_out([visible(text)], [])
+    assert result["status"] == "visible"  # the real notice is still found
+    assert result["burdens"] == []
+
+
+def test_asking_to_remove_your_name_and_address_is_not_a_burden():
+    text = "To remove your name and address from our list, reply with REMOVE in the subject."
+    assert burden_kinds(text) == []
+
+
+def test_a_burden_in_a_later_notice_is_found_when_an_earlier_notice_has_none():
+    text = ("UNSUBSCRIBE\nWhen you registered, you asked for our updates. If you do not want "
+            "to receive future e-mails, please visit our update section, log in with your "
+            "username and password, and uncheck the box.")
+    assert "login" in burden_kinds(text, [link("http://x.example/u", "UNSUBSCRIBE")])
+
+
+def test_burden_detail_names_the_opt_out_wording_and_the_demand():
+    burden = detect_opt_out(
+        [visible("To be removed, send $5 to Box 12, Dallas, TX 75201.")], [])["burdens"][0]
+    assert "'removed'" in burden["detail"] and "'send $5'" in burden["detail"]
+    assert burden["quote"] == "send $5"
+
+
+# ------------------------------------------------- reviewed corpus misses (false "none")
+
+@pytest.mark.parametrize(
+    ("text", "links"),
+    [
+        ("不想再收到此信請按 -> (拒收廣告)", [link("http://ad.example.tw/no.asp", "拒收廣告")]),
+        ("To be eliminated from future marketing: http://www.example.com/takemeoff.html", []),
+        ("To stop future messages: [Click Here to Stop Further Messages]",
+         [link("mailto:stop0607@example.com?subject=STOP_0607", "Click Here to Stop Further Messages")]),
+        ('For no further notice and to be disolved from all of our databases, simply "r e p l y" '
+         'to this message with the word "Discontinue" in the subject line.', []),
+        ("listemizden çıkmak için ÇIKAR tuşuna basınız http://www.example.com.tr/iptal1.asp", []),
+        ("To come off just Open here", [link("http://www.example.com/off.html", "Open here")]),
+        ("Further transmissions to you by the sender of this email may be stopped at no cost to you "
+         'by sending a reply to this email address "stop@example.ca" with the word "your email '
+         'address" in the subject line.', []),
+    ],
+)
+def test_opt_outs_in_less_common_wording_are_found(text, links):
+    assert detect_opt_out([visible(text)], links)["status"] == "visible"
+
+
+def test_loose_signs_of_an_opt_out_make_the_status_unclear_not_none():
+    text = "Great offer on toner! Order today.\n\nIf you prefer no more emails from us, write to the sales team."
+    result = detect_opt_out([visible(text)], [])
+    assert result["status"] == "unclear"
+    assert result["possible"][0]["quote"] == "no more emails"
+    by_link = detect_opt_out([visible("Great offer on toner!")], [link("http://www.example.com/leave.asp?id=9", "")])
+    assert by_link["status"] == "unclear"
+    assert by_link["possible"][0]["reason"] == "a link whose address names a removal"
+
+
+def test_an_html_form_may_be_the_opt_out():
+    html = '<p>Great toner prices</p><form action="http://www.example.com/x.asp"><input type=submit></form>'
+    result = detect_opt_out([visible("Great toner prices")], [], html=html)
+    assert result["status"] == "unclear"
+    assert result["possible"][0]["quote"].startswith("<form")
+
+
+def test_nothing_like_an_opt_out_stays_none():
+    text = "Great offer on toner! Order today at http://www.example.com/shop. Stop overpaying!"
+    result = detect_opt_out([visible(text)], [link("http://www.example.com/shop", "shop")])
+    assert result["status"] == "none" and result["possible"] == []

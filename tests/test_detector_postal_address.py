@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from checker.detectors._text import TextSource
-from checker.detectors.postal_address import detect_postal_addresses, find_addresses
+from checker.detectors.postal_address import close_up, detect_postal_addresses, find_addresses
 from tests.detector_support import assert_evidence, message
 
 
@@ -59,11 +59,82 @@ def test_cmra_hash_unit_is_kept():
         "601 St-Malo Est\nIle Bizard, Quebec H9C2P2",
         "Firma GmbH, Hauptstraße 12, 10115 Berlin",
         "123 rue de Rivoli, 75001 Paris",
+        # The country between the province and the postal code.
+        "Acme\n1300 Don Mills Road Suite 211\nDon Mills Ontario, Canada \nM3B 2W6\n",
+        # Lower-case street word, alphanumeric house number.
+        "Acme\n2135A des Laurentides Blvd\nSuite 174\nLaval, Quebec, Canada H7M 4M2\n",
+        # Canadian street address without a postal code (as a US one without a ZIP).
+        "85 Thorncliffe Park Drive Suite 3602\nToronto, Ontario",
+        # Irish: no house number, no postcode.
+        "or contact Acme Airways plc, Dublin Airport, Co Dublin, Ireland.",
+        "Acme Recruitment\n68 Pearse Street\nDublin 2\nTel: 01 555 0100",
+        # British without a house number.
+        "Acme Ltd, The Old Mill, Bath BA1 5BG",
+        # A street, places, and a country by name.
+        "23 Hing Yip St, Kwun Tong, Hong Kong",
     ],
 )
 def test_foreign_addresses(text):
     addresses = found(text)
     assert [a["kind"] for a in addresses] == ["foreign"] and addresses[0]["complete"]
+    assert text[addresses[0]["start"] : addresses[0]["end"]] == addresses[0]["quote"]
+
+
+def test_foreign_address_quote_covers_the_whole_address():
+    text = "Send to:\n\nAcme\n2135A des Laurentides Blvd\nSuite 174\nLaval, Quebec, Canada H7M 4M2\n"
+    assert found(text)[0]["text"] == "2135A des Laurentides Blvd Suite 174 Laval, Quebec, Canada H7M 4M2"
+    irish = found("or contact Acme Airways plc, Dublin Airport, Co Dublin, Ireland.")[0]
+    assert irish["text"] == "Acme Airways plc, Dublin Airport, Co Dublin, Ireland"
+
+
+def test_a_number_on_the_line_before_is_not_the_house_number():
+    text = "Ultra Trim 2002\n4132 Pompton Ct.\nDayton, Ohio 45405"
+    (address,) = found(text)
+    assert address["quote"] == "4132 Pompton Ct.\nDayton, Ohio 45405"
+
+
+# ------------------------------------------------------------ letter spacing
+
+SPACED = ("Contact us:\n\nD a t a C o m   M a r k e t i n g   C o r p\n"
+          "1 4 4 0   C o r a l   R i d g e   D r.  #3 3 6\n"
+          "C o r a l   S p r i n g s,  F l  3 3 0 7 1\n\n(9 5 4) 7 5 3-2 8 4 6 voice\n")
+
+
+def test_letter_spaced_address_is_found_with_offsets_into_the_real_text():
+    (address,) = found(SPACED)
+    assert address["letter_spaced"] and address["complete"] and address["kind"] == "street"
+    assert address["text"] == "1440 Coral Ridge Dr. #336 Coral Springs, Fl 33071"
+    assert SPACED[address["start"] : address["end"]] == address["quote"]
+    assert address["quote"].startswith("1 4 4 0") and address["quote"].endswith("3 3 0 7 1")
+    assert detect_postal_addresses([TextSource("body.visible_text", SPACED)])["status"] == "visible"
+
+
+def test_a_box_abroad_is_a_complete_box():
+    # Still kind po_box: the rule asks whether a box alone sufficed before 16 C.F.R. 316.2(p).
+    (address,) = found("write us at: P.O. Box 1200, Oranjestad, Aruba")
+    assert (address["kind"], address["complete"]) == ("po_box", True)
+    assert address["text"] == "P.O. Box 1200, Oranjestad, Aruba"
+
+
+def test_letter_spaced_box_with_a_country():
+    text = "write us at:\nUAS , P O B 1 2 0 0, O r a n g e s t a d, A r u b a\n\nTO48 6-8 C3 P"
+    (address,) = found(text)
+    assert address["letter_spaced"] and address["text"] == "POB 1200, Orangestad, Aruba"
+    assert (address["kind"], address["complete"]) == ("po_box", True)
+    assert text[address["start"] : address["end"]] == address["quote"]
+
+
+def test_close_up_maps_every_character_back():
+    text = "Box: P O B 1 2 0 0, a b c d!"
+    closed, offsets = close_up(text)
+    assert closed == "Box: POB 1200, abcd!"
+    assert len(offsets) == len(closed)
+    assert all(text[o] == c for o, c in zip(offsets, closed, strict=True) if c != " ")
+
+
+def test_plain_addresses_are_not_reported_as_letter_spaced():
+    (address,) = found("a b c d e f\nAcme, 123 Main Street, Springfield, IL 62704")
+    assert not address["letter_spaced"]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +150,13 @@ def test_foreign_addresses(text):
         "you get 5 free hours, Mon to Fri",
         "299 JVC XV-S502SL",
         "8S Q,38V-C @/&1O7W!A9V5?9F%U;'0K,\"\\T9F(^\"E1R86-E.R!C M,#$P.&0R8R",
+        # Foreign forms need a street or box, places and a postcode or country.
+        "We ship to Canada, Mexico and 40 other countries",
+        "Get the New Player, Sony Walkman, Apple MP3 2GB.",
+        "Pioneer Elite VSX49TX Sony HTDDW840 Yamaha HTR5560 BOSE LS122BK\n",
+        "Buy 2 Get 1 Free Street Party, Paris, France",
+        "the walk (from Sat 2002-08-24, Doolin, Co. Clare, Ireland, for a small donation)",
+        "I a m a b o u t to say 1 2 3 4 things",
     ],
 )
 def test_not_addresses(text):
@@ -91,6 +169,42 @@ def test_incomplete_forms_are_reported_as_incomplete():
     assert result["status"] == "incomplete"
     assert {a["kind"] for a in result["addresses"]} == {"locality", "po_box"}
     assert not any(a["complete"] for a in result["addresses"])
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("5863 Le s lie Street\nT oronto, Ont a rio", "5863 Le s lie Street"),
+        ("Send your order to our P.O. Box.", "P.O. Box"),
+        ("Ultra Mail, Coral Springs FL 33071", "FL 33071"),
+        ("Order form: Suite# 909 -10175-114th St.", "Suite# 909"),
+    ],
+)
+def test_address_like_text_makes_the_status_incomplete_not_none(text, quote):
+    result = detect_postal_addresses([TextSource("body.visible_text", text)])
+    assert result["status"] == "incomplete"
+    assert [(a["kind"], a["quote"], a["complete"]) for a in result["addresses"]] == [
+        ("fragment", quote, False)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mail me at skip@pobox.com; the founder of pobox",
+        'roo "/.../ssl_glossary.html" OK 15092 4726 69pct.',
+        "[043] - Koch-Suite 0.7 (Development)",
+        "We have 12 years of experience on Wall St",
+    ],
+)
+def test_no_fragment_in_text_that_only_looks_like_an_address(text):
+    assert detect_postal_addresses([TextSource("body.visible_text", text)])["status"] == "none"
+
+
+def test_fragments_are_not_reported_beside_an_address():
+    text = "Acme, 123 Main Street, Springfield, IL 62704. Visit Suite 5."
+    result = detect_postal_addresses([TextSource("body.visible_text", text)])
+    assert result["status"] == "visible"
+    assert [a["kind"] for a in result["addresses"]] == ["street"]
 
 
 def test_hidden_address_only():
@@ -115,3 +229,17 @@ def test_html_message_end_to_end():
     addresses = msg.get("postal_addresses")
     assert [(a["kind"], a["visible"]) for a in addresses] == [("street", True), ("po_box", False)]
     assert_evidence(msg, addresses)
+
+
+def test_letter_spaced_message_end_to_end():
+    msg = message("Great databases at low prices!\n\n" + SPACED)
+    assert msg.get("postal_address.status") == "visible"
+    addresses = msg.get("postal_addresses")
+    assert [a["letter_spaced"] for a in addresses] == [True]
+    assert_evidence(msg, addresses)
+
+
+def test_a_street_after_a_box_abroad_is_still_a_street():
+    text = ("Order from:\nGreg Grant\nPo Box 385\nWilberforce, ON\nCanada\nK0L 3C0\n\n"
+            "Order from:\nLW\n50 Burnhamthorpe Rd W Suite 401\nMississauga, ON\nCanada\nL5B 3C2\n")
+    assert [a["kind"] for a in found(text)] == ["po_box", "foreign"]

@@ -15,9 +15,16 @@ Two separate facts:
    once). `adult.subject_explicit` is True when the subject (label aside) has a word of
    the narrower list `adult_explicit` (words that by themselves name pornographic
    material): § 316.4(a)(1) allows no sexual material in the subject.
+   A weak word inside a strong one ("adult" in "Adult Sites") is not counted again.
    `adult.protective_context` is True when the subject or visible text speaks *against*
    such material (a porn blocker, parental controls, "protect your children from"): an
    advertisement for a filter is not sexually oriented material, whatever words it uses.
+3. Promotion. Vocabulary alone also fits news, film listings and political comment, so
+   `adult.promoted` says whether the message *offers* the material: an adult word in the
+   subject, an adult word in the visible text within PROMOTION_REACH characters of a call to
+   action ("click here", "join now", "free membership", "must be 18", "$4.95"), or a
+   visible link whose anchor text or address names such material. Each indicator says
+   whether it is `promoted`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from checker.detectors._text import (
     TextSource,
     body_sources,
     found_spans,
+    message_links,
     span,
     word_list,
     words_pattern,
@@ -47,19 +55,47 @@ ITEM_FIELDS = {
     "end": ("int", "End offset."),
     "quote": ("text", "The text as written."),
     "visible": ("bool", "Whether the reader sees it (the subject always is)."),
+    "promoted": ("bool", "Whether it is offered: in the subject, or in the visible text near "
+                         "a call to action (click here, join, free membership, must be 18, "
+                         "a price)."),
 }
 
 LIKELY_BODY_SCORE = 4
 MAX_INDICATORS = 30
 
 
+# "spam filtering" is not about adult material: only filters named for it, or for content.
 _PROTECTIVE = re.compile(
-    r"\b(?:porn|adult|x-?rated|xxx|internet|web|content|spam|pop-?ups?)\s+(?:blocker|filter|blocking"
+    r"\b(?:porn|adult|x-?rated|xxx|internet|web|content|pop-?ups?)\s+(?:blocker|filter|blocking"
     r"|filtering|protection)s?\b|\bblock(?:s|ing)?\s+(?:all\s+)?(?:porn|adult|x-?rated|xxx|explicit)"
     r"|\bparental\s+controls?\b|\bprotect\s+(?:your\s+)?(?:kids|children|family|teens)\s+from\b"
     r"|\banti[\s-]?porn|\bkeep\s+(?:porn|xxx|explicit)",
     re.IGNORECASE,
 )
+
+
+# What an offer of the material says next to it. A call to action, an age gate, a price.
+_CALL_TO_ACTION = re.compile(
+    r"""
+      \bclick(?:\s+|-)(?:here|below|now|on|this|the|to|for)\b
+    | \bjoin\s+(?:now|today|free|us|for|here|the\s+club)\b | \bsign\s+up\b
+    | \benter\s+(?:here|now|free|the\s+site|our\s+site)\b | \bbecome\s+a\s+member\b
+    | \bfree\s+(?:access|membership|trial|tour|preview|pics|pictures|photos|videos?|movies?
+                 |passwords?|members(?:hip)?|live|lifetime|sample|hardcore|xxx|porn)\b
+    | \b(?:lifetime|instant)\s+(?:membership|access)\b | \bmembers?\s+area\b
+    | \b(?:access|order|call|visit|download|watch|see)\s+(?:it\s+|them\s+|her\s+)?
+        (?:now|today|here|free|live)\b
+    | \b(?:visit|watch|see|join|enter)\s+(?:us|our)\b
+    | \b(?:must|have\s+to)\s+be\s+(?:18|21)\b
+    | \b(?:at\s+least|over)\s+(?:the\s+age\s+of\s+)?(?:18|21)\b
+    | \b(?:18|21)\s*(?:\+|years?\s+(?:of\s+age\s+)?(?:or\s+older|and\s+(?:over|older))
+        |or\s+older|and\s+over)
+    | \badults?\s+only\b | \b1[\s-]?900\b | \bper\s+min(?:ute)?\b | \$\s?\d
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+PROMOTION_REACH = 300  # characters either side of an adult word searched for a call to action
+_URL_WORDS = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=1)
@@ -105,20 +141,53 @@ def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict
         label_free = " " * len(LABEL) + label_free[len(LABEL):]  # keep offsets, skip label
     found: list[dict[str, Any]] = []
     for source in [TextSource("subject", label_free), *sources]:
+        strong_spans = [(start, end) for start, end, _ in found_spans(strong, source.text)]
         for strength, pattern in (("strong", strong), ("weak", weak)):
             for start, end, match in found_spans(pattern, source.text):
+                if strength == "weak" and _inside(start, end, strong_spans):
+                    continue  # "adult" in "Adult Sites": one phrase, counted once
                 text = subject if source.field == "subject" else source.text
                 record = span(source.field, text or "", start, end)
                 record.update(word=match.group(0).lower(), strength=strength,
-                              visible=source.visible)
+                              visible=source.visible,
+                              promoted=_promoted(source, start, end))
                 found.append(record)
                 if len(found) >= MAX_INDICATORS:
                     return found
     return found
 
 
+def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(lo <= start and end <= hi for lo, hi in spans)
+
+
+def _promoted(source: TextSource, start: int, end: int) -> bool:
+    """Whether an adult word is offered: in the subject, or near a call to action in the
+    visible text (hidden text promotes nothing to the reader)."""
+    if source.field == "subject":
+        return True
+    if not source.visible:
+        return False
+    lo, hi = max(0, start - PROMOTION_REACH), min(len(source.text), end + PROMOTION_REACH)
+    return _CALL_TO_ACTION.search(source.text, lo, hi) is not None
+
+
+def adult_link(links: list[dict[str, Any]]) -> bool:
+    """Whether a visible link's anchor text or address names adult material (strong list)."""
+    strong, _ = patterns()
+    for link in links[:200]:
+        if not link.get("visible", True) or link.get("mailto"):
+            continue
+        address = _URL_WORDS.sub(" ", str(link.get("url") or "").lower()[:300])
+        for text in (str(link.get("text") or "")[:300], address):
+            if strong.pattern.search(text):
+                return True
+    return False
+
+
 def detect_adult(
-    subject: str | None, sources: list[TextSource], subject_raw: str | None = None
+    subject: str | None, sources: list[TextSource], subject_raw: str | None = None,
+    links: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     indicators = find_indicators(subject, sources)
     label, detail = label_status(subject, subject_raw)
@@ -134,6 +203,7 @@ def detect_adult(
         "label": label,
         "label_detail": detail,
         "protective_context": protective_context(subject, visible),
+        "promoted": any(i["promoted"] for i in indicators) or adult_link(links or []),
     }
 
 
@@ -143,7 +213,8 @@ def detect_adult(
 def _detect(msg) -> dict[str, Any]:
     return msg.memo(
         "detector:adult",
-        lambda m: detect_adult(m.get("subject"), body_sources(m), m.get("subject.raw")),
+        lambda m: detect_adult(m.get("subject"), body_sources(m), m.get("subject.raw"),
+                               message_links(m)),
     )
 
 
@@ -184,3 +255,12 @@ def adult_label_detail(msg) -> str:
           "blocker, parental controls, 'protect your children from').")
 def adult_protective_context(msg) -> bool:
     return _detect(msg)["protective_context"]
+
+
+@register("adult.promoted", "bool",
+          "True when the message offers the adult material rather than mentioning it: an "
+          "adult word in the subject, or in the visible text near a call to action (click "
+          "here, join, free membership, must be 18, a price), or a visible link whose text or "
+          "address names adult material.")
+def adult_promoted(msg) -> bool:
+    return _detect(msg)["promoted"]

@@ -8,6 +8,12 @@ handoff from a loopback or private address (fetchmail, a local content filter) i
 judged: set `trusted.hops` to cover the operator's whole chain (in the SpamAssassin corpus
 that is three lines: the local delivery, fetchmail and the MX).
 
+The boundary moves down by itself over the operator's internal hops: when the handoff
+computer's reverse DNS (recorded by the trusted server, not the HELO claim) is in the same
+registrable domain as a trusted `by` host, is not a dynamic-looking name, and the line below
+was written by that same computer, that line is the operator's too (`by hq.example.net`
+from `user2.example.net`, then `by user2.example.net` from the real origin).
+
 Authentication-Results headers are trusted only from a trusted authserv-id: those named in
 the case settings (`trusted.authserv_ids`); when none are named, an A-R header counts only
 if its authserv-id equals the `by` host of a trusted Received line (the operator's server
@@ -22,23 +28,38 @@ Indicators (`indicator` key):
   (hotmail.com, yahoo.com ...) but its IP's reverse DNS is not that provider's;
 - `dynamic_handoff`: the handoff IP's reverse DNS looks dynamic / residential (dsl, dialup,
   pool, cable, IP digits in the name) -- a hijacked or proxy computer is a possibility
-  (§ 7704(a)(1)(C), (b)(3));
+  (§ 7704(a)(1)(C), (b)(3)). A name with the IP's digits is not counted when the HELO is
+  a different, non-generic name in the same registrable domain (a named server in a
+  hosting farm: `ws1-3.us4.example.com` at `205-158-62-55.example.com`);
 - `claimed_provider_hop`: the first untrusted Received line claims to be written by a big
   provider's server, but the computer that handed the message over is not that provider's;
+  or an untrusted line records a computer that introduced itself (HELO) as a big provider's
+  server while the reverse DNS that line records for its IP is another network's;
 - `hop_date_after_receipt`: an untrusted hop is dated more than a day after our receipt;
 - `spf_fail`, `dkim_fail`, `dmarc_fail`: a trusted Authentication-Results failure;
 - `webmail_from_not_via_provider`: From is a webmail address (list free_mail_domains) but
-  no Received line mentions that provider and no trusted DKIM pass covers it;
+  no Received line names a server of that provider (as the receiving `by` host or as a
+  recorded reverse DNS name; a bare HELO is only the sender's claim and does not count)
+  and no trusted DKIM pass covers it;
 - `brand_display_name`: the From display name names a brand (list brands) whose domains
   do not include the From domain;
 - `address_in_display_name`: the display name contains a different email address;
 - `punycode_domain`: the From domain is an internationalised (xn--) name (lookalikes);
-- `from_equals_recipient`: From is one of the To addresses;
+- `from_equals_recipient`: From is the same address as a To address, on mail that is not
+  list mail (no List-Id / List-Post / Mailing-List / X-BeenThere / X-Mailman-Version
+  header and no Sender other than the From address: a list's "-admin" notices and an
+  author who writes To himself and Bcc's a list are normal). On list mail it still counts
+  when From is the list's own posting address or the address the operator's server
+  received the message for. The detail quotes that envelope recipient beside the To;
 - `message_id_domain_unrelated`: the Message-ID domain matches neither the From, Sender,
   Return-Path domains nor any host in the Received chain (machine names such as
-  localhost.localdomain, *.lan or dial-up host names are not flagged);
-- `reply_to_unrelated`: a Reply-To address on a domain unrelated to From / Sender (and not
-  the list address in To/Cc).
+  localhost.localdomain, *.lan or dial-up host names are not flagged; nor is the domain of
+  a mail program's client-made Message-ID such as Outlook's `<hex$hex$hex@domain>`, which
+  is the sender's PC's network (its access provider), unless it names a webmail
+  provider's domain);
+- `reply_to_unrelated`: a Reply-To address on a domain unrelated to From / Sender /
+  Return-Path (one provider's domains count as one: PROVIDER_GROUPS), and not a mailing
+  list's own address (in To/Cc, the Sender, or the list headers).
 """
 
 from __future__ import annotations
@@ -61,24 +82,32 @@ from checker.fields import register
 
 # Webmail domains come from the counsel-editable list rules/lists/free_mail_domains.yaml and
 # brands from rules/lists/brands.yaml. Domains one provider runs together are grouped here:
-# a hotmail.com From relayed by msn.com servers is consistent.
+# a hotmail.com From relayed by msn.com servers is consistent, and so is a Reply-To at
+# yahoogroups.com on mail whose Return-Path is at groups.yahoo.com (the servers' domain,
+# e.g. mindspring.net for mindspring.com and outblaze.com for mail.com, belongs here too).
 PROVIDER_GROUPS = (
     "hotmail.com hotmail.co.uk hotmail.fr msn.com live.com outlook.com passport.com microsoft.com",
     "yahoo.com yahoo.co.uk yahoo.fr yahoo.de yahoo.ca yahoo.com.au yahoo.co.jp yahoo.co.kr "
-    "ymail.com rocketmail.com yahoogroups.com yahoo-inc.com yahoodns.net",
+    "ymail.com rocketmail.com yahoogroups.com yahoogroups.co.uk egroups.com yahoo-inc.com "
+    "yahoodns.net",
     "aol.com aim.com cs.com netscape.net netscape.com compuserve.com aol.co.uk",
     "gmail.com googlemail.com google.com",
     "juno.com netzero.net netzero.com",
-    "earthlink.net mindspring.com",
-    "mail.com email.com usa.net",
+    "earthlink.net mindspring.com mindspring.net",
+    "mail.com email.com usa.net outblaze.com",
     "gmx.net gmx.de gmx.com",
     "icloud.com me.com mac.com",
 )
 
 _DYNAMIC_TOKENS = frozenset(
     "dsl adsl xdsl sdsl vdsl dialup dial dialin dialip dyn dynamic dynip dhcp ppp pppoe pool "
-    "cable cablemodem cm cpe client clients cust customer res resi residential broadband "
-    "modem catv hsd user users home dip dsl-pool ip unknown unassigned".split()
+    "cable cablemodem catv hsd broadband modem residential resi dsl-pool unassigned".split()
+)
+# Words that also name ordinary servers ("user2.example.net", "home.example.org",
+# "client1.example.com"): they count only in a label below the host's own name (the
+# "client2" of "vns.ne.client2.example.net") or beside the IP's digits.
+_WEAK_DYNAMIC_TOKENS = frozenset(
+    "cm cpe client clients cust customer res user users home dip ip unknown".split()
 )
 _ADDRESS_IN_NAME = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _LOOPBACK_OR_PRIVATE = re.compile(
@@ -103,6 +132,7 @@ class HeaderInputs:
     from_address: str | None = None
     from_display_name: str | None = None
     from_domain: str | None = None
+    sender_address: str | None = None
     sender_domain: str | None = None
     return_path_domain: str | None = None
     reply_to: list[dict] = field(default_factory=list)
@@ -112,6 +142,8 @@ class HeaderInputs:
     message_id_domain: str | None = None
     trusted_hops: int = 1
     trusted_authserv_ids: tuple[str, ...] = ()
+    list_mail: bool = False  # List-Id, List-Post, Mailing-List ... headers are present
+    list_addresses: tuple[str, ...] = ()  # addresses those headers name
 
 
 # ------------------------------------------------------------------- lists
@@ -158,9 +190,40 @@ def in_family(host: str | None, family: frozenset[str]) -> bool:
 # ------------------------------------------------------------------- trust boundary
 
 
+MAX_INTERNAL_HOPS = 5
+
+
+def _internal(hop: dict, below: dict, trusted_by: set[str]) -> bool:
+    """`hop` (trusted) was handed the message by one of the operator's own servers, which
+    wrote `below`: the recorded reverse DNS shares a registrable domain with a trusted
+    `by` host, is not a pool name, and `below` was written by that same computer."""
+    rdns = (hop.get("from_rdns") or "").lower().strip(".")
+    ip = hop.get("ip")
+    if not rdns or looks_dynamic(rdns, ip) or not any(related(rdns, by) for by in trusted_by):
+        return False
+    below_by = (below.get("by") or "").lower().strip(".")
+    return below_by == rdns
+
+
+def trust_boundary(received: list[dict], trusted_hops: int) -> int:
+    """How many top lines are the operator's: `trusted_hops`, extended over internal hops
+    (at most MAX_INTERNAL_HOPS more)."""
+    n = min(max(0, int(trusted_hops)), len(received))
+    if n == 0:
+        return 0
+    trusted_by = {(h.get("by") or "").lower().strip(".") for h in received[:n]} - {""}
+    extra = 0
+    while n < len(received) and extra < MAX_INTERNAL_HOPS and _internal(
+            received[n - 1], received[n], trusted_by):
+        trusted_by.add((received[n].get("by") or "").lower().strip("."))
+        n, extra = n + 1, extra + 1
+    return n
+
+
 def split_received(received: list[dict], trusted_hops: int) -> tuple[list[dict], list[dict]]:
-    """(trusted, untrusted): the top `trusted_hops` lines were added by the operator."""
-    n = max(0, int(trusted_hops))
+    """(trusted, untrusted): the top `trusted_hops` lines were added by the operator, and
+    so were the internal hops below them (see `trust_boundary`)."""
+    n = trust_boundary(received, trusted_hops)
     return list(received[:n]), list(received[n:])
 
 
@@ -184,19 +247,51 @@ def trusted_auth_results(
     return [r for r in auth_results if (r.get("authserv_id") or "").lower().strip(".") in ids]
 
 
-def looks_dynamic(rdns: str | None, ip: str | None) -> bool:
-    """Reverse DNS that names a dial-up / DSL / cable pool or embeds the IP's digits."""
+def _tokens(label: str) -> set[str]:
+    return set(re.split(r"[\-_]+|(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", label))
+
+
+def _has_ip_digits(name: str, ip: str | None) -> bool:
+    if not ip or "." not in ip:
+        return False
+    numbers = re.findall(r"\d{1,3}", name)
+    return sum(1 for octet in ip.split(".") if octet in numbers) >= 3
+
+
+_IP_LIKE = re.compile(r"\d{1,3}[.\-_]\d{1,3}[.\-_]\d{1,3}")
+
+
+def _named_server(helo: str | None, rdns: str) -> bool:
+    """The HELO is another, non-generic name in the rDNS name's registrable domain: the
+    computer is a named server of that organisation, not a pool address."""
+    if not helo:
+        return False
+    helo = helo.lower().strip(".[]")
+    return (helo != rdns and related(helo, rdns) and not _IP_LIKE.search(helo)
+            and not _tokens_dynamic(helo))
+
+
+def _tokens_dynamic(name: str) -> bool:
+    labels = [label for label in name.split(".") if label]
+    if any(_tokens(label) & _DYNAMIC_TOKENS for label in labels):
+        return True
+    return any(_tokens(label) & _WEAK_DYNAMIC_TOKENS for label in labels[1:-2])
+
+
+def looks_dynamic(rdns: str | None, ip: str | None, helo: str | None = None) -> bool:
+    """Reverse DNS that names a dial-up / DSL / cable pool, or embeds the IP's digits (unless
+    the HELO shows a named server of the same organisation)."""
     if not rdns:
         return False
     name = rdns.lower().strip(".")
-    tokens = set(re.split(r"[.\-_]+|(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", name))
-    if tokens & _DYNAMIC_TOKENS:
+    if _tokens_dynamic(name):
         return True
-    if ip and "." in ip:
-        octets = ip.split(".")
-        numbers = re.findall(r"\d{1,3}", name)
-        return sum(1 for o in octets if o in numbers) >= 3
-    return False
+    labels = name.split(".")
+    weak_beside_digits = bool(_tokens(labels[0]) & _WEAK_DYNAMIC_TOKENS) and bool(
+        _IP_LIKE.search(name))
+    if weak_beside_digits:
+        return True
+    return _has_ip_digits(name, ip) and not _named_server(helo, name)
 
 
 # ------------------------------------------------------------------- indicators
@@ -234,7 +329,7 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
             f"{seen}.",
             _in_raw(hop, helo),
         ))
-    if looks_dynamic(rdns, ip):
+    if looks_dynamic(rdns, ip, helo):
         out.append(_indicator(
             "dynamic_handoff",
             f"The message was handed to the operator's server by {ip or '?'} ({rdns}), a name "
@@ -253,8 +348,27 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
                 f"that handed it over was {rdns or helo or ip or 'unidentified'} ({ip or '?'}).",
                 _in_raw(claimed, by),
             ))
+    out += _forged_provider_helos(untrusted)
     out += _date_indicators(hop, untrusted)
     return out
+
+
+def _forged_provider_helos(untrusted: list[dict]) -> list[dict[str, Any]]:
+    """Untrusted lines recording a provider HELO from an IP whose recorded reverse DNS is
+    another network's (`from mx1.mail.yahoo.com (dial-1.example.nl [...])`). A line with
+    no reverse DNS proves nothing: many servers do not look names up."""
+    for hop in untrusted:
+        helo, rdns = hop.get("from_name"), hop.get("from_rdns")
+        family = provider_family(helo)
+        if family and rdns and "." in rdns and not in_family(rdns, family):
+            return [_indicator(
+                "claimed_provider_hop",
+                f"A Received line the sender supplied records a computer that introduced "
+                f"itself as {helo}, but the name recorded for its IP {hop.get('ip') or '?'} "
+                f"is {rdns}.",
+                _in_raw(hop, helo),
+            )]
+    return []
 
 
 def _date_indicators(handoff: dict, untrusted: list[dict]) -> list[dict[str, Any]]:
@@ -319,12 +433,18 @@ def _hosts_in_path(received: list[dict]) -> list[str]:
     return hosts
 
 
+def _servers_in_path(received: list[dict]) -> list[str]:
+    """Hosts a Received line names as a server: the receiving `by` host and the recorded
+    reverse DNS of the connecting IP; not the HELO, which is whatever the client said."""
+    return [h for hop in received for h in (hop.get("by"), hop.get("from_rdns")) if h]
+
+
 def _from_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     out = []
     from_domain = (inp.from_domain or domain_of(inp.from_address) or "").lower()
     family = provider_family(from_domain)
     if family:
-        via = any(in_family(h, family) for h in _hosts_in_path(inp.received))
+        via = any(in_family(h, family) for h in _servers_in_path(inp.received))
         dkim_pass = any(
             (r.get("method") or "").lower() == "dkim" and (r.get("result") or "").lower() == "pass"
             and in_family(r.get("header_d"), family)
@@ -333,8 +453,8 @@ def _from_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
         if not via and not dkim_pass:
             out.append(_indicator(
                 "webmail_from_not_via_provider",
-                f"From is a {from_domain} address, but no Received line mentions {from_domain}'s "
-                "servers and no trusted DKIM signature covers it.",
+                f"From is an address at {from_domain}, but no Received line names a server of "
+                f"{from_domain}'s provider and no trusted DKIM signature covers it.",
                 _address_span("from.address", inp.from_address, from_domain),
             ))
     name = inp.from_display_name or ""
@@ -363,14 +483,49 @@ def _from_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
             f"The From domain {from_domain} is an internationalised name; check for a lookalike.",
             _address_span("from.address", inp.from_address, from_domain),
         ))
-    recipients = {(r.get("address") or "").lower() for r in inp.to} - {""}
-    if inp.from_address and inp.from_address.lower() in recipients:
-        out.append(_indicator(
-            "from_equals_recipient",
-            f"The message claims to be from its own recipient {inp.from_address}.",
-            whole("from.address", inp.from_address),
-        ))
+    out += _self_addressed(inp)
     return out
+
+
+def _envelope_recipient(inp: HeaderInputs) -> str | None:
+    """The `for <...>` address the operator's own servers recorded, nearest the handoff."""
+    trusted, _ = split_received(inp.received, inp.trusted_hops)
+    return next((h["for"] for h in reversed(trusted) if h.get("for")), None)
+
+
+def _self_addressed(inp: HeaderInputs) -> list[dict[str, Any]]:
+    """From is the To address. On list mail that alone shows nothing (a list's "-admin"
+    notices, an author writing To himself with the list in Bcc): there it counts only when
+    From is the list's own posting address, or the operator's server received the
+    message for the From address itself."""
+    sender = (inp.from_address or "").lower()
+    recipients = {(r.get("address") or "").lower() for r in inp.to} - {""}
+    if not sender or sender not in recipients:
+        return []
+    envelope = _envelope_recipient(inp)
+    to_trap = bool(envelope) and envelope.lower() == sender
+    as_list = sender in {a.lower() for a in inp.list_addresses}
+    if _list_mail(inp) and not (to_trap or as_list):
+        return []
+    if to_trap:
+        seen = ", the address the operator's server received it for"
+    elif as_list:
+        seen = ", which is the mailing list's own address"
+    elif envelope:
+        seen = f"; the operator's server received it for <{envelope}>"
+    else:
+        seen = ""
+    return [_indicator(
+        "from_equals_recipient",
+        f"From is the same address as the To header ({inp.from_address}){seen}.",
+        whole("from.address", inp.from_address),
+    )]
+
+
+def _list_mail(inp: HeaderInputs) -> bool:
+    """List headers, or a Sender other than the From address (a list or its owner sent it)."""
+    sender = (inp.sender_address or "").lower()
+    return inp.list_mail or bool(sender and sender != (inp.from_address or "").lower())
 
 
 def _address_span(fieldname: str, value: str | None, part: str) -> dict[str, Any]:
@@ -380,8 +535,23 @@ def _address_span(fieldname: str, value: str | None, part: str) -> dict[str, Any
 
 
 def _identity_domains(inp: HeaderInputs) -> list[str]:
-    return [d for d in (inp.from_domain or domain_of(inp.from_address), inp.sender_domain,
-                        inp.return_path_domain) if d]
+    """From, Sender and Return-Path domains, each once, in that order."""
+    found = (inp.from_domain or domain_of(inp.from_address), inp.sender_domain,
+             inp.return_path_domain)
+    return list(dict.fromkeys(d.lower() for d in found if d))
+
+
+def _group_of(host: str | None) -> str | None:
+    """The PROVIDER_GROUPS line a host's registrable domain is in (or None)."""
+    domain = registrable_domain(host)
+    return next((group for group in PROVIDER_GROUPS if domain and domain in group.split()), None)
+
+
+def same_organisation(host_a: str | None, host_b: str | None) -> bool:
+    """Same registrable domain, or two domains of one provider (yahoogroups.com and
+    groups.yahoo.com)."""
+    group = _group_of(host_a)
+    return related(host_a, host_b) or (group is not None and group == _group_of(host_b))
 
 
 _PRIVATE_TLDS = frozenset("local localdomain lan home internal intranet corp invalid test example "
@@ -400,12 +570,22 @@ def _public_name(domain: str) -> bool:
     )
 
 
+# Outlook / Outlook Express / Exchange client Message-IDs: <00c401c25039$7b055460$976fa8c0@x>
+# (a counter, then the time's high word, 01c2 in 2002 ... 01d* later; then the PC's address).
+# The domain is the PC's own DNS suffix, i.e. its access network, not a sending server.
+# Bulk mailers' imitations zero-pad every part (<00005b76656e$000000d1$00004d2e@...>).
+_CLIENT_MESSAGE_ID = re.compile(r"^<?[0-9a-f]{4}01[cd][0-9a-f]{5}\$[0-9a-f]{8}\$[0-9a-f]{8}@",
+                                re.IGNORECASE)
+
+
 def _message_id_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     domain = (inp.message_id_domain or "").lower().strip(".[]")
     if not _public_name(domain):
         return []  # "localhost.localdomain", "host.lan", an IP: a machine name, not a claim
+    if _CLIENT_MESSAGE_ID.match((inp.message_id or "").strip()) and not provider_family(domain):
+        return []  # the sender's PC named its own network: normal, not a claim about a server
     candidates = _identity_domains(inp) + _hosts_in_path(inp.received)
-    if any(related(domain, c) for c in candidates):
+    if any(same_organisation(domain, c) for c in candidates):
         return []
     return [_indicator(
         "message_id_domain_unrelated",
@@ -415,16 +595,23 @@ def _message_id_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     )]
 
 
+def _list_addresses(inp: HeaderInputs) -> set[str]:
+    """Addresses a reply-to-list would use: To/Cc, the Sender, the list headers."""
+    found = {(r.get("address") or "").lower() for r in inp.to + inp.cc}
+    found |= {(inp.sender_address or "").lower()} | {a.lower() for a in inp.list_addresses}
+    return found - {""}
+
+
 def _reply_to_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     out = []
     identity = _identity_domains(inp)
-    recipients = {(r.get("address") or "").lower() for r in inp.to + inp.cc} - {""}
+    list_addresses = _list_addresses(inp)
     for i, entry in enumerate(inp.reply_to):
         address = (entry.get("address") or "").lower()
         domain = entry.get("domain") or domain_of(address)
-        if not domain or address in recipients or not identity:
+        if not domain or address in list_addresses or not identity:
             continue  # no domain, or a mailing list's "reply to the list"
-        if any(related(domain, d) for d in identity):
+        if any(same_organisation(domain, d) for d in identity):
             continue
         out.append(_indicator(
             "reply_to_unrelated",
@@ -464,6 +651,7 @@ def inputs_from_message(msg) -> HeaderInputs:
         from_address=msg.get("from.address"),
         from_display_name=msg.get("from.display_name"),
         from_domain=msg.get("from.domain"),
+        sender_address=msg.get("sender.address"),
         sender_domain=msg.get("sender.domain"),
         return_path_domain=msg.get("return_path.domain"),
         reply_to=list(msg.get("reply_to") or []),
@@ -473,7 +661,33 @@ def inputs_from_message(msg) -> HeaderInputs:
         message_id_domain=msg.get("message_id.domain"),
         trusted_hops=_trusted_hops(msg),
         trusted_authserv_ids=_authserv_ids(msg),
+        **_list_headers(msg.get("headers") or []),
     )
+
+
+_LIST_HEADERS = frozenset({"list-id", "list-post", "list-help", "list-subscribe",
+                           "list-unsubscribe", "list-archive", "mailing-list", "x-beenthere",
+                           "x-mailman-version", "x-list", "x-mailing-list"})
+_LIST_ADDRESS_HEADERS = frozenset({"list-post", "mailing-list", "x-beenthere", "x-mailing-list",
+                                   "delivered-to"})
+_ADDRESS = re.compile(r"[\w.+\-=]+@[\w\-]+(?:\.[\w\-]+)+")
+
+
+def _list_headers(headers: list[dict]) -> dict[str, Any]:
+    """Whether list headers are present and the list addresses they name. List-Unsubscribe
+    alone is not list mail (every bulk mailer writes one); Delivered-To only names a
+    list when it says "mailing list"."""
+    names = {(h.get("name") or "").lower() for h in headers}
+    addresses = []
+    for h in headers[:200]:
+        name, value = (h.get("name") or "").lower(), (h.get("value") or "")[:500]
+        if name not in _LIST_ADDRESS_HEADERS:
+            continue
+        if name == "delivered-to" and not value.lower().startswith("mailing list"):
+            continue
+        addresses += _ADDRESS.findall(value)
+    list_mail = bool(names & (_LIST_HEADERS - {"list-unsubscribe"}))
+    return {"list_mail": list_mail, "list_addresses": tuple(dict.fromkeys(addresses))}
 
 
 RECEIVED_ITEM_FIELDS = {

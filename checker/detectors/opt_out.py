@@ -17,12 +17,16 @@ can see it.
 - `hidden_only`: a notice only in hidden text (display:none, tiny, background-coloured)
   or hidden links;
 - `header_only`: only a `List-Unsubscribe` header (not displayed to the reader);
+- `unclear`: nothing confirmed, but loose signs of an opt-out (`opt_out.possible`:
+  removal-ish wording, a removal link address, an HTML form) a person should look at;
 - `none`: nothing at all. `opt_out.searched` says what was searched.
 
-`opt_out.burdens` (16 C.F.R. § 316.5): conditions stated near opt-out wording that may
-go beyond "reply or visit one page": a fee or charge, the recipient's name, postal
-address, phone or other personal details, a login or password. Whether the text makes
-them a condition of honouring the request is for a person.
+`opt_out.burdens` (16 C.F.R. § 316.5): conditions stated in the opt-out instruction itself
+(the sentence holding the opt-out wording, or the next one in its paragraph) that may go
+beyond "reply or visit one page": a fee or charge, the recipient's name, postal address,
+phone or other personal details, a login or password. The offer's own requests ("for a
+free quote, send your phone number") are not burdens. Whether the text makes them a
+condition of honouring the request is for a person.
 """
 
 from __future__ import annotations
@@ -62,18 +66,30 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
      | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
      | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
      """),
+    # "Refuse to receive", "do not want to receive this again" (Chinese); "to leave our list"
+    # (Turkish); "to be eliminated from future marketing"; "to discontinue receiving".
+    ("拒收 不想 不願 不愿 listemizden listeden eliminat discontinu",
+     r"""拒收 | 不(?:想|願|愿)再?收到
+       | \blist(?:emiz)?den\s+(?:ç|c)[ıi]k
+       | \beliminated\s+from\b
+       | \bdiscontinue\s+(?:receiving|(?:this|these|future|further|all)\s+(?:[\w\-]+\s+)?(?:e-?mails?
+         |mailings?|messages|offers|notices))\b"""),
     ("wish want care like desire",
      r"""\b(?:no\s+longer|not|don'?t|do\s+not|never|rather\s+not)\s+(?:wish|want|care|like|desire)
        \s+to\s+(?:receive|get|be\s+(?:contacted|on|included|mailed|emailed|notified)|hear)"""),
-    ("stop", r"\bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))"),
-    ("take off",
-     r"""\b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken)\s+off\b
+    ("stop", r"\bstop\s+(?:receiving|getting|these|all\s+(?:future\s+)?(?:e-?mails?|mailings?|messages))"
+             r"|\bstop\s+(?:future|further)\s+(?:[\w\-]+\s+)?(?:e-?mails?|mailings?|messages|offers|mail)\b"
+             # S. 1618 boilerplate: "Further transmissions to you ... may be stopped ... by
+             # sending a reply"
+             r"|\b(?:may|can|will)\s+be\s+stopped\b"),
+    ("take off come",
+     r"""\b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken|to\s+come|come)\s+off\b
        | \boff\s+(?:of\s+|from\s+)?(?:our|this|the|my|these|their|future|further|all)\s+
          (?:[\w\-]+\s+){0,2}(?:lists?|database|mailings?|e-?mails?|messages)\b
        | \btake-?off\w*"""),
     # "to be excluded", "To Be ExCerted" (sic), "to be deleted", "to be unlisted"
-    ("exclu excer exer expung exempt deleted unlisted purged",
-     r"\bto\s+be\s+(?:ex(?:clu|c?er|pung|empt)\w*|deleted|unlisted|purged)\b"),
+    ("exclu excer exer expung exempt deleted unlisted purged solved",
+     r"\bto\s+be\s+(?:ex(?:clu|c?er|pung|empt)\w*|deleted|unlisted|purged|dis+olved)\b"),
 ]
 OPT_OUT_SCANNERS = [
     Scanner(re.compile(regex, re.IGNORECASE | re.VERBOSE), triggers.split())
@@ -107,7 +123,7 @@ _REMOVED_CONTEXT = re.compile(
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _REPLY = re.compile(
-    r"\breply|\brespond|\br[ée]pond|\bantwort|\bresponda|\bcontest[ea]|回复|回信|답장|返信|"
+    r"\breply|\br\s+e\s+p\s+l\s+y\b|\brespond|\br[ée]pond|\bantwort|\bresponda|\bcontest[ea]|回复|回信|답장|返信|"
     r"\brevert\b|\breturn\s+(?:this|the)\s+(?:e-?mail|message)"
     r"|\bsend\s+(?:us\s+)?(?:an?\s+|a\s+blank\s+|blank\s+)?(?:e-?mail|message|note|request)"
     r"|\be-?mail\s+us\b|\bwrite\s+(?:to\s+)?us\b|\bsubject\s+(?:line|field|heading)\b"
@@ -121,7 +137,8 @@ _CLICK = re.compile(
 )
 # Opt-out words inside a URL or a mailto address ("remove@", "/unsubscribe?id=").
 _URL_KEYWORD = re.compile(
-    r"un-?sub|opt[\-_]?out|remove|removal|exclu|delist|unlist|suppress|take-?off|no-?more",
+    r"un-?sub|opt[\-_]?out|remove|removal|exclu|delist|unlist|suppress|take-?(?:me-?)?off|no-?more"
+    r"|(?:^|[/:=?&._\-])stop",
     re.IGNORECASE,
 )
 
@@ -268,53 +285,233 @@ def header_notices(list_unsubscribe: list[dict]) -> list[dict[str, Any]]:
     return notices
 
 
+# ------------------------------------------------------------------- burdens
+#
+# 16 C.F.R. § 316.5 forbids conditions OF THE OPT-OUT. A burden therefore counts only in
+# the instruction that holds the opt-out wording: its sentence, or the next sentence of
+# the same paragraph, which often carries the rest of the instruction ("To be removed,
+# reply to this message. Include your full name."). Spam puts its own call to action
+# ("For a FREE consultation, reply with your name and phone number") right above the
+# removal line, so a wider window would accuse the offer instead of the opt-out.
+
+_PERSONAL_ITEM = (
+    r"(?:full\s+|complete\s+|first\s+and\s+last\s+|legal\s+)?"
+    r"(?:name|(?:postal|mailing|home|street|physical)\s+address|(?:tele)?phone(?:\s+number)?"
+    r"|date\s+of\s+birth|birth\s?date|social\s+security(?:\s+number)?|zip(?:\s+code)?"
+    r"|credit\s+card(?:\s+number)?)\b"
+)
 _BURDENS = (
     ("fee", "a fee or charge", re.compile(
         r"\b(?:processing|handling|removal|administrative|service|one[\s-]time)\s+(?:fee|charge)s?\b"
         r"|\bfee\s+of\s+(?:US\s?)?\$\s?\d|(?:US\s?)?\$\s?\d+(?:\.\d{2})?\s+(?:fee|charge)\b"
         r"|\b(?:send|pay|enclose|mail|remit)\s+(?:us\s+)?(?:a\s+)?(?:check\s+for\s+)?(?:US\s?)?\$\s?\d",
         re.IGNORECASE)),
+    # A demand verb, then the recipient's details: "reply with your name and address",
+    # "enter your name into the remove box", "requires name and phone number".
     ("personal_information", "the recipient's name, postal address, phone or other personal details",
      re.compile(
-        r"\b(?:include|provide|send(?:\s+us)?|give(?:\s+us)?|enter|supply|state|with|fill\s+in)\s+"
-        r"(?:us\s+)?your\s+(?:full\s+|complete\s+|first\s+and\s+last\s+)?"
-        r"(?:name|(?:postal|mailing|home|street|physical)\s+address|(?:tele)?phone(?:\s+number)?"
-        r"|date\s+of\s+birth|social\s+security(?:\s+number)?|zip(?:\s+code)?|credit\s+card)\b"
-        r"|\bname\s*(?:,|and)\s*(?:postal\s+|mailing\s+|home\s+)?address\b",
+        r"\b(?:include|provide|send(?:\s+us)?|give(?:\s+us)?|enter|supply|state|with|fill\s+in"
+        r"|type|tell\s+us|need|require[sd]?)\s+(?:us\s+)?(?:your\s+)?" + _PERSONAL_ITEM,
         re.IGNORECASE)),
     ("login", "a login or password", re.compile(
-        r"\b(?:log\s?-?in|sign\s+in)\s+(?:to|at|with|using)\b"
-        r"|\b(?:your|a)\s+(?:password|user\s?name|member(?:ship)?\s+(?:id|number))\b",
+        r"\b(?:log|sign)\s?-?(?:in|on)\s+(?:to|at|with|using)\b|\b(?:log|sign)\s?-?into\b"
+        r"|\b(?:your|a)\s+(?:[\w\-]+\s+)?(?:password|user\s?name|member(?:ship)?\s+(?:id|number))\b",
         re.IGNORECASE)),
 )
-BURDEN_BEFORE, BURDEN_AFTER = 150, 250  # how far around opt-out wording a burden counts
+
+# Where one instruction ends: sentence punctuation before a capital (not "e.g. a"), a
+# blank line (new paragraph), or a new list item. A single line break is not an end:
+# 2002 mail is hard-wrapped mid-sentence.
+_UNIT_END = re.compile(
+    r"[.!?;]+[\"'”’)\]]*(?=\s+[^\sa-z])"
+    r"|\n[ \t\r]*\n"
+    r"|\n(?=[ \t]*(?:[-*•]|\d{1,2}[.)]|[a-zA-Z][.)])\s)"
+)
+_PARAGRAPH = re.compile(r"\n[ \t\r]*\n")
+
+# The sentence is about the offer, not the opt-out: a free item, a quote, a trial, a
+# call back, a purchase, a price. Such a request is the sales lead, whatever is near it.
+_OFFER = re.compile(
+    r"(?<!toll[\s-])(?<!feel\s)\bfree\b(?!\s+(?:of\s+charge|to)\b)"
+    r"|\bconsultation|\bappraisal|\bestimates?\b|\btrial\b|\bsamples?\b|\bbrochure|\bcatalog"
+    r"|\b(?:free|a|your|our|get|request|instant)\s+(?:[\w\-]+\s+)?quotes?\b"
+    r"|\b(?:a|your)\s+(?:free\s+)?copy\b(?!\s+of\s+(?:this|the|our)\s+(?:e-?mail|message))"
+    r"|\b(?:call|contact|phone|reach)\s+you\b|\bcall\s+you\s+back|\bbe\s+in\s+touch\s+with\s+you"
+    r"|\bto\s+order\b|\border\s+(?:now|today|form)|\bplace\s+(?:an|your)\s+order|\bpurchas(?:e|ing)\b|\bbuy\b"
+    r"|\bprice|\b(?:only|just)\s+(?:US\s?)?\$"
+    r"|\$\s?\d[\d,.]*\s*(?:/|per\s+|a\s+)(?:month|mo\b|year|yr\b|week|day|minute|min\b)",
+    re.IGNORECASE,
+)
+
+# The sentence offers another way besides one already given ("You may also log in and edit
+# your preferences"): an option the recipient need not take is no condition.
+_ALTERNATIVE = re.compile(
+    r"\b(?:may|can|could)\s+also\b|\balternatively\b|\bif\s+you\s+prefer\b|\boptionally\b",
+    re.IGNORECASE)
+
+# "remove" is opt-out wording here only with the recipient or the list as its object:
+# "remove me", "remove your address", "removed from our list", "reply with REMOVE";
+# not "REMOVE the name and address of the person in REPORT # 5" (a chain letter's steps).
+_LIST = (r"(?:from|off)\s+(?:of\s+)?(?:our|this|the|my|your|all|any|these|future|further|their)\s+"
+         r"(?:[\w\-]+\s+){0,2}(?:lists?|database|mailings?|e-?mails?|messages|distribution"
+         r"|records?|files?|newsletters?)\b")
+_RECIPIENT = (r"(?:me|you|yourself|myself|(?:your|my)\s+(?:[\w\-]+\s+){0,2}?"
+              r"(?:name|e-?mail|address(?:es)?|information|details|subscription))\b")
+_REMOVE_OBJECT = re.compile(
+    rf"\s+(?:{_RECIPIENT}|(?:[\w@.\-]+\s+){{0,4}}?{_LIST})", re.IGNORECASE)
+_REMOVE_PASSIVE = re.compile(  # "to be removed", "have your name removed"
+    r"\b(?:be|been|being|get|got|getting|are|is|was|were|you|yourself|me|name|e-?mail"
+    r"|address(?:es)?)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+_REMOVE_KEYWORD_BEFORE = re.compile(  # "reply with REMOVE", 'the word "remove"'
+    r"\b(?:with|word|type|send|put|write|enter|subject(?:\s+line)?|reply|marked|titled|saying)"
+    r"\s+(?:the\s+word\s+|of\s+)?[\"'“‘]?$", re.IGNORECASE)
+_REMOVE_KEYWORD_AFTER = re.compile(r"[\"'”’@]|\s+(?:in|as)\s+(?:the\s+)?subject", re.IGNORECASE)
+_REMOVAL_NOUN = re.compile(
+    r"removal\s*(?::|instructions?|requests?|links?|form|page|process|procedure|address"
+    r"|from|of\s+your)", re.IGNORECASE)
+_REMOVAL_NOUN_BEFORE = re.compile(r"\b(?:for|list|e-?mail|mailing|address|database)\s+$",
+                                  re.IGNORECASE)
+_OFF_SUBJECT = re.compile(  # "get off our list", "take yourself off the list"
+    rf"\b(?:{_RECIPIENT}|get|getting|be|being|stay|taken?)\s+$", re.IGNORECASE)
+
+BURDEN_BEFORE, BURDEN_AFTER = 200, 300  # hard bounds around the wording (characters)
+MAX_WORDING_PER_TEXT = 40
 MAX_BURDENS = 10
 
 
+def _names_the_recipient(text: str, start: int, end: int) -> bool:
+    """Whether removal wording at text[start:end] removes the recipient or their address
+    (other opt-out wording always does)."""
+    word = text[start:end].lower()
+    before, after = text[max(0, start - 40) : start], text[end : end + 80]
+    if word.startswith("off"):
+        return bool(_OFF_SUBJECT.search(before))
+    if not word.startswith("remov"):
+        return True
+    if word == "removal":
+        return bool(_REMOVAL_NOUN.match(text, start) or _REMOVAL_NOUN_BEFORE.search(before))
+    if word == "removed" and _REMOVE_PASSIVE.search(before):
+        return True
+    return bool(_REMOVE_OBJECT.match(after) or _REMOVE_KEYWORD_BEFORE.search(before)
+                or _REMOVE_KEYWORD_AFTER.match(after))
+
+
+def _instruction_units(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence holding text[start:end] and, when the paragraph goes on, the next
+    sentence: (start, end) pairs, clipped to BURDEN_BEFORE / BURDEN_AFTER."""
+    lo, hi = max(0, start - BURDEN_BEFORE), min(len(text), end + BURDEN_AFTER)
+    unit_start = lo
+    for boundary in _UNIT_END.finditer(text, lo, start):
+        unit_start = boundary.end()
+    ends = _UNIT_END.finditer(text, end, hi)
+    first = next(ends, None)
+    if first is None:
+        return [(unit_start, hi)]
+    units = [(unit_start, first.start())]
+    gap_end = first.end() + len(text[first.end() : hi]) - len(text[first.end() : hi].lstrip())
+    if not _PARAGRAPH.search(text, first.start(), gap_end):
+        second = next(ends, None)
+        units.append((first.end(), second.start() if second else hi))
+    return units
+
+
+def _burdens_in(text: str, unit: tuple[int, int]) -> list[tuple[str, str, re.Match[str]]]:
+    """Burden wording in one instruction unit, unless the unit is about the offer or
+    offers an alternative way."""
+    found = [(kind, what, match) for kind, what, pattern in _BURDENS
+             for match in pattern.finditer(text, *unit)]
+    if found and (_OFFER.search(text, *unit) or _ALTERNATIVE.search(text, *unit)):
+        return []
+    return found
+
+
 def find_burdens(sources: list[TextSource], notices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Burden wording (`_BURDENS`) near the opt-out wording of text notices, each once."""
-    texts = {source.field: source for source in sources}
+    """Burden wording (`_BURDENS`) in the opt-out instructions of the texts that hold a
+    notice: the sentence of each opt-out wording and the next one (`_instruction_units`),
+    each burden once."""
+    fields = {notice["field"] for notice in notices}
     found: list[dict[str, Any]] = []
     seen: set[tuple[str, int]] = set()
-    for notice in notices:
-        source = texts.get(notice["field"])
-        if source is None:  # link and header notices carry no instructions
+    for source in sources:
+        if source.field not in fields:  # link and header notices carry no instructions
             continue
-        lo = max(0, notice["start"] - BURDEN_BEFORE)
-        hi = min(len(source.text), notice["end"] + BURDEN_AFTER)
-        for kind, what, pattern in _BURDENS:
-            for match in pattern.finditer(source.text, lo, hi):
-                if (source.field, match.start()) in seen:
-                    continue
-                seen.add((source.field, match.start()))
-                record = span(source.field, source.text, match.start(), match.end())
-                record.update(kind=kind, visible=source.visible, detail=(
-                    f"near the opt-out wording {notice['quote']!r}, the text asks for {what} "
-                    f"({clean(match.group(0))!r})."))
-                found.append(record)
-                if len(found) >= MAX_BURDENS:
-                    return found
+        text = source.text
+        wording = [(s, e) for s, e, _ in wording_spans(text)
+                   if _is_wording(text, s, e) and _names_the_recipient(text, s, e)]
+        for start, end in wording[:MAX_WORDING_PER_TEXT]:
+            for unit in _instruction_units(text, start, end):
+                for kind, what, match in _burdens_in(text, unit):
+                    if (source.field, match.start()) in seen:
+                        continue
+                    seen.add((source.field, match.start()))
+                    record = span(source.field, text, match.start(), match.end())
+                    record.update(kind=kind, visible=source.visible, detail=(
+                        f"In the opt-out instructions ({clean(text[start:end])!r}), the text "
+                        f"asks for {what} ({clean(match.group(0))!r})."))
+                    found.append(record)
+                    if len(found) >= MAX_BURDENS:
+                        return found
     return found
+
+
+# ------------------------------------------------------------------- possible opt-outs
+#
+# "No opt-out" is an accusation, so before saying "none" the detector looks once more,
+# loosely: removal-ish words the patterns above could not tie to a mechanism or did not
+# read as opt-out wording ("To come off just Open here", letter-spaced "r e m o v e",
+# wording in a language we do not cover), a link whose address names a removal, or a form
+# in the HTML (some opt-outs are a form's submit button). Any of these makes the status
+# `unclear`: a person decides.
+
+_POSSIBLE_WORDING = re.compile(
+    r"""\b(?:unsub\w*|opt[\s\-_]*out
+         |(?:remov|stop|discontinu|eliminat|cancel|delet)\w*\W+(?:\w+\W+){0,4}?(?:e-?mails?|mail(?:ing)?s?
+           |list|messages?|receiv\w*|subscri\w*|future|further|database|address|me|yourself)
+         |(?:take|taken|come|get)\s+(?:me\s+|you\s+)?off|no\s+more\s+(?:e-?mails?|mail|messages)
+         |no\s+longer\s+(?:wish|want|receive|be)|(?:future|further)\s+(?:e-?mails?|mailings?|messages
+         |offers|marketing|correspondence|contact|notices|transmissions)|(?:from|off)\s+(?:all\s+)?(?:of\s+)?(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database)s?)\b
+       | \br\s+e\s+m\s+o\s+v\s+e\b | \bu\s+n\s+s\s+u\s+b\s+s\s+c\s+r\s+i\s+b\s+e\b
+       | 退订 | 退訂 | 拒收 | 取消 | 不想 | 不願 | 不愿 | 수신 | 거부 | 配信 | 解除 | 停止
+       | \biptal | \blisteden | \blistemizden | \babbestell | \baustrag | \babmeld | \bd[ée]sabonn
+       | \bd[ée]sinscri | \bne\s+plus\s+recevoir | \bbaja\b | \bdescadastr | \bcancelar""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_POSSIBLE_URL = re.compile(
+    r"remov|unsub|opt-?out|take-?(?:me-?)?off|(?:^|[/:=?&._\-])stop|delete|cancel|leave|quit|unlist",
+    re.IGNORECASE,
+)
+# Loose wording counts only with something to act on near it.
+_ACTIONABLE = re.compile(r"https?://|www\.|@|\bclick|\bhere\b|\breply|\bsend\b|\blink|\bbutton|\bopen\b"
+                         r"|\bvisit|\bgo\s+to|\bcall\b|\bwrite\b|\bsubject\b|按|點|点|클릭", re.IGNORECASE)
+_FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
+MAX_POSSIBLE = 5
+
+
+def possible_opt_outs(sources: list[TextSource], links: list[dict], html: str | None) -> list[dict[str, Any]]:
+    """Loose signs of an opt-out the detector could not confirm (see above), as spans."""
+    found: list[dict[str, Any]] = []
+    for source in sources:
+        for match in _POSSIBLE_WORDING.finditer(source.text):
+            _, around = window(source.text, match.start(), match.end(), 150, 150)
+            if not _ACTIONABLE.search(around):
+                continue
+            record = span(source.field, source.text, match.start(), match.end())
+            record.update(visible=source.visible, reason="removal wording with no mechanism tied to it")
+            found.append(record)
+            break
+    for i, link in enumerate(links):
+        match = _POSSIBLE_URL.search(link.get("url") or "")
+        if match:
+            record = span(f"links[{i}].url", link["url"], match.start(), match.end())
+            record.update(visible=bool(link.get("visible", True)), reason="a link whose address names a removal")
+            found.append(record)
+            break
+    form = _FORM.search(html or "")
+    if form:
+        record = span("body.html", html, form.start(), form.end())
+        record.update(visible=True, reason="an HTML form (an opt-out may be a form's button)")
+        found.append(record)
+    return found[:MAX_POSSIBLE]
 
 
 def searched(sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict]) -> str:
@@ -327,16 +524,20 @@ def searched(sources: list[TextSource], links: list[dict], list_unsubscribe: lis
 
 
 def detect_opt_out(
-    sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict] | None = None
+    sources: list[TextSource], links: list[dict], list_unsubscribe: list[dict] | None = None,
+    html: str | None = None,
 ) -> dict[str, Any]:
-    """{status, notices, burdens, searched}: every notice found, the status described in
-    the module doc, burdens stated near them and what was searched."""
+    """{status, notices, possible, burdens, searched}: every notice found, the status
+    described in the module doc, loose signs of an opt-out when none was confirmed,
+    burdens stated in the opt-out instructions and what was searched."""
     notices: list[dict[str, Any]] = []
     for source in sources:
         notices += text_notices(source, links)
     notices += link_notices(links)
     notices += header_notices(list_unsubscribe or [])
-    return {"status": _status(notices), "notices": notices,
+    status = _status(notices)
+    possible = possible_opt_outs(sources, links, html) if status == "none" else []
+    return {"status": "unclear" if possible else status, "notices": notices, "possible": possible,
             "burdens": find_burdens(sources, notices),
             "searched": searched(sources, links, list_unsubscribe or [])}
 
@@ -359,7 +560,8 @@ def _status(notices: list[dict[str, Any]]) -> str:
 
 def _detect(msg) -> dict[str, Any]:
     def compute(m) -> dict[str, Any]:
-        return detect_opt_out(body_sources(m), message_links(m), m.get("list_unsubscribe"))
+        return detect_opt_out(body_sources(m), message_links(m), m.get("list_unsubscribe"),
+                              m.get("body.html"))
 
     return msg.memo("detector:opt_out", compute)
 
@@ -367,8 +569,9 @@ def _detect(msg) -> dict[str, Any]:
 @register(
     "opt_out.status",
     "text",
-    "visible | notice_only | hidden_only | header_only | none: whether an opt-out notice "
-    "with a mechanism (link, address, reply instruction) is in what the reader sees.",
+    "visible | notice_only | hidden_only | header_only | unclear | none: whether an opt-out "
+    "notice with a mechanism (link, address, reply instruction) is in what the reader sees; "
+    "unclear: none was confirmed but opt_out.possible lists loose signs of one.",
 )
 def opt_out_status(msg) -> str:
     return _detect(msg)["status"]
@@ -385,6 +588,24 @@ def opt_out_notices(msg) -> list[dict[str, Any]]:
 
 
 @register(
+    "opt_out.possible",
+    "list[record]",
+    "When no opt-out was confirmed: loose signs of one (removal-ish wording, a link whose "
+    "address names a removal, an HTML form) that a person should look at.",
+    item_fields={
+        "field": ("text", "The field it is in."),
+        "start": ("int", "Start offset."),
+        "end": ("int", "End offset."),
+        "quote": ("text", "The text as written."),
+        "visible": ("bool", "Whether the reader sees it."),
+        "reason": ("text", "Why it may be an opt-out."),
+    },
+)
+def opt_out_possible(msg) -> list[dict[str, Any]]:
+    return _detect(msg)["possible"]
+
+
+@register(
     "opt_out.searched",
     "text",
     "What the opt-out search covered (visible text, hidden text, links, List-Unsubscribe), "
@@ -397,8 +618,8 @@ def opt_out_searched(msg) -> str:
 @register(
     "opt_out.burdens",
     "list[record]",
-    "Conditions stated near opt-out wording that may go beyond a reply or one web page "
-    "(16 C.F.R. § 316.5): a fee, personal details, a login.",
+    "Conditions stated in the opt-out instruction (its sentence or the next) that may go "
+    "beyond a reply or one web page (16 C.F.R. § 316.5): a fee, personal details, a login.",
     item_fields={
         "kind": ("text", "fee, personal_information or login."),
         "detail": ("text", "One sentence saying what was seen."),

@@ -8,11 +8,19 @@ the sender's) needs a person and a lookup; this detector only finds address-shap
 A false "no address" is a false accusation, so the patterns are generous: street lines on
 one or several lines, with or without a suite / PMB / # unit, city, state (code, name or
 old abbreviation), ZIP or ZIP+4 (optional when the state is there), P.O. Box forms, plus
-Canadian, UK and continental European forms (kind `foreign`). They still need a street
-word or a box and a locality, so phone numbers and prices never match.
+foreign forms (kind `foreign`; the law asks for the sender's valid address, not a US one):
+Canadian (the country may stand before the postal code), British (also without a house
+number), Irish (places, county and country, or a Dublin district), continental European,
+and a street or box followed by places and a country by name. They still need a street
+word or a box and a locality, so phone numbers and prices never match. Letter-spaced
+text ("1 4 4 0 C o r a l R i d g e D r.") is also searched closed up (`letter_spaced`).
 
 Address-shaped text with no locality (a street line alone, "P.O. Box 123" alone, a
-"City, ST 12345" line with no street) is reported with `complete: false`.
+"City, ST 12345" line with no street) is reported with `complete: false`. When nothing
+address-shaped is found at all, address-like fragments (a ZIP after a state name, a box
+without a number, a numbered street, a suite) are reported (kind `fragment`), so that text
+the patterns could not read makes the status `incomplete` for a person to look at rather
+than `none`, which the rule reads as "no address at all".
 
 `postal_address.status`: `visible` (a complete address the reader sees), `incomplete`
 (only incomplete ones visible), `hidden_only` (only in hidden text), `none`.
@@ -20,6 +28,7 @@ Address-shaped text with no locality (a street line alone, "P.O. Box 123" alone,
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -72,13 +81,15 @@ _UNIT = (
     r"(?P<unit>(?i:suite|ste|apt|apartment|unit|floor|fl|room|rm|bldg|building|dept|pmb|"
     r"private\s+mail\s*box|box|no)\.?\s*#?\s*[\w\-]{1,8}|\#\s*[\w\-]{1,8}|(?i:\d{1,3}(?:st|nd|rd|th)\s+floor))"
 )
-# Street number, optional direction, 0-4 name words, a suffix; or a numbered route.
+# Street number, optional direction, 0-4 name words, a suffix; or a numbered route. A bare
+# number is never a name word: in "Ultra Trim 2002\n4132 Pompton Ct." the street starts at
+# 4132, not at the year.
 _STREET = (
     r"(?P<street>(?:\b\d{1,6}(?:-\d{1,5})?(?:-?[A-Za-z])?(?:\s1/2)?"
     r"|\b(?:One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|ONE|TWO))\s+"
     r"(?:(?:[NSEW]|N\.?[EW]|S\.?[EW]|(?i:north|south|east|west))\.?\s+)?"
     r"(?:"
-    rf"(?:[A-Za-z0-9][\w.'\-]*\s+){{0,4}}?(?i:{STREET_SUFFIXES})\b\.?"
+    rf"(?:(?!\d+\s)[A-Za-z0-9][\w.'\-]*\s+){{0,4}}?(?i:{STREET_SUFFIXES})\b\.?"
     r"(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?"
     r"|(?i:route|rte|highway|hwy|state\s+road|county\s+road|us\s+highway|interstate)\s+\d{1,4}"
     r"|[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"  # "100 Main" without suffix (needs city+state+ZIP)
@@ -109,15 +120,33 @@ _BOX_ADDRESS = re.compile(
 )
 _LOCALITY = re.compile(rf"{_CITY}[ \t]*,[ \t]*{_STATE}[ \t,.]*{_ZIP}")
 
-# Foreign: Canadian postal code after a province, UK postcode, continental "Street 12,
-# 12345 City" -- each needing a street-like line within the preceding 150 characters.
-_CA_PROVINCE = r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Ontario|Quebec|Québec|Alberta|British Columbia|Manitoba)"
+# Foreign: Canadian postal code after a province (the country may stand between them:
+# "Don Mills Ontario, Canada\nM3B 2W6"), UK postcode, continental "Street 12, 12345 City"
+# -- each needing a street-like line before the locality. CAN-SPAM asks for a valid
+# physical postal address of the sender, not a US one.
+_CA_PROVINCE = (r"(?:AB|BC|MB|NB|NL|NS|NT|NU|ON|PE|QC|SK|YT|Ontario|Quebec|Québec|Alberta"
+                r"|British Columbia|Manitoba|Saskatchewan|Nova Scotia|New Brunswick"
+                r"|Newfoundland|Prince Edward Island|Yukon)")
+_CA_POSTCODE = r"[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
+# A UK postcode: one of the postcode areas, district, sector, unit ("SW1A 2AA", "BA1 5BG").
+UK_POSTCODE_AREAS = (
+    "AB AL BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY "
+    "EC EH EN EX FK FY GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY LA LD LE LL "
+    "LN LS LU ME MK ML NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM SA SE SG SK SL SM SN "
+    "SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB WA WC WD WF WN WR WS WV YO ZE B E G L M N S W"
+).split()
+_UK_POSTCODE = rf"\b(?:{'|'.join(UK_POSTCODE_AREAS)})\d[A-Z\d]?[ \t]?\d[A-Z]{{2}}"
+_UK_POSTCODE_SPACED = rf"\b(?:{'|'.join(UK_POSTCODE_AREAS)})\d[A-Z\d]?[ \t]\d[A-Z]{{2}}"
+_THEN_CANADA = r"(?:[ \t]*,?[ \t]*(?i:canada)\b)?[ \t,]*(?:\r?\n[ \t]*)?"
+# House number, then name words: capitalised, or a lower-case particle before one
+# ("2135A des Laurentides Blvd").
+_FOREIGN_NAME_WORD = r"(?:(?:de|des|du|la|le|les|del|della|di|van|von|der|of|the)[ \t]+)?[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*"
 _FOREIGN_STREET = (
-    rf"(?P<street>\b\d{{1,6}}[A-Za-z]?,?[ \t]+[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*"
+    rf"(?P<street>\b\d{{1,6}}[A-Za-z]?,?[ \t]+{_FOREIGN_NAME_WORD}"
     rf"(?:[ \t]+[A-Za-z][A-Za-z.'\-]*){{0,4}})(?:{_SEP}{_UNIT})?{_SEP}"
     r"(?:[A-Z][A-Za-z'\-]*[a-z][A-Za-z'\-]*[ \t,]+){1,3}"
-    rf"(?:(?:{_CA_PROVINCE})[ \t,]+[A-Z]\d[A-Z][ \t]?\d[A-Z]\d"
-    r"|[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})\b"
+    rf"(?:(?:{_CA_PROVINCE}){_THEN_CANADA}[ \t,]*{_CA_POSTCODE}"
+    rf"|{_UK_POSTCODE})\b"
 )
 _FOREIGN_CONTINENTAL = (
     r"(?P<street2>\b[A-ZÄÖÜ][\wäöüßéè\-]*(?:stra(?:ß|ss)e|str\.|weg|platz|gasse|allee|laan|straat"
@@ -131,6 +160,62 @@ _FOREIGN_BY_KIND = {
     (False, True): re.compile(_FOREIGN_CONTINENTAL),
     (True, True): _FOREIGN,
 }
+# A US-style street line (number, name words, suffix) in a Canadian town: the province
+# by name, or by code when the country or a postal code follows; the postal code may be
+# missing, as a US ZIP may ("5863 Leslie St. Suite 408 Toronto, Ontario CANADA").
+_CA_STREET_ADDRESS = re.compile(
+    rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_CITY}[ \t]*,?[ \t]*"
+    rf"(?P<province>(?i:Ontario|Quebec|Québec|Alberta|British Columbia|Manitoba|Saskatchewan"
+    rf"|Nova Scotia|New Brunswick|Newfoundland|Prince Edward Island|Yukon)\b"
+    rf"|(?:{_CA_PROVINCE})\b(?=[ \t,]*(?:(?i:canada)|\r?\n?[ \t]*{_CA_POSTCODE})))"
+    rf"{_THEN_CANADA}(?:[ \t,]*(?P<postcode>{_CA_POSTCODE})\b)?"
+)
+# One part of an address written on one line or between commas: "Ryanair Holdings plc",
+# "Dublin Airport", "The Old Mill" (a capitalised first word).
+_PART = r"[A-Z][\w.'&\-]*(?:[ \t]+[A-Za-z][\w.'&\-]*){0,4}"
+_PART_SEP = r"[ \t]*(?:,[ \t]*(?:\r?\n[ \t]*)?|\r?\n[ \t]*)"
+IRISH_COUNTIES = (
+    "Antrim|Armagh|Carlow|Cavan|Clare|Cork|Derry|Donegal|Down|Dublin|Fermanagh|Galway|Kerry|"
+    "Kildare|Kilkenny|Laois|Leitrim|Limerick|Londonderry|Longford|Louth|Mayo|Meath|Monaghan|"
+    "Offaly|Roscommon|Sligo|Tipperary|Tyrone|Waterford|Westmeath|Wexford|Wicklow"
+)
+# Irish addresses have no street number or postcode as often as not: places, then the
+# county and the country ("Ryanair Holdings plc, Dublin Airport, Co Dublin, Ireland"): at
+# least two places, so that a mention of a village ("Doolin, Co. Clare, Ireland") is not
+# taken for an address.
+_IRISH_COUNTY = rf"(?:Co\.?|County)[ \t]+(?:{IRISH_COUNTIES})\b"
+_IRISH_ADDRESS = re.compile(
+    rf"(?P<places>(?:{_PART}{_PART_SEP}){{2,4}}){_IRISH_COUNTY}{_PART_SEP}(?:Ireland|Eire|IRELAND)\b"
+    # A street line, then a Dublin postal district at the end of its line ("Dublin 2").
+    rf"|{_STREET}{_PART_SEP}Dublin[ \t]+\d{{1,2}}W?(?=[ \t]*(?:[,.]|\r?\n|$))"
+)
+# British addresses without a house number ("Acme Ltd, The Old Mill, Bath BA1 5BG"):
+# two parts, then a town and a full postcode, written with its space ("LS122BK" is a part
+# number), at the end of the line.
+_UK_ADDRESS = re.compile(
+    rf"(?P<street>(?:{_PART}{_PART_SEP}){{2,3}})[A-Z][A-Za-z'\-]+(?:[ \t]+[A-Z][A-Za-z'\-]+)?"
+    rf"[ \t]*,?[ \t]*(?:\r?\n[ \t]*)?{_UK_POSTCODE_SPACED}(?=[ \t]*(?:[,.]|\r?\n|$|(?i:uk|united\s+kingdom|england)\b))"
+)
+# A street line or a box, then after a comma or line break one to three places and a
+# country by name ("P.O. Box 1200, Oranjestad, Aruba").
+COUNTRIES = (
+    "Canada|Ireland|United Kingdom|England|Scotland|Wales|Northern Ireland|Australia|"
+    "New Zealand|Bahamas|Aruba|Netherlands Antilles|Antigua|Barbados|Belize|Bermuda|"
+    "Cayman Islands|Costa Rica|Panama|Dominica|Dominican Republic|Jamaica|Mexico|Germany|"
+    "France|Spain|Italy|Netherlands|Holland|Belgium|Switzerland|Austria|Sweden|Norway|"
+    "Denmark|Finland|Portugal|Greece|Israel|Japan|China|Hong Kong|Taiwan|Singapore|"
+    "Malaysia|Philippines|Thailand|India|South Africa|Nigeria|Brazil|Argentina|Chile|"
+    "Colombia|Venezuela|Peru|Uruguay|Russia|Poland|Hungary|Czech Republic|Cyprus|Malta|"
+    "Gibraltar|Isle of Man|Liechtenstein|Luxembourg|Monaco|Vanuatu|Antigua and Barbuda|"
+    "West Indies|British Virgin Islands|Turks and Caicos|Curacao|Grenada|St\\.? Lucia|"
+    "St\\.? Kitts|Trinidad|United Arab Emirates|Korea|Indonesia|Ghana|Kenya|Egypt|Turkey"
+)
+_COUNTRY_NAME = rf"(?P<country>(?:{COUNTRIES}|{COUNTRIES.upper()})\b)"
+_COUNTRY_ADDRESS = re.compile(
+    rf"(?:{_STREET}(?:{_SEP}{_UNIT})?|{_PO_BOX}){_PART_SEP}"
+    rf"(?:{_PART}{_PART_SEP}){{0,2}}{_PART}[ \t]*(?:,[ \t]*|\r?\n[ \t]*|[ \t])"
+    rf"{_COUNTRY_NAME}"
+)
 
 # Cheap necessary conditions (each is part of every match of the patterns it guards), so
 # a pattern that cannot match is not run: the expensive scans only run on texts that may
@@ -149,6 +234,17 @@ _CONTINENTAL_HINT = re.compile(r"\d{4}[ \t]+[A-ZÄÖÜ]")  # "10115 Berlin", "75
 _BOX_WORDS = ("box", "pob", "drawer", "pmb")
 
 
+_CA_NAMES = ["canada", "ontario", "quebec", "québec", "alberta", "british columbia", "manitoba",
+             "saskatchewan", "nova scotia", "new brunswick", "newfoundland",
+             "prince edward island", "yukon"]
+_IRISH_NAMES = ["ireland", "eire", "dublin"]  # each Irish form names one
+_COUNTRY_NAMES = [fold(name).replace("\\.?", "") for name in COUNTRIES.split("|")]
+_CA_WORDS, _IRISH_WORDS, _COUNTRY_WORDS = (Literals(names) for names in (_CA_NAMES, _IRISH_NAMES,
+                                                                          _COUNTRY_NAMES))
+# One pass for the three: most texts name no foreign place at all.
+_FOREIGN_WORDS = Literals(_CA_NAMES + _IRISH_NAMES + _COUNTRY_NAMES)
+
+
 def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
     """Each address pattern, or None when a part every one of its matches needs is
     missing from the text."""
@@ -157,18 +253,27 @@ def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
     may_name_state = (has_zip or _STATE_LITERALS.found_in(text)
                       or _STATE_NAMES.found_in(folded))
     foreign_kind = (bool(_POSTCODE_HINT.search(text)), bool(_CONTINENTAL_HINT.search(text)))
+    names_place = _FOREIGN_WORDS.found_in(folded)
     return {
         "box": _BOX_ADDRESS if any(word in folded for word in _BOX_WORDS) else None,
         "street": _STREET_ADDRESS if may_name_state else None,
         "street_no_city": _STREET_NO_CITY if has_zip else None,
         "foreign": _FOREIGN_BY_KIND.get(foreign_kind),
+        "canadian": (_CA_STREET_ADDRESS if foreign_kind[0]
+                     or names_place and _CA_WORDS.found_in(folded) else None),
+        "irish": _IRISH_ADDRESS if names_place and _IRISH_WORDS.found_in(folded) else None,
+        "british": _UK_ADDRESS if foreign_kind[0] else None,
+        "country": _COUNTRY_ADDRESS if names_place and _COUNTRY_WORDS.found_in(folded) else None,
         "locality": _LOCALITY if has_zip else None,
     }
 
 
 ITEM_FIELDS = {
-    "kind": ("text", "street, po_box, pmb (private mailbox at a CMRA), foreign, locality."),
-    "text": ("text", "The address on one line."),
+    "kind": ("text", "street, po_box, pmb (private mailbox at a CMRA), foreign, locality, or "
+                     "fragment (address-like text that could not be read as an address: a "
+                     "ZIP after a state, a suite, a numbered street; only reported when "
+                     "nothing else is found)."),
+    "text": ("text", "The address on one line (closed up when it was letter-spaced)."),
     "complete": ("bool", "A street or box together with a city/state or postal code."),
     "field": ("text", "The text field it was found in."),
     "start": ("int", "Start offset."),
@@ -179,6 +284,8 @@ ITEM_FIELDS = {
     "state": ("text", "US state as written, when found."),
     "zip": ("text", "ZIP or ZIP+4, when found."),
     "unit": ("text", "Suite / PMB / # unit, when found."),
+    "letter_spaced": ("bool", "Written with spaces between the letters "
+                              "('1 4 4 0 C o r a l R i d g e D r.'); found on a closed-up copy."),
 }
 
 
@@ -198,68 +305,221 @@ def _record(source: TextSource, match: re.Match, start: int, end: int, kind: str
         state=groups.get("state"),
         zip=groups.get("zip"),
         unit=unit,
+        letter_spaced=False,
     )
     return record
 
 
-def _street_ok(match: re.Match) -> bool:
-    """A street line without a suffix word or route ("100 Main") needs a ZIP to count, so
-    "500 Million Customers, Dallas TX" is not an address."""
-    if match.group("zip"):
+def _street_ok(match: re.Match, strict: bool = False) -> bool:
+    """A street line without a suffix word or route ("100 Main") needs a ZIP or postal code
+    to count, so "500 Million Customers, Dallas TX" is not an address. `strict` (the forms
+    ending in a country name): the street must end with its suffix, so "1 Free Street
+    Party, Paris, France" is not one either."""
+    groups = match.groupdict()
+    if groups.get("zip") or groups.get("postcode") or groups.get("box") or groups.get("places"):
         return True
-    street = match.group("street")
+    street = groups.get("street") or ""
     rest = street.split(None, 1)[1] if " " in street else ""
-    return bool(_SUFFIX_WORD.search(rest) or _ROUTE_WORD.match(street))
+    suffix = _SUFFIX_AT_END if strict else _SUFFIX_WORD
+    return bool(suffix.search(rest) or _ROUTE_WORD.match(street))
 
 
 _SUFFIX_WORD = re.compile(rf"(?i)\b(?:{STREET_SUFFIXES})\b")
+_SUFFIX_AT_END = re.compile(rf"(?i)\b(?:{STREET_SUFFIXES})\b\.?(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?$")
 _ROUTE_WORD = re.compile(r"(?i)(?:route|rte|highway|hwy|state\s+road|county\s+road|us\s+highway)\b")
+_BARE_BOX = re.compile(r"(?i)box\b")
+
+# Complete forms, in the order they claim text: boxes first (in "P.O. Box 101262 / Cape
+# Coral FL 33910" the box number is not a street number), then US streets, then foreign.
+_COMPLETE_FORMS = (("street", "street"), ("street_no_city", "street"), ("foreign", "foreign"),
+                   ("canadian", "foreign"), ("irish", "foreign"), ("british", "foreign"),
+                   ("country", "foreign"))
+# The forms built on _STREET, whose suffix-less "100 Main" needs a ZIP or postal code.
+_STREET_CHECKED = frozenset({"street", "street_no_city", "canadian", "irish", "country"})
+_STRICT = frozenset({"canadian", "irish", "country"})
 
 
-def find_addresses(source: TextSource) -> list[dict[str, Any]]:
-    """Every address-shaped span in one text, complete ones first claimed."""
-    text = source.text
-    found: list[dict[str, Any]] = []
-    taken: list[tuple[int, int]] = []
-
-    def free(start: int, end: int) -> bool:
-        return all(end <= a or start >= b for a, b in taken)
-
-    def add(match, start, end, kind, complete):
-        if free(start, end):
-            taken.append((start, end))
-            found.append(_record(source, match, start, end, kind, complete))
-
+def _candidates(text: str):
+    """(start, end, match, kind, complete) for every address-shaped match: the complete
+    ones first, so an incomplete "POB 1200" never hides "POB 1200, Oranjestad, Aruba"."""
     patterns = _patterns_that_may_match(text)
-    # Boxes first: in "P.O. Box 101262 / Cape Coral FL 33910" the box number is not a
-    # street number.
+    incomplete = []
     for start, end, match in _spans(patterns["box"], text):
         box = match.group("box")
-        kind = "pmb" if re.match(r"(?i)pmb|private", box) else "po_box"
-        complete = bool(match.group("state"))
-        bare_box = re.match(r"(?i)box\b", box)
-        if bare_box and not complete:
-            continue  # "box 3" alone is not an address
-        add(match, start, end, kind, complete)
-    for name in ("street", "street_no_city"):
+        kind = _box_kind(box)
+        if match.group("state"):
+            yield start, end, match, kind, True
+        elif not _BARE_BOX.match(box):  # "box 3" alone is not an address
+            incomplete.append((start, end, match, kind, False))
+    for name, kind in _COMPLETE_FORMS:
         for start, end, match in _spans(patterns[name], text):
-            if _street_ok(match):
-                add(match, start, end, "street", True)
-    for start, end, match in _spans(patterns["foreign"], text):
-        add(match, start, end, "foreign", True)
+            if name in _STREET_CHECKED and not _street_ok(match, strict=name in _STRICT):
+                continue
+            box = match.groupdict().get("box")
+            if box and _BARE_BOX.match(box):
+                continue
+            # A box abroad is still a box (the rule asks when a box alone suffices).
+            yield start, end, match, _box_kind(box) if box else kind, True
+    yield from incomplete
     for start, end, match in _spans(patterns["locality"], text):
-        add(match, start, end, "locality", False)
+        yield start, end, match, "locality", False
+
+
+def _box_kind(box: str) -> str:
+    return "pmb" if re.match(r"(?i)pmb|private", box) else "po_box"
+
+
+def find_addresses(source: TextSource, *, letter_spacing: bool = True) -> list[dict[str, Any]]:
+    """Every address-shaped span in one text, complete ones first claimed; then those
+    only a closed-up copy of letter-spaced text shows."""
+    found: list[dict[str, Any]] = []
+    claimed = _Claimed()
+    for start, end, match, kind, complete in _candidates(source.text):
+        if claimed.claim(start, end):
+            found.append(_record(source, match, start, end, kind, complete))
+    if letter_spacing:
+        for record in _letter_spaced_addresses(source):
+            if claimed.claim(record["start"], record["end"]):
+                found.append(record)
     found.sort(key=lambda r: r["start"])
     return found[:20]
+
+
+class _Claimed:
+    """Non-overlapping (start, end) spans; `claim` adds one unless it overlaps another
+    (sorted, so that a text with thousands of matches stays fast)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def claim(self, start: int, end: int) -> bool:
+        index = bisect.bisect_right(self.starts, start)
+        if index and self.ends[index - 1] > start:
+            return False
+        if index < len(self.starts) and self.starts[index] < end:
+            return False
+        self.starts.insert(index, start)
+        self.ends.insert(index, end)
+        return True
 
 
 def _spans(pattern: re.Pattern | None, text: str):
     return found_spans(pattern, text) if pattern is not None else ()
 
 
+# ------------------------------------------------------------ letter spacing
+# "1 4 4 0   C o r a l   R i d g e   D r." hides an address from every pattern above while
+# a reader sees it plainly. A run is two or more single letters or digits, each alone
+# between single spaces; a text is treated as letter-spaced only when it holds a run of at
+# least four (so "a 5" in ordinary prose is never closed up).
+_SPACED_RUN = re.compile(r"(?<![^\W_])[^\W_](?: [^\W_])+(?![^\W_])")
+_LONG_SPACED_RUN = re.compile(r"(?<![^\W_])[^\W_](?: [^\W_]){3,}(?![^\W_])")
+_SPACED_HINT = re.compile(r" \w \w \w ")  # cheap: a literal space leads
+
+
+def close_up(text: str) -> tuple[str, list[int]]:
+    """The text with letter-spaced runs closed up ("C o r a l" -> "Coral"; a space is kept
+    where letters turn to digits: "P O B 1 2 0 0" -> "POB 1200"), and for each character
+    of it the offset of the same character in `text`."""
+    out: list[str] = []
+    offsets: list[int] = []
+    last = 0
+    for run in _SPACED_RUN.finditer(text):
+        start, end = run.span()
+        out.append(text[last:start])
+        offsets.extend(range(last, start))
+        chars, positions = text[start:end:2], range(start, end, 2)
+        cut = 0
+        for turn in _LETTER_DIGIT_TURN.finditer(chars):
+            out.append(chars[cut:turn.start()] + " ")
+            offsets.extend(positions[cut:turn.start()])
+            offsets.append(positions[turn.start()] - 1)  # the space between the two
+            cut = turn.start()
+        out.append(chars[cut:])
+        offsets.extend(positions[cut:])
+        last = end
+    out.append(text[last:])
+    offsets.extend(range(last, len(text)))
+    return "".join(out), offsets
+
+
+_LETTER_DIGIT_TURN = re.compile(r"(?<=\d)(?=[^\W\d_])|(?<=[^\W\d_])(?=\d)")
+
+
+def _letter_spaced_addresses(source: TextSource) -> list[dict[str, Any]]:
+    """Addresses found only in the closed-up copy, with offsets into the real text."""
+    if not (_SPACED_HINT.search(source.text) and _LONG_SPACED_RUN.search(source.text)):
+        return []
+    closed, offsets = close_up(source.text)
+    copy = TextSource(source.field, closed, source.visible, source.hidden_reason)
+    records = []
+    for found in find_addresses(copy, letter_spacing=False):
+        start, end = offsets[found["start"]], offsets[found["end"] - 1] + 1
+        if end - start == found["end"] - found["start"]:
+            continue  # nothing was closed up inside it: the plain search has judged it
+        record = dict(found, **span(source.field, source.text, start, end))
+        record.update(letter_spaced=True, text=clean(found["quote"]))
+        records.append(record)
+    return records
+
+
+# ------------------------------------------------------------ fragments
+# Address-like material the patterns could not read as an address. When nothing else is
+# found, it makes the status `incomplete` (a person looks) rather than `none` (which the
+# rule treats as no address at all).
+_ZIP_ALONE = re.compile(r"(?<![\d\-])\d{5}(?:-\d{4})?(?![\d\-])")
+# "Coral Springs Fl 33071" (no comma, so not a locality): a town word, a state, the ZIP.
+_STATE_BEFORE_ZIP = re.compile(
+    rf"(?<=[A-Za-z][ \t,])(?:{'|'.join(STATE_CODES)}|{STATE_NAMES}|(?:{OLD_ABBREVIATIONS})\.)"
+    r"[ \t,.]{1,3}$"
+)
+_FRAGMENT_FORMS = (
+    # A box without a number (not the pobox.com mail host, nor "pobox" the company).
+    (("box", "pmb"), re.compile(
+        r"(?<![\w.@/])(?!pobox)(?i:p\.?[ \t]?o\.?[ \t]?box|post[ \t]+office[ \t]+box|pmb)(?![\w@/\-]|\.\w)")),
+    # A suite number: "Suite 408", "Ste. 5" (not "Koch-Suite 0.7").
+    (("suite", "ste."), re.compile(r"(?<![\w\-])(?i:suite|ste\.)[ \t]*#?[ \t]*\d{1,5}(?![\w.]|\.\d)")),
+    # A numbered street with no locality the patterns could read: "5863 Leslie St.".
+    (("st", "av", "road", "rd", "boulevard", "blvd", "dr", "lane", "ln.", "parkway", "pkwy",
+      "highway", "hwy"), re.compile(
+        r"\b\d{1,6}(?:-?[A-Z])?[ \t]+[A-Z][\w'\-]*[ \t]+(?:[A-Za-z][\w'\-]*[ \t]+){0,2}"
+        r"(?:Street|St\.|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.|Lane|Ln\.|Parkway"
+        r"|Pkwy\.?|Highway|Hwy\.?)(?!\w)")),
+)
+MAX_FRAGMENTS = 5
+
+
+def find_fragments(source: TextSource) -> list[dict[str, Any]]:
+    """Address-like material (kind `fragment`, never complete), at most MAX_FRAGMENTS, in
+    text order."""
+    text, folded = source.text, fold(source.text)
+    spans = []
+    if _ZIP_HINT.search(text):
+        for start, end, match in found_spans(_ZIP_ALONE, text):
+            state = _STATE_BEFORE_ZIP.search(text, max(0, start - 30), start)
+            if state:
+                spans.append((state.start(), end, match))
+    for words, pattern in _FRAGMENT_FORMS:
+        if any(word in folded for word in words):
+            spans.extend(found_spans(pattern, text))
+    records: list[dict[str, Any]] = []
+    claimed = _Claimed()
+    for start, end, match in sorted(spans, key=lambda found: found[0]):
+        if start < end and claimed.claim(start, end):
+            records.append(_record(source, match, start, end, "fragment", False))
+            if len(records) == MAX_FRAGMENTS:
+                break
+    return records
+
+
 def detect_postal_addresses(sources: list[TextSource]) -> dict[str, Any]:
-    """{status, addresses, searched} over the body texts (visible first, then hidden runs)."""
+    """{status, addresses, searched} over the body texts (visible first, then hidden runs).
+    Fragments are looked for only when no address is found: they turn `none` into
+    `incomplete` (or `hidden_only`), never a found address into something weaker."""
     addresses = [a for source in sources for a in find_addresses(source)]
+    if not addresses:
+        addresses = [a for source in sources for a in find_fragments(source)]
     return {"status": _status(addresses), "addresses": addresses,
             "searched": describe_searched(sources)}
 

@@ -5,15 +5,25 @@ Whether a subject would mislead a reasonable recipient about a material fact is 
 judgement; these are reasons for review, each with the subject span it rests on.
 
 Indicators (`indicator` key):
-- `fake_reply`: "Re:" / "Fwd:" (and AW:, SV:, TR:, WG:...) with no In-Reply-To and no
-  References header, so the message is not a reply or forward in any thread;
-- `transactional_subject_on_ad`: "your order", "invoice", "account alert", "approved" ...
-  (list `transactional_subject_phrases`) over a body the commercial detector sorts as
-  commercial or commercial_uncertain (the Experian pattern);
-- `prize_claim`: "you have won", "winner", "claim your prize", "you've been selected";
+- `fake_reply`: "Re:" / "Fwd:" (and AW:, SV:, TR:, WG:...; "[Fwd: ...]" or "... (fwd)") with
+  no In-Reply-To and no References header, and nothing else that shows a real reply or
+  forward: no Thread-Index / Thread-Topic header (Outlook and Exchange thread by those)
+  and no quoted or forwarded original in the body ("-----Original Message-----",
+  "Begin forwarded message:", "--- begin forwarded text", an "... wrote:" attribution,
+  "> " quote lines). Mail programs of the time often omitted In-Reply-To, and forwards
+  never carry it, so the missing headers alone prove nothing;
+- `transactional_subject_on_ad`: a notice addressed to the reader -- "your order", "your
+  account", "payment received" ... (list `transactional_subject_phrases`), or an approval
+  or availability notice ("you're approved", "your loan has been approved", "approved for
+  $5,000", "your report is available") -- over a body the commercial detector sorts as
+  commercial or commercial_uncertain (the Experian pattern). "Approved" as a product
+  adjective ("approved by bureaus", "approved online") is not a notice;
+- `prize_claim`: a prize or selection claimed for the reader: "you have won", "you're a
+  winner", "claim your prize", "your prize", "you've been selected", "congratulations ...
+  you/your". Topic words ("jackpot", "lottery", "prize", "winner") alone are not a claim;
 - `personal_subject_on_ad`: a personal-note subject ("hi", "hey", "long time no see",
-  "about last night") over a commercial body with no commercial wording in the subject
-  (the Jumpstart pattern);
+  "about last night", a whole subject such as "Movie time. Let's go.") over a commercial
+  body with no commercial wording in the subject (the Jumpstart pattern);
 - `obfuscated_subject`: zero-width / invisible characters or letters split by separators
   ("V.i.a.g.r.a", "F R E E"), which hide the subject's words from filters.
 """
@@ -31,6 +41,29 @@ _REPLY_PREFIX = re.compile(
     r"^\s*(?:(?:re|fwd?|fw|aw|sv|vs|tr|wg|antw|odp|rif|r)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.IGNORECASE,
 )
+_FWD_SUFFIX = re.compile(r"\(fwd\)\s*$|^\s*\[fwd?:", re.IGNORECASE)  # "... (fwd)", "[Fwd: ...]"
+# What a real reply or forward carries in its body: the original, quoted or forwarded.
+_QUOTED_ORIGINAL = re.compile(
+    r"^[ \t]*-{2,}[ \t]*(?:original\s+message|forwarded\s+message|begin\s+forwarded\s+text"
+    r"|forwarded\s+by\b)"
+    r"|^[ \t]*begin\s+forwarded\s+message\s*:"
+    r"|^[^\n]{0,160}\b(?:wrote|writes)\s*:[ \t]*$"
+    # two quote lines in a row, one or two levels deep (">>>>> OFFER" is a bullet, not a quote)
+    r"|^[ \t]*>(?:[ \t]?>)?(?!from\s)[ \t]?[^>\s][^\n]*\n[ \t]*>(?:[ \t]?>)?[ \t]?[^>\s]",
+    re.IGNORECASE | re.MULTILINE,
+)
+MAX_BODY_SCAN = 100_000
+# Subject wording that is a notice about the reader's own transaction, beyond the literal
+# phrases of the list: approvals and "your ... is available / ready".
+_NOTICE_FORMS = re.compile(
+    r"\byou(?:'re|\s+are|'ve\s+been|\s+have\s+been|\s+were)[\s\-*]+(?:now\s+)?(?:pre-?\s?)?approved\b"
+    r"|\b(?:loan|mortgage|application|credit(?:\s+line)?|refinanc\w*|account|request|claim)"
+    r"\s+(?:is\s+|was\s+|has\s+been\s+)?(?:pre-?\s?)?approved\b(?!\s+(?:by|online|for\s+sale))"
+    r"|\bapproved\s+for\s+(?:a\b|an\b|your\b|up\s+to\b|\$)"
+    r"|\bapproval\s+(?:no\b|number\b|code\b|#)"
+    r"|\byour\s+(?:\w+\s+){1,3}(?:is|are)\s+(?:now\s+)?(?:available|ready)\b",
+    re.IGNORECASE,
+)
 @lru_cache(maxsize=1)
 def _transactional() -> Scanner:
     """Transactional-looking subject wording: rules/lists/transactional_subject_phrases.yaml,
@@ -38,11 +71,16 @@ def _transactional() -> Scanner:
     return words_pattern(word_list("transactional_subject_phrases"))
 
 
+_YOU_ARE = r"you(?:'re|\s+are|r)"  # "your" covers the common misspelling "your a winner"
 _PRIZE = re.compile(
-    r"\byou(?:'ve|\s+have)?\s+(?:just\s+|already\s+)?won\b|\bwinner\b|\bclaim\s+your\s+"
-    r"(?:prize|reward|gift|winnings|award)|\byou(?:'ve|\s+have)\s+been\s+(?:selected|chosen)\b"
-    r"|\bcongratulations\b|\bprize\b|\bsweepstakes?\b|\blotter(?:y|ies)\b|\bjackpot\b"
-    r"|\byou\s+are\s+(?:a|our)\s+(?:lucky\s+)?winner",
+    r"\byou(?:'ve|\s+have)?\s+(?:just\s+|already\s+|definitely\s+)?won\b"
+    r"|\byou\s+(?:may|might|could)\s+have\s+(?:already\s+)?won\b"
+    rf"|\b{_YOU_ARE}\s+(?:a|an|our|the|today'?s)\s+(?:\w+\s+){{0,2}}winner\b"
+    r"|\bclaim\s+your\s+(?:\w+\s+)?(?:prize|reward|gift|winnings|award)"
+    r"|\byour\s+(?:\w+\s+)?(?:prize|winnings|jackpot)\b"
+    r"|\byou(?:'ve|\s+have)\s+(?:just\s+)?been\s+(?:specially\s+)?(?:selected|chosen)\b"
+    r"|\bcongratulations\b(?=[^.?]{0,60}?\byou)"
+    r"|\bcongratulations[\s,!:]+(?:(?:lucky|big|grand\s+prize)\s+)?winner\b",
     re.IGNORECASE,
 )
 # A bare greeting as the whole subject ("hi", "hey Bob!"), or a personal phrase anywhere.
@@ -51,8 +89,9 @@ _PERSONAL = re.compile(
     r"(?=.*(?:long\s+time|how\s+are|remember|it'?s\s+me|what'?s\s+up|miss\s+you))"
     r"|\blong\s+time\s+no\s+see\b|\bhow\s+are\s+you\b|\bit'?s\s+me\b|\bremember\s+me\b"
     r"|\babout\s+last\s+night\b|\bwhat'?s\s+up\b|\bare\s+you\s+there\b|\bmiss\s+you\b"
-    r"|^\s*(?:for\s+you|check\s+(?:this|it)\s+out|call\s+me|movie\s+time|let'?s\s+go)\b"
-    r"|^\s*(?:lunch|dinner\s+tonight)\s*[?!.]*\s*$",
+    r"|^\s*(?:_NOTE)(?:[\s,.!?]+(?:_NOTE))?[\s,.!?]*$".replace(
+        "_NOTE", r"for\s+you|check\s+(?:this|it)\s+out|call\s+me|movie\s+time|let'?s\s+go"
+                 r"|lunch|dinner\s+tonight"),
     re.IGNORECASE,
 )
 _INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
@@ -83,27 +122,56 @@ def _indicator(name: str, subject: str, start: int, end: int, detail: str) -> di
     return {"indicator": name, "detail": detail, **span("subject", subject, start, end)}
 
 
+def thread_evidence(thread_headers: bool, body_text: str | None) -> bool:
+    """Whether anything shows a real reply or forward: Outlook's Thread-Index / Thread-Topic
+    headers, or the original quoted or forwarded in the body."""
+    if thread_headers:
+        return True
+    return bool(body_text) and _QUOTED_ORIGINAL.search(body_text[:MAX_BODY_SCAN]) is not None
+
+
+def _reply_marker(subject: str) -> tuple[int, int] | None:
+    """(start, end) of a "Re:" / "Fwd:" prefix, a "[Fwd:" or a trailing "(fwd)"."""
+    found = _REPLY_PREFIX.match(subject) or _FWD_SUFFIX.search(subject)
+    if not found or not found.group(0).strip():
+        return None
+    text = found.group(0)
+    start = found.start() + len(text) - len(text.lstrip())
+    return start, start + len(text.strip())
+
+
+def _transactional_match(subject: str) -> re.Match[str] | None:
+    found = [m for m in (next(_transactional().finditer(subject), None),
+                         _NOTICE_FORMS.search(subject)) if m]
+    return min(found, key=lambda m: m.start()) if found else None
+
+
 def detect_subject_indicators(
     subject: str | None,
     in_reply_to: str | None,
     references: list[str] | None,
     commercial_status: str | None,
+    *,
+    thread_headers: bool = False,
+    body_text: str | None = None,
 ) -> list[dict[str, Any]]:
     if not subject:
         return []
     out = []
     prefix = _REPLY_PREFIX.match(subject)
-    if prefix and prefix.group(0).strip() and not in_reply_to and not references:
-        start = len(prefix.group(0)) - len(prefix.group(0).lstrip())
+    marker = _reply_marker(subject)
+    if (marker and not in_reply_to and not references
+            and not thread_evidence(thread_headers, body_text)):
+        start, end = marker
         out.append(_indicator(
-            "fake_reply", subject, start, len(prefix.group(0).rstrip()),
-            f"The subject begins {prefix.group(0).strip()!r} but the message has no "
-            "In-Reply-To or References header, so nothing shows it answers or forwards an "
-            "earlier message (some webmail and Exchange programs of the time omitted these "
-            "headers).",
+            "fake_reply", subject, start, end,
+            f"The subject is marked {subject[start:end]!r} but the message has no "
+            "In-Reply-To or References header, no Thread-Index header, and no quoted or "
+            "forwarded original in its body, so nothing shows it answers or forwards an "
+            "earlier message.",
         ))
     commercial = commercial_status in COMMERCIAL_STATUSES
-    transactional = next(_transactional().finditer(subject), None) if commercial else None
+    transactional = _transactional_match(subject) if commercial else None
     if transactional:
         out.append(_indicator(
             "transactional_subject_on_ad", subject, transactional.start(), transactional.end(),
@@ -146,9 +214,18 @@ def detect_subject_indicators(
     item_fields=ITEM_FIELDS,
 )
 def subject_integrity_indicators(msg) -> list[dict[str, Any]]:
+    subject = msg.get("subject")
+    marked = bool(subject) and _reply_marker(subject) is not None
     return detect_subject_indicators(
-        msg.get("subject"),
+        subject,
         msg.get("in_reply_to"),
         msg.get("references"),
         msg.get("commercial.status"),
+        thread_headers=marked and _has_thread_headers(msg.get("headers") or []),
+        body_text=msg.get("body.text") if marked else None,
     )
+
+
+def _has_thread_headers(headers: list[dict]) -> bool:
+    return any((h.get("name") or "").lower() in {"thread-index", "thread-topic"}
+               for h in headers)
