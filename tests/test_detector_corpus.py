@@ -2,10 +2,10 @@
 
 Figures when written (spam = spam/ + spam_2/, 1,896 messages; ham = easy_ham, 2,500;
 easy_ham + easy_ham_2 = 3,900 measured with bench scripts): commercial.status commercial
-22.6 % + commercial_uncertain 71.2 % = 93.8 % of spam; 3.4 % of easy_ham + easy_ham_2
-(0.1 % established). The spam that stays non_commercial is mostly bodies whose charset is
-undeclared or wrong (mojibake, U+FFFD), near-empty or list-mangled bodies, and political,
-charity, chain and fake-personal letters that promote nothing.
+23.1 % + commercial_uncertain 72.2 % = 95.3 % of spam; 2.0 % of easy_ham + easy_ham_2
+(0.05 % established). The spam that stays non_commercial is mostly near-empty or
+list-mangled bodies, HTML whose text sits in an unclosed comment or a remote frame, and
+political, charity, chain and fake-personal letters that promote nothing.
 One run takes about 10 s on 2 cores.
 """
 
@@ -73,9 +73,8 @@ def test_spam_is_judged_commercial(spam, capsys):
     commercial = (counts["commercial"] + counts["commercial_uncertain"]) / len(rows)
     with capsys.disabled():
         print("\n" + report("spam", rows, seconds))
-    # The issue asks for 95 %; about 93.8 % is what content alone reaches on this corpus
-    # (see the module docstring for what is left). A drop below 93 % is a regression.
-    assert commercial >= 0.93, counts
+    # The issue asks for 95 % (95.3 % when written; see the module docstring for what is left).
+    assert commercial >= 0.95, counts
     assert counts["commercial"] / len(rows) >= 0.21, counts
 
 
@@ -84,7 +83,8 @@ def test_personal_and_list_mail_is_rarely_commercial(ham, capsys):
     counts = shares(rows, "commercial.status")
     with capsys.disabled():
         print("\n" + report("easy_ham", rows, seconds))
-    assert (counts["commercial"] + counts["commercial_uncertain"]) / len(rows) <= 0.05, counts
+    # 2.0 % when written: list discussions quoting spam, RSS items with a link.
+    assert (counts["commercial"] + counts["commercial_uncertain"]) / len(rows) <= 0.03, counts
     assert counts["commercial"] / len(rows) <= 0.01, counts
 
 
