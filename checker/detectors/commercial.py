@@ -457,6 +457,7 @@ def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dic
             if len(words) >= limit:
                 break
             word = " ".join(match.group(0).lower().split())
+            word = word[:-1] if word.endswith("s") and len(word) > 3 else word  # "investor(s)": one reason
             if word in words or (skip_quoted and _on_quoted_line(source.text, start)):
                 continue
             if any(a <= start < b for a, b in boilerplate):
@@ -630,7 +631,8 @@ def classify(
     reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
     return {
         "status": _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
-                               score, bool(transactional), transactional_first),
+                               score, bool(transactional), transactional_first,
+                               short=len(body.text) <= SPARSE_MIN_CHARS),
                        doubtful=is_reply or _density(commercial, body.text) < SPARSE_HITS_PER_1000,
                        faint=score < ESTABLISHED_SCORE and (
                            is_reply or _density(commercial, body.text) < FAINT_HITS_PER_1000),
@@ -679,7 +681,7 @@ PRODUCT_SIGNS = {"pitch", "discount", "shop_link", "ad_label", "adult", "subject
 
 
 def _status(totals: dict[str, int], strong: set[str], score: int, transactional: bool,
-            transactional_first: bool = False) -> str:
+            transactional_first: bool = False, short: bool = True) -> str:
     """The sorting described in the module docstring. `strong`: the categories with a hit
     of weight 2 or more (an actual amount, "order now", not just "great prices")."""
     categories = set(totals)
@@ -688,6 +690,12 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
         or ("shop_link" in strong and strong & {"price", "discount"})
         or {"discount", "cta"} <= strong
         or totals.get("ad_label", 0) >= 3
+        # A product pitched several ways with a call to act on it ("Increase your size ...
+        # guaranteed ... click here to order"): three distinct pitches and a strong call to
+        # action, or an amount, a call to action and two pitches.
+        # Only in a short text: a long article or newsletter can gather as many in passing.
+        or (short and totals.get("pitch", 0) >= 3 and "cta" in strong)
+        or (short and "price" in strong and "cta" in categories and totals.get("pitch", 0) >= 2)
     ) and bool(categories & PRODUCT_SIGNS)
     # The shape of a link advertisement is a reason for doubt, not for certainty.
     established = score - min(totals.get("link_ad", 0), CATEGORY_CAP["link_ad"])
