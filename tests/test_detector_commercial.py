@@ -319,3 +319,17 @@ def test_a_newsletter_sponsor_block_is_not_its_purpose():
             "Sponsor\n\nSPECIAL OFFER! Save 24% on a subscription. Order now, only $29.95.\n\n"
             "Back to the news: the storm moved east overnight.\n")
     assert classify("Daily digest", body)["status"] == "non_commercial"
+
+
+def test_a_short_ad_pitching_a_product_several_ways_is_established():
+    body = ("As seen on TV! Reverse aging and lose weight without dieting. Risk-free, 100% guaranteed "
+            "results. Order now and get a free bottle. This offer ends soon.")
+    assert classify("Look 20 years younger", body, [LINK])["status"] == "commercial"
+
+
+def test_the_same_pitches_scattered_in_a_long_article_are_not_established():
+    article = ("Venture investors met in Palo Alto; the mood was grim. " * 40
+               + "One investor said you can still make money, but take advantage of the dip: "
+               "risk-free deals are gone and only a guaranteed return sells. " + "Prices fell again. " * 100)
+    assert len(article) > 4000
+    assert classify("VC gloom", article, [LINK])["status"] != "commercial"

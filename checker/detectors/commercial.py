@@ -39,9 +39,10 @@ the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
 
 `commercial.status`:
 - `commercial`: clear indicators (an amount with a call to action such as "order now", a
-  shop link with an amount or discount, a discount with a call to action, or an "ADV:"
-  subject), a score of 7 or more over three or more categories, and no transactional
-  content;
+  shop link with an amount or discount, a discount with a call to action, an "ADV:"
+  subject, or -- in a text of at most 4,000 characters -- three distinct pitches with a
+  strong call to action, or an amount, a call to action and two pitches), a score of 7 or
+  more over three or more categories, and no transactional content;
 - `commercial_uncertain`: commercial indicators that are weaker, or mixed with
   transactional content (a person applies § 316.3(a)(2)/(a)(3)), or an advance-fee
   "business proposal", or a picture advertisement the detector cannot read;
