@@ -154,3 +154,14 @@ def test_promoted_field_end_to_end():
     msg = message("Live sex cams and xxx videos. Click here to join now!", subject="Hi")
     assert msg.get("adult.promoted") is True
     assert_evidence(msg, msg.get("adult.indicators"))
+
+
+def test_a_subject_about_breasts_is_for_review_not_an_explicit_subject():
+    from checker.message import Message
+    raw = (b"From: a@example.com\nTo: b@example.org\nSubject: Huge natural tits\n"
+           b"Content-Type: text/html\n\n<a href='http://x.example/'><img src='http://x.example/1.jpg'></a>")
+    msg = Message(raw)
+    assert msg.get("adult.subject_explicit") is False
+    assert any(i["field"] == "subject" and i["strength"] == "strong" for i in msg.get("adult.indicators"))
+    raw2 = raw.replace(b"Huge natural tits", b"Mothers you want to fuck")
+    assert Message(raw2).get("adult.subject_explicit") is True

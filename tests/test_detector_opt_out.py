@@ -278,6 +278,9 @@ def test_burden_detail_names_the_opt_out_wording_and_the_demand():
          'to this message with the word "Discontinue" in the subject line.', []),
         ("listemizden çıkmak için ÇIKAR tuşuna basınız http://www.example.com.tr/iptal1.asp", []),
         ("To come off just Open here", [link("http://www.example.com/off.html", "Open here")]),
+        ("Refinance today at 5.9%!\n\nremove http://www.example.com/mortgage/remove.html", []),
+        ("Click here to be taken out of this database.",
+         [link("mailto:list@example.cn", "Click here")]),
         ("Further transmissions to you by the sender of this email may be stopped at no cost to you "
          'by sending a reply to this email address "stop@example.ca" with the word "your email '
          'address" in the subject line.', []),

@@ -84,6 +84,7 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
              r"|\b(?:may|can|will)\s+be\s+stopped\b"),
     ("take off come",
      r"""\b(?:taken|take\s+(?:you|me|yourself|your\s+(?:name|address))|be\s+taken|to\s+come|come)\s+off\b
+       | \b(?:be\s+)?taken\s+out\s+of\s+(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database|mailing)
        | \boff\s+(?:of\s+|from\s+)?(?:our|this|the|my|these|their|future|further|all)\s+
          (?:[\w\-]+\s+){0,2}(?:lists?|database|mailings?|e-?mails?|messages)\b
        | \btake-?off\w*"""),
@@ -121,6 +122,7 @@ _REMOVED_CONTEXT = re.compile(
 )
 
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+_MECHANISM_NEXT = re.compile(r"\s*[:\-=>]*\s*(?:https?://|www\.|mailto:|[\w.+\-]+@[\w\-]+\.)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 _REPLY = re.compile(
     r"\breply|\br\s+e\s+p\s+l\s+y\b|\brespond|\br[ée]pond|\bantwort|\bresponda|\bcontest[ea]|回复|回信|답장|返信|"
@@ -163,6 +165,8 @@ def _is_wording(text: str, start: int, end: int) -> bool:
     if not word.lower().startswith("remov"):
         return True
     if text[end : end + 1] == "@":  # remove@example.com
+        return True
+    if _MECHANISM_NEXT.match(text, end):  # "remove http://example.com/remove.html"
         return True
     _, around = window(text, start, end, 60, 80)
     around = around.replace(word, " ", 1)
@@ -247,6 +251,19 @@ def text_notices(source: TextSource, links: list[dict]) -> list[dict[str, Any]]:
         if {"link", "mailto", "reply"} <= seen:
             break
     return notices
+
+
+def text_url_notices(source: TextSource) -> list[dict[str, Any]]:
+    """A web or mail address written out in the text (not a link) that names the opt-out:
+    "http://example.com/remove.html", "unsubscribe@example.com". HTML parts give `links`
+    only for <a href>, so a bare address in an HTML message is found here."""
+    for pattern, kind in ((_URL, "link"), (_EMAIL, "mailto")):
+        for match in pattern.finditer(source.text):
+            if _URL_KEYWORD.search(match.group(0)):
+                url = match.group(0) if kind == "link" else "mailto:" + match.group(0)
+                return [_notice(source, match.start(), match.end(),
+                                {"mechanism": kind, "url": url, "tie": "url_keyword"})]
+    return []
 
 
 def link_notices(links: list[dict]) -> list[dict[str, Any]]:
@@ -532,7 +549,7 @@ def detect_opt_out(
     burdens stated in the opt-out instructions and what was searched."""
     notices: list[dict[str, Any]] = []
     for source in sources:
-        notices += text_notices(source, links)
+        notices += text_notices(source, links) + text_url_notices(source)
     notices += link_notices(links)
     notices += header_notices(list_unsubscribe or [])
     status = _status(notices)
