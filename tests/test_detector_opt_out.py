@@ -279,6 +279,8 @@ def test_burden_detail_names_the_opt_out_wording_and_the_demand():
         ("listemizden çıkmak için ÇIKAR tuşuna basınız http://www.example.com.tr/iptal1.asp", []),
         ("To come off just Open here", [link("http://www.example.com/off.html", "Open here")]),
         ("Refinance today at 5.9%!\n\nremove http://www.example.com/mortgage/remove.html", []),
+        ("Lower your payments! CLICK HERE!\n\ncomplete name removing system at website.",
+         [link("http://www.example.com/mortgage/index34.html", "CLICK HERE!")]),
         ("Click here to be taken out of this database.",
          [link("mailto:list@example.cn", "Click here")]),
         ("Further transmissions to you by the sender of this email may be stopped at no cost to you "

@@ -117,7 +117,7 @@ _REMOVE_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _REMOVED_CONTEXT = re.compile(
-    _REMOVE_CONTEXT.pattern + r"|http|www\.|@|click|here|call|send|visit|link|phone|fax",
+    _REMOVE_CONTEXT.pattern + r"|http|www\.|@|click|here|call|send|visit|link|phone|fax|web\s?site|\bsite\b",
     re.IGNORECASE,
 )
 
@@ -170,7 +170,7 @@ def _is_wording(text: str, start: int, end: int) -> bool:
         return True
     _, around = window(text, start, end, 60, 80)
     around = around.replace(word, " ", 1)
-    context = _REMOVED_CONTEXT if word.lower() in ("removed", "removal") else _REMOVE_CONTEXT
+    context = _REMOVED_CONTEXT if word.lower() in ("removed", "removal", "removing") else _REMOVE_CONTEXT
     return bool(context.search(around))
 
 
