@@ -69,14 +69,30 @@ def _load_ruleset(rules: Path | None):
                     exitcodes.RULE_ERRORS) from None
 
 
-def _message(item, trusted_hops: int):
-    """The message, with the trust boundary the exhibit shows handed to the detectors
-    too (case setting `trusted.hops`), so findings and exhibit agree."""
-    from checker.case import CaseSettings
+def _message(item, settings):
+    """The message with the case settings (`--case`/`--state`, and the trust boundary
+    the exhibit shows) handed to the detectors, so findings and exhibit agree."""
     from checker.message import Message
 
-    metadata = {**item.metadata, **CaseSettings(trusted_hops=trusted_hops).as_metadata()}
+    metadata = {**item.metadata, **settings.as_metadata()}
     return Message(item.raw, source_id=item.source_id, metadata=metadata)
+
+
+def exhibit_case_settings(case: Path | None, state: str | None, trusted_hops: int | None):
+    """The CaseSettings an exhibit is audited with: those of --case/--state (as in
+    `spamlaw audit`), with --trusted-hops overriding the file's `trusted.hops`; without a
+    case file, only the trust boundary (default 1 hop). Raises audit.UsageError."""
+    from dataclasses import replace
+
+    from checker.case import CaseSettings
+    from checker.commands.audit import case_settings_from_options
+
+    settings = case_settings_from_options(case, state)
+    if settings is None:
+        return CaseSettings(trusted_hops=1 if trusted_hops is None else trusted_hops)
+    if trusted_hops is not None:
+        settings = replace(settings, trusted_hops=trusted_hops)
+    return settings
 
 
 def _audit(ruleset, msg, item):
@@ -90,13 +106,16 @@ def _audit(ruleset, msg, item):
         return failed(item, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
 
 
-def make_exhibit(item, ruleset, options):
+def make_exhibit(item, ruleset, options, settings=None):
     """What `spamlaw exhibit` does between reading the input and writing the PDF (also
-    what bench/exhibit.py times): audit with the same trust boundary, then render.
-    Raises ExhibitError when no PDF can be made."""
+    what bench/exhibit.py times): audit with the case settings (default: only the
+    exhibit's trust boundary), then render. Raises ExhibitError when no PDF can be made."""
+    from checker.case import CaseSettings
     from checker.exhibits import render_exhibit
 
-    msg = _message(item, options.trusted_hops)
+    if settings is None:
+        settings = CaseSettings(trusted_hops=options.trusted_hops)
+    msg = _message(item, settings)
     result = _audit(ruleset, msg, item)
     return render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
 
@@ -131,29 +150,39 @@ def exhibit(
         "--label-corner",
         help=f"Corner of page 1 for the label: {', '.join(CORNERS)}. The Bates number is at "
         "the bottom right; bottom-right stacks the label above it.")] = DEFAULT_CORNER,
-    trusted_hops: Annotated[int, typer.Option(
+    trusted_hops: Annotated[int | None, typer.Option(
         "--trusted-hops", help="How many of the topmost Received headers were added by your "
         "own mail servers (the trust boundary; the receipt time is taken from the lowest of "
-        "them). 0 trusts none.")] = 1,
+        "them). 0 trusts none. Default: the case file's trusted.hops, else 1.")] = None,
     rules: Annotated[Path | None, typer.Option(
         "--rules", help="Ruleset folder (default: the shipped rules/).")] = None,
+    case: Annotated[Path | None, typer.Option(
+        "--case", metavar="FILE",
+        help="Case settings (YAML), as in `spamlaw audit`: trap addresses and their states "
+             "(nexus, so state rules apply), trusted servers, opt-out log, registries.")] = None,
+    state: Annotated[str | None, typer.Option(
+        "--state", metavar="CODE",
+        help="Take the recipient to be in this US state (nexus for state law), e.g. MA; "
+             "overrides the trap states of --case.")] = None,
 ) -> None:
+    from checker.commands.audit import UsageError
     from checker.exhibits import ExhibitError, ExhibitOptions
     from checker.exhibits.render import check_options
 
     try:
+        settings = exhibit_case_settings(case, state, trusted_hops)
         options = check_options(ExhibitOptions(
             label=label,
             bates=BatesSpec(bates_prefix, bates_start, bates_digits),
             label_corner=label_corner,
-            trusted_hops=trusted_hops,
+            trusted_hops=settings.trusted_hops,
         ))
-    except BatesError as exc:
+    except (BatesError, UsageError) as exc:
         raise _fail(str(exc)) from None
     item = _read_message(message)
     ruleset = _load_ruleset(rules)
     try:
-        made = make_exhibit(item, ruleset, options)
+        made = make_exhibit(item, ruleset, options, settings)
     except ExhibitError as exc:
         raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
     try:

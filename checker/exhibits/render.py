@@ -73,19 +73,9 @@ def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | No
     options = check_options(options or ExhibitOptions())
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
-    fallback = None
     with _captured_log() as log:
-        html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory)
-        try:
-            document = _layout(html, fetcher)
-        except Exception as exc:  # the message's HTML broke layout: show it as text
-            fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
-            html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
-                                render_failed=fallback)
-            try:
-                document = _layout(html, fetcher)
-            except Exception as again:
-                raise ExhibitError(f"layout failed: {type(again).__name__}: {again}") from again
+        document, html, fallback = _laid_out(msg, result, options, ruleset_sha256, fetcher,
+                                             directory)
         try:
             pdf = document.write_pdf(
                 attachments=[_original(msg, options, fetcher)],
@@ -101,6 +91,38 @@ def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | No
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), html=html,
         refused_urls=tuple(fetcher.refused), layout_fallback=fallback, log=tuple(log),
     )
+
+
+def count_pages(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
+                ruleset_sha256: str = "", templates: Path | None = None) -> int:
+    """How many pages `render_exhibit` would give, from the layout alone (no PDF is
+    written). A batch needs every exhibit's page count before it knows where the next
+    exhibit's Bates numbers start; the count does not depend on the Bates start as long
+    as the digit width is fixed. Raises ExhibitError like `render_exhibit`."""
+    options = check_options(options or ExhibitOptions())
+    directory = Path(templates or templates_dir())
+    fetcher = EvidenceFetcher(_inline_parts(msg))
+    with _captured_log():
+        document, _html, _fallback = _laid_out(msg, result, options, ruleset_sha256, fetcher,
+                                               directory)
+    return len(document.pages)
+
+
+def _laid_out(msg, result, options: ExhibitOptions, ruleset_sha256: str,
+              fetcher: EvidenceFetcher, directory: Path):
+    """(document, html, fallback reason): the paginated exhibit. If the message's HTML
+    breaks the layout, it is laid out again with the HTML shown as text."""
+    html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory)
+    try:
+        return _layout(html, fetcher), html, None
+    except Exception as exc:  # the message's HTML broke layout: show it as text
+        fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
+    html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
+                        render_failed=fallback)
+    try:
+        return _layout(html, fetcher), html, fallback
+    except Exception as again:
+        raise ExhibitError(f"layout failed: {type(again).__name__}: {again}") from again
 
 
 def check_options(options: ExhibitOptions) -> ExhibitOptions:
@@ -232,3 +254,139 @@ def _captured_log():
         yield sink
     finally:
         logger.removeHandler(handler)
+
+
+# --- slip sheets ---------------------------------------------------------------------------
+
+SLIP_TEMPLATE = "slip-sheet.html.j2"
+SLIP_MAX_FINDINGS = 12  # rows on page 1; more are counted (page 1 must stay one page)
+SLIP_MAX_TEXT = 400
+
+
+@dataclass(frozen=True)
+class SlipSheet:
+    """What a slip sheet says about the message it stands in for."""
+
+    label: str
+    source_id: str
+    sha256: str  # "" when the bytes are unknown
+    size: int | None
+    reason: str
+    findings: tuple[dict, ...] = ()  # audit JSON findings: status, rule, jurisdiction, ...
+    raw: bytes | None = None  # the original, embedded when known
+
+
+def render_slip_sheet(sheet: SlipSheet, options: ExhibitOptions, pages: int = 1,
+                      ruleset_sha256: str = "", templates: Path | None = None) -> Exhibit:
+    """A PDF of exactly `pages` pages standing in for an exhibit that could not be
+    rendered: page 1 gives the label, Bates range, source, hash, reason and findings;
+    further pages carry the rest of the Bates numbers the exhibit had reserved. The
+    message itself is never parsed (it may be what broke the exhibit); its bytes are
+    embedded as they are. Raises ExhibitError if the sheet cannot be made."""
+    options = check_options(options)
+    directory = Path(templates or templates_dir())
+    pages = max(1, int(pages))
+    fetcher = EvidenceFetcher({})
+    for findings_shown in (SLIP_MAX_FINDINGS, SLIP_MAX_FINDINGS // 3, 0):  # page 1 must fit
+        html = slip_sheet_html(sheet, options, pages, ruleset_sha256, directory, findings_shown)
+        with _captured_log():
+            try:
+                document = _layout(html, fetcher)
+            except Exception as exc:
+                raise ExhibitError(f"slip sheet layout failed: {type(exc).__name__}: {exc}") from exc
+            if len(document.pages) != pages:
+                continue
+            try:
+                pdf = document.write_pdf(
+                    attachments=_slip_attachments(sheet, fetcher),
+                    pdf_identifier=_slip_identifier(sheet, options, pages, ruleset_sha256,
+                                                    directory),
+                    **_pdf_options(),
+                )
+            except Exception as exc:
+                raise ExhibitError(f"slip sheet PDF failed: {type(exc).__name__}: {exc}") from exc
+        return Exhibit(
+            pdf=pdf, pages=pages, bates_first=options.bates.number(0),
+            bates_last=options.bates.last(pages), source_sha256=sheet.sha256,
+            pdf_sha256=hashlib.sha256(pdf).hexdigest(), html=html,
+        )
+    raise ExhibitError(f"slip sheet does not fit in {pages} page(s)")
+
+
+def slip_sheet_html(sheet: SlipSheet, options: ExhibitOptions, pages: int, ruleset_sha256: str,
+                    directory: Path, findings_shown: int = SLIP_MAX_FINDINGS) -> str:
+    label = check_label(sheet.label) if sheet.label else f"Exhibit {options.bates.number(0)}"
+    rows = [_slip_finding(f) for f in sheet.findings[:findings_shown]]
+    context = {
+        "title": f"{label} — slip sheet — {clean_text(sheet.source_id)[:120]}",
+        "label": label,
+        "label_corner": options.label_corner,
+        "bates": options.bates,
+        "bates_first": options.bates.number(0),
+        "bates_last": options.bates.last(pages),
+        "pages": pages,
+        "running_header": f"{label} · slip sheet · {options.bates.number(0)}",
+        "sheet": SlipSheet(label, _short(sheet.source_id), sheet.sha256, sheet.size,
+                           _short(sheet.reason)),
+        "embedded": sheet.raw is not None,
+        "attachment": _slip_attachment_name(sheet),
+        "findings": rows,
+        "more_findings": len(sheet.findings) - len(rows),
+        "findings_note": ("No finding to list (the audit gave none, or it did not run)."
+                          if not sheet.findings else
+                          f"{len(sheet.findings)} finding(s); the manifest lists them."),
+        "reserved_pages": list(range(2, pages + 1)),
+        "provenance": (f"{TOOL_NAME} {__version__} · ruleset SHA-256 {ruleset_sha256 or '(none)'}"
+                       f" · WeasyPrint {weasyprint.__version__}"),
+        **PROVENANCE,
+    }
+    return _environment(str(directory)).get_template(SLIP_TEMPLATE).render(**context)
+
+
+def _short(text: str | None, limit: int = SLIP_MAX_TEXT) -> str:
+    text = clean_text(str(text or ""))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _slip_finding(finding: dict) -> dict[str, str]:
+    citations = finding.get("citations") or ()
+    return {
+        "status": _short(str(finding.get("status", "")), 40),
+        "rule": _short(str(finding.get("rule", "")), 80),
+        "jurisdiction": _short(str(finding.get("jurisdiction") or ""), 20),
+        "title": _short(str(finding.get("title") or ""), 160),
+        "citation": _short("; ".join(str(c) for c in citations), 160),
+    }
+
+
+def _slip_attachment_name(sheet: SlipSheet) -> str:
+    return f"message-{(sheet.sha256 or 'unknown')[:16]}.eml"
+
+
+def _slip_attachments(sheet: SlipSheet, fetcher: EvidenceFetcher) -> list:
+    if sheet.raw is None:
+        return []
+    return [weasyprint.Attachment(
+        string=sheet.raw,
+        name=_slip_attachment_name(sheet),
+        description=f"Original message as received; SHA-256 {sheet.sha256}",
+        created=FALLBACK_DATE,
+        modified=FALLBACK_DATE,
+        relationship="Source",
+        url_fetcher=fetcher,
+    )]
+
+
+def _slip_identifier(sheet: SlipSheet, options: ExhibitOptions, pages: int,
+                     ruleset_sha256: str, directory: Path) -> bytes:
+    parts = ["slip-sheet", sheet.sha256, sheet.source_id, sheet.reason, repr(sheet.findings),
+             ruleset_sha256, templates_digest(str(directory)), _file_digest(directory / SLIP_TEMPLATE),
+             repr(options), str(pages), __version__, weasyprint.__version__]
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:32].encode()
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

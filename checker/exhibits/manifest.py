@@ -1,0 +1,191 @@
+"""The batch's accounting, from the ledger: manifest.csv, manifest.json and index.pdf.
+
+One manifest row per input the case has seen, in position order (the order the case first
+saw it), so nothing is ever dropped: every input is an exhibit, a slip sheet, not selected
+(with the reason) or an error (with the reason). The files hold no time stamps and no
+absolute paths beyond what the user typed, so the same inputs and options give the same
+bytes; run times live only in case.sqlite.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from checker import __version__
+from checker.exhibits.casefile import (
+    DONE,
+    ERROR,
+    EXHIBIT,
+    INDEX_FILE,
+    MANIFEST_CSV,
+    MANIFEST_JSON,
+    NOT_SELECTED,
+    SLIP_SHEET,
+    CaseFolder,
+    InputRow,
+    write_atomically,
+)
+
+SCHEMA = "spamlaw.exhibits-manifest/1"
+STATUSES = (EXHIBIT, SLIP_SHEET, NOT_SELECTED, ERROR)
+FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_number",
+          "label", "bates_first", "bates_last", "pages", "pdf_file", "pdf_sha256",
+          "violations", "needs_review", "rule_ids")
+UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
+
+
+def manifest_row(row: InputRow) -> dict:
+    """One manifest row. A numbered row whose PDF is not written yet (only possible after
+    an interrupted run) is reported as an error, never as an exhibit."""
+    status, reason = row.status, row.reason
+    if status not in STATUSES:
+        status, reason = ERROR, UNFINISHED
+    done = status in DONE
+    return {
+        "position": row.position,
+        "source": row.source,
+        "sha256": row.sha256 or None,
+        "size": row.size,
+        "status": status,
+        "reason": reason,
+        "exhibit_number": row.exhibit_number if done else None,
+        "label": row.label if done else None,
+        "bates_first": row.bates_first if done else None,
+        "bates_last": row.bates_last if done else None,
+        "pages": row.pages if done else None,
+        "pdf_file": row.pdf_file if done else None,
+        "pdf_sha256": row.pdf_sha256 if done else None,
+        "violations": row.violations,
+        "needs_review": row.reviews,
+        "rule_ids": row.rule_ids.split() if row.rule_ids else [],
+    }
+
+
+def accounting(rows: Iterable[dict]) -> dict[str, int]:
+    """Inputs per manifest status, plus the total and the pages of the exhibit PDFs."""
+    counts = Counter()
+    pages = 0
+    for row in rows:
+        counts[row["status"]] += 1
+        pages += row["pages"] or 0
+    result = {status: counts.get(status, 0) for status in STATUSES}
+    result["inputs"] = sum(counts.values())
+    result["pages"] = pages
+    return result
+
+
+def csv_bytes(rows: Sequence[dict]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**{k: ("" if v is None else v) for k, v in row.items()},
+                         "rule_ids": " ".join(row["rule_ids"])})
+    return buffer.getvalue().encode("utf-8")
+
+
+def json_bytes(rows: Sequence[dict], settings: dict, counts: dict[str, int],
+               schedule: dict | None, notes: Sequence[str]) -> bytes:
+    from checker.formatters.json import dumps
+
+    document = {
+        "schema": SCHEMA,
+        "tool": {"name": "spamlaw", "version": __version__,
+                 "weasyprint_version": settings.get("weasyprint_version")},
+        "ruleset": {"sha256": settings.get("ruleset_sha256")},
+        "settings": settings,
+        "accounting": counts,
+        "notes": list(notes),
+        "inputs": list(rows),
+        "schedule": schedule,
+    }
+    return (dumps(document, indent=2) + "\n").encode("ascii")
+
+
+@dataclass(frozen=True)
+class Written:
+    counts: dict[str, int]
+    index: bool  # index.pdf written
+    notes: tuple[str, ...]  # what could not be made, and why
+
+
+def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of exhibits",
+                  case_name: str = "", selection: str = "") -> Written:
+    """Write manifest.csv, manifest.json and index.pdf from the ledger (atomically)."""
+    ledger = list(folder.all_rows())
+    rows = [manifest_row(row) for row in ledger]
+    counts = accounting(rows)
+    notes: list[str] = []
+    schedule = _schedule(ledger, rows, notes)
+    index = _index(ledger, rows, schedule, settings, counts, notes,
+                   title=title, case_name=case_name, selection=selection)
+    write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
+    write_atomically(folder.root / MANIFEST_JSON,
+                     json_bytes(rows, settings, counts, schedule, notes))
+    if index is not None:
+        write_atomically(folder.root / INDEX_FILE, index)
+    return Written(counts, index is not None, tuple(notes))
+
+
+def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]) -> dict | None:
+    """The schedule of violations and damages (checker.exhibits.schedule) over every
+    audited input, naming the exhibits behind each figure."""
+    try:
+        from checker.exhibits.schedule import build_schedule
+    except ImportError as exc:
+        notes.append(f"schedule not computed: {exc}")
+        return None
+    messages = [_without_evidence(row.audit()) for row in ledger if row.audit_json]
+    labels = {row.source: mrow["label"] for row, mrow in zip(ledger, rows, strict=True)
+              if mrow["label"]}
+    return build_schedule(messages, labels)
+
+
+def _without_evidence(message: dict) -> dict:
+    """The schedule counts findings; their evidence quotes would only cost memory."""
+    findings = [{k: v for k, v in f.items() if k != "evidence"}
+                for f in message.get("findings") or () if isinstance(f, dict)]
+    return {**message, "findings": findings}
+
+
+def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
+           selection) -> bytes | None:
+    """The index PDF (checker.exhibits.index), or None with a note saying why not."""
+    try:
+        from checker.exhibits.index import IndexOptions, IndexRow, render_index
+    except ImportError as exc:
+        notes.append(f"index.pdf not written: {exc}")
+        return None
+    entries = []
+    for row, mrow in zip(ledger, rows, strict=True):
+        if mrow["status"] not in DONE:
+            continue
+        audit = row.audit()
+        findings = [f for f in audit.get("findings") or () if isinstance(f, dict)]
+        entries.append(IndexRow(
+            number=row.exhibit_number, label=row.label, bates_first=row.bates_first,
+            bates_last=row.bates_last, pages=row.pages, source=row.source, sha256=row.sha256,
+            pdf_file=row.pdf_file, pdf_sha256=row.pdf_sha256,
+            subject=str(audit.get("subject") or ""), sender=str(audit.get("from") or ""),
+            date=str(audit.get("date") or ""),
+            violations=_rules(findings, "violation"), reviews=_rules(findings, "needs_review"),
+            note=row.reason if mrow["status"] == SLIP_SHEET else "",
+        ))
+    entries.sort(key=lambda entry: entry.number)
+    options = IndexOptions(title=title, case_name=case_name,
+                           ruleset_sha256=settings.get("ruleset_sha256", ""),
+                           accounting={k: v for k, v in counts.items() if k in STATUSES},
+                           selection=selection)
+    try:
+        return render_index(schedule or {}, entries, options)
+    except Exception as exc:  # the manifests must still be written
+        notes.append(f"index.pdf not written: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _rules(findings: list[dict], status: str) -> tuple[str, ...]:
+    return tuple(sorted({str(f.get("rule")) for f in findings if f.get("status") == status}))
