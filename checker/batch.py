@@ -22,24 +22,30 @@ ruleset once, in the pool initializer, from a picklable `RulesetSource`; they ru
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
-import threading
-import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checker.findings import AuditResult
+from checker.pool import (  # noqa: F401  (INTERNAL_ERROR, TIME_BOUND: the error texts callers test for)
+    HARD_GRACE,
+    INTERNAL_ERROR,
+    TIME_BOUND,
+    MessageTimeout,
+    describe,
+    kill_workers,
+    spawn_context,
+    time_bound,
+)
 
 if TYPE_CHECKING:
     from checker.ruleset import Ruleset
@@ -47,12 +53,9 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 30.0  # seconds per message; an audit normally takes milliseconds
 CHUNK = 16  # messages per task sent to a worker (amortises inter-process overhead)
-HARD_GRACE = 10.0  # seconds a worker gets beyond its chunk's soft bounds before it is killed
 
 AuditFunction = Callable[[Any, Any], AuditResult]  # (ruleset, Message) -> AuditResult
 
-INTERNAL_ERROR = "internal error"
-TIME_BOUND = "time bound exceeded"
 
 
 @dataclass(frozen=True)
@@ -88,52 +91,11 @@ def jobs_from_option(value: str) -> int:
 # --- one message -----------------------------------------------------------------------
 
 
-class MessageTimeout(BaseException):
-    """Raised by the per-message timer. A BaseException, so that the engine's own
-    `except Exception` (which turns a failing rule into an `error` finding) cannot
-    swallow it and run on past the bound."""
-
-
-@contextmanager
-def time_bound(seconds: float | None):
-    """Interrupt the block after `seconds` (main thread of a Unix process only; a no-op
-    elsewhere, where the pool's hard bound still applies)."""
-    usable = (
-        seconds
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
-        yield
-        return
-
-    def expired(signum, frame):
-        raise MessageTimeout
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def failed(item: SourceItem, error: str) -> AuditResult:
     """The result for an item that could not be audited. An unreadable input has no bytes,
     so no hash is reported for it (the hash of nothing would read like evidence)."""
     return AuditResult(source=item.source_id, sha256=item.sha256 if item.raw else "",
                        size=item.size or 0, errors=(error,))
-
-
-def _describe(exc: BaseException) -> str:
-    """`Type: message (file:line)` of the innermost frame, enough to find the bug."""
-    where = ""
-    frames = traceback.extract_tb(exc.__traceback__)
-    if frames:
-        last = frames[-1]
-        where = f" ({Path(last.filename).name}:{last.lineno})"
-    return f"{type(exc).__name__}: {exc}{where}"
 
 
 def audit_item(ruleset: Ruleset, item: SourceItem, timeout: float | None,
@@ -150,7 +112,7 @@ def audit_item(ruleset: Ruleset, item: SourceItem, timeout: float | None,
     except MessageTimeout:
         return failed(item, f"{TIME_BOUND}: audit stopped after {timeout:g} s")
     except Exception as exc:  # a bug or a pathological message: report it, keep going
-        return failed(item, f"{INTERNAL_ERROR}: {_describe(exc)}")
+        return failed(item, f"{INTERNAL_ERROR}: {describe(exc)}")
 
 
 # --- many messages -----------------------------------------------------------------------
@@ -192,14 +154,6 @@ def _init_worker(ruleset: Ruleset | None, source: RulesetSource | None,
 def _audit_chunk(items: list[SourceItem]) -> list[AuditResult]:
     return [audit_item(_worker["ruleset"], item, _worker["timeout"], _worker["audit"])
             for item in items]
-
-
-def _context():
-    """Worker processes are spawned fresh: not forked, because the parent may run threads
-    (the progress bar) and forking a threaded process can deadlock the child; and not
-    through the forkserver, whose exit reporting made the pool hang when a worker died
-    (Python 3.11: the executor joined a killed worker forever)."""
-    return multiprocessing.get_context("spawn")
 
 
 def _succeeded(future) -> bool:
@@ -254,14 +208,14 @@ class _Pool:
             return True
         except Exception as exc:
             self._shutdown(kill=True)
-            sys.stderr.write(f"spamlaw: worker processes failed to start ({_describe(exc)}); "
+            sys.stderr.write(f"spamlaw: worker processes failed to start ({describe(exc)}); "
                              "auditing in one process\n")
             return False
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
             self.executor = ProcessPoolExecutor(
-                self.jobs, mp_context=_context(), initializer=_init_worker,
+                self.jobs, mp_context=spawn_context(), initializer=_init_worker,
                 initargs=self.initargs,
             )
         return self.executor
@@ -305,27 +259,12 @@ class _Pool:
             self._shutdown(kill=True)
             return failed(item, f"{TIME_BOUND}: worker killed after {self._hard_bound(1):g} s")
         except Exception as exc:
-            return failed(item, f"{INTERNAL_ERROR}: {_describe(exc)}")
+            return failed(item, f"{INTERNAL_ERROR}: {describe(exc)}")
 
     def _shutdown(self, kill: bool = False) -> None:
         executor, self.executor = self.executor, None
         if executor is None:
             return
         if kill:
-            _kill_workers(executor)
+            kill_workers(executor)
         executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _kill_workers(executor: ProcessPoolExecutor) -> None:
-    """Kill every worker until the executor's manager thread has finished.
-
-    A stuck worker never finishes on its own, and on Python 3.11 a worker started by a
-    submit that raced with a crash is joined by the manager thread while it waits for
-    work: killing once is not enough, so keep killing what appears until it is done."""
-    manager = getattr(executor, "_executor_manager_thread", None)
-    for _ in range(600):  # at most about a minute
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.kill()
-        if manager is None or not manager.is_alive():
-            return
-        manager.join(0.1)

@@ -8,10 +8,8 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 import time
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from exhibit_support import flat, pdf_pages_text
@@ -137,25 +135,6 @@ def test_the_schedule_travels_inside_the_pdf_and_it_claims_pdf_a(rules):
     assert "/CreationDate" not in info and "/ModDate" not in info
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.seen.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_hostile_subjects_render_as_text_and_fetch_nothing(rules, server):

@@ -29,8 +29,9 @@ from checker.case import CaseSettings
 from checker.cli import app
 from checker.exhibits import ExhibitOptions, render
 from checker.exhibits import batch as exhibits_batch
-from checker.exhibits.batch import TaskFailure, TaskPool, WorkerSetup
+from checker.exhibits.batch import WorkerSetup
 from checker.exhibits.render import ExhibitError
+from checker.pool import TaskFailure, TaskPool
 from checker.sources import count_sources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -323,7 +324,8 @@ def stand_in_task(payload: str) -> str:
 def test_worker_pool_survives_a_worker_that_dies_and_one_that_hangs():
     setup = WorkerSetup(RulesetSource(), CaseSettings(), ExhibitOptions(), None, ".")
     started = time.monotonic()
-    outcomes = dict(TaskPool(stand_in_task, 2, setup, hard_bound=3).run(
+    outcomes = dict(TaskPool(stand_in_task, 2, hard_bound=3, initializer=exhibits_batch.init_worker,
+                             initargs=(setup,)).run(
         ["a", "crash", "b", "hang", "c", "d", "e"]))
     assert time.monotonic() - started < 60
     assert {k: outcomes[k] for k in "abcde"} == {k: k.upper() for k in "abcde"}

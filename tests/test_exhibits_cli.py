@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from exhibit_support import build_message, pdf_pages_text
 from test_exhibits_batch import ROOT, copy_samples, manifest, run
 from typer.testing import CliRunner
@@ -124,25 +121,6 @@ def test_two_worker_processes_give_the_same_files_as_one(tmp_path):
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (the stdlib's name)
-        self.server.seen.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def test_hostile_messages_fetch_nothing_from_worker_processes(tmp_path, server):

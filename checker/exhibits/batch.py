@@ -16,10 +16,9 @@ An exhibit that cannot be laid out or rendered (ExhibitError, time bound, a work
 dies or hangs, a page count that changed) gets a slip sheet of exactly the pages reserved
 for it, so exhibit and Bates numbers stay continuous; the manifest says why.
 
-Passes 2 and 3 run in `TaskPool`, a crash-safe process pool mirroring `checker.batch`
-(spawned workers that load the ruleset once, a per-message time bound inside the worker,
-a hard bound that kills a stuck worker, and isolated re-runs that pin a crash on one
-message). Audits are cheap (~2 ms/message) beside layout (~300-600 ms), so passes 2 and 3
+Passes 2 and 3 run in `checker.pool.TaskPool`, the crash-safe process pool (spawned
+workers that load the ruleset once, a per-message time bound inside the worker, a hard
+bound that kills a stuck worker, and isolated re-runs that pin a crash on one message). Audits are cheap (~2 ms/message) beside layout (~300-600 ms), so passes 2 and 3
 simply audit again; what the manifest records is the audit of the pass that made the PDF.
 """
 
@@ -27,31 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import string
-import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from checker import __version__
-from checker.batch import (
-    HARD_GRACE,
-    INTERNAL_ERROR,
-    TIME_BOUND,
-    MessageTimeout,
-    RulesetSource,
-    _context,
-    _describe,
-    _kill_workers,
-    failed,
-    run_audit,
-    time_bound,
-)
+from checker.batch import RulesetSource, failed, run_audit
 from checker.case import CaseSettings
 from checker.exhibits.bates import BatesError, check_label
 from checker.exhibits.casefile import (
@@ -69,6 +53,16 @@ from checker.exhibits.casefile import (
 )
 from checker.exhibits.context import ExhibitOptions
 from checker.findings import AuditResult, Status
+from checker.pool import (
+    HARD_GRACE,
+    INTERNAL_ERROR,
+    TIME_BOUND,
+    MessageTimeout,
+    TaskFailure,
+    TaskPool,
+    describe,
+    time_bound,
+)
 
 SELECTIONS = {
     "findings": "messages with at least one violation or needs_review finding",
@@ -78,7 +72,6 @@ SELECTIONS = {
 DEFAULT_LABEL_FORMAT = "Exhibit {n}"
 DEFAULT_TIMEOUT = 60.0  # per message and step; covers every outlier measured on real spam
 COMMIT_EVERY = 200  # ledger rows per transaction during the audit pass
-POLL = 0.5  # seconds between looks at the pool for stuck workers
 
 # progress(label, total) -> a context manager yielding advance(); total may be a callable
 # (computed only if a bar is shown) or None (unknown)
@@ -262,7 +255,7 @@ def _audited(item):
     except MessageTimeout:
         result = failed(item, f"{TIME_BOUND}: audit stopped after {setup.timeout:g} s")
     except Exception as exc:
-        result = failed(item, f"{INTERNAL_ERROR}: {_describe(exc)}")
+        result = failed(item, f"{INTERNAL_ERROR}: {describe(exc)}")
     return _message(item, setup.case), result  # a fresh view: the old one may be half-read
 
 
@@ -273,7 +266,7 @@ def _step_failure(exc: BaseException, step: str) -> str:
         return f"{TIME_BOUND}: {step} stopped after {_worker['setup'].timeout:g} s"
     if isinstance(exc, ExhibitError):
         return f"cannot render: {exc}"
-    return f"{INTERNAL_ERROR} during {step}: {_describe(exc)}"
+    return f"{INTERNAL_ERROR} during {step}: {describe(exc)}"
 
 
 def layout_task(task: LayoutTask) -> LayoutOutcome:
@@ -328,149 +321,6 @@ def render_task(task: RenderTask) -> RenderOutcome:
 
 
 # --- the pool ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskFailure:
-    """A task that did not come back: its worker died or was killed."""
-
-    reason: str
-
-
-@dataclass
-class _Slot:
-    payload: Any
-    running_since: float | None = None
-
-
-class TaskPool:
-    """Runs `function(payload)` for each payload and yields `(payload, outcome)` pairs,
-    where the outcome is the function's result or a `TaskFailure`; with `jobs > 1` in
-    completion order, in spawned worker processes.
-
-    Like `checker.batch`: a worker that dies takes none of the batch with it (the tasks it
-    may have held are re-run one at a time in a fresh pool, which pins the crash on one
-    payload), and a task running past `hard_bound` seconds has its worker killed."""
-
-    def __init__(self, function, jobs: int, setup: WorkerSetup, hard_bound: float | None,
-                 ruleset=None):
-        self.function, self.jobs, self.setup = function, jobs, setup
-        self.hard_bound, self.ruleset = hard_bound, ruleset
-        self.window = 4 * jobs
-        self.executor: ProcessPoolExecutor | None = None
-
-    def run(self, payloads: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        if self.jobs <= 1 or not self._workers_start():
-            init_worker(self.setup, self.ruleset)
-            for payload in payloads:
-                yield payload, self.function(payload)
-            return
-        iterator = iter(payloads)
-        pending: dict[Any, _Slot] = {}
-        try:
-            while True:
-                self._fill(iterator, pending)
-                if not pending:
-                    return
-                done, _ = wait(pending, timeout=POLL, return_when=FIRST_COMPLETED)
-                broken = []
-                for future in done:
-                    slot = pending.pop(future)
-                    if future.exception() is None:
-                        yield slot.payload, future.result()
-                    else:
-                        broken.append(slot)
-                stuck = self._stuck(pending)
-                if broken or stuck:
-                    yield from self._recover(broken, stuck, pending)
-        except BaseException:  # Ctrl-C or a failing caller: do not wait for the workers
-            self._shutdown(kill=True)
-            raise
-        finally:
-            self._shutdown()
-
-    def _fill(self, iterator, pending: dict) -> None:
-        while len(pending) < self.window:
-            payload = next(iterator, _END)
-            if payload is _END:
-                return
-            pending[self._start().submit(self.function, payload)] = _Slot(payload)
-
-    def _stuck(self, pending: dict) -> list[_Slot]:
-        """Slots whose task has run past the hard bound (`running()` is set when a task
-        is handed to a worker, at most one task early)."""
-        if not self.hard_bound:
-            return []
-        now = time.monotonic()
-        stuck = []
-        for future, slot in pending.items():
-            if slot.running_since is None and future.running():
-                slot.running_since = now
-            if slot.running_since is not None and now - slot.running_since > self.hard_bound:
-                stuck.append(slot)
-        return stuck
-
-    def _recover(self, broken: list[_Slot], stuck: list[_Slot], pending: dict):
-        """Kill the pool; a stuck task failed; re-run the rest (one at a time if a worker
-        died, since any of them may have been the one that killed it)."""
-        stuck_ids = {id(slot) for slot in stuck}
-        others = [slot for slot in pending.values() if id(slot) not in stuck_ids]
-        pending.clear()
-        self._shutdown(kill=True)
-        for slot in stuck:
-            yield slot.payload, TaskFailure(
-                f"{TIME_BOUND}: worker killed after {self.hard_bound:g} s")
-        if broken:
-            for slot in broken + others:
-                yield slot.payload, self._isolated(slot.payload)
-        else:
-            for slot in others:
-                pending[self._start().submit(self.function, slot.payload)] = _Slot(slot.payload)
-
-    def _isolated(self, payload):
-        future = self._start().submit(self.function, payload)
-        try:
-            return future.result(timeout=self.hard_bound)
-        except BrokenProcessPool:
-            self._shutdown(kill=True)
-            return TaskFailure(f"{INTERNAL_ERROR}: worker process died on this message")
-        except TimeoutError:
-            self._shutdown(kill=True)
-            return TaskFailure(f"{TIME_BOUND}: worker killed after {self.hard_bound:g} s")
-        except Exception as exc:
-            return TaskFailure(f"{INTERNAL_ERROR}: {_describe(exc)}")
-
-    def _workers_start(self) -> bool:
-        """If workers cannot even start, say so once and work in this process."""
-        try:
-            self._start().submit(_probe).result(timeout=120)
-            return True
-        except Exception as exc:
-            self._shutdown(kill=True)
-            sys.stderr.write(f"spamlaw: worker processes failed to start ({_describe(exc)}); "
-                             "working in one process\n")
-            return False
-
-    def _start(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.jobs, mp_context=_context(),
-                                                initializer=init_worker, initargs=(self.setup,))
-        return self.executor
-
-    def _shutdown(self, kill: bool = False) -> None:
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        if kill:
-            _kill_workers(executor)
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-_END = object()
-
-
-def _probe() -> bool:
-    return True
 
 
 # --- the run ------------------------------------------------------------------------------
@@ -543,7 +393,8 @@ class Batch:
 
     def _pool(self, function) -> TaskPool:
         bound = None if not self.config.timeout else 3 * self.config.timeout + HARD_GRACE
-        return TaskPool(function, self.config.jobs, self.setup, bound, self.ruleset)
+        return TaskPool(function, self.config.jobs, bound, init_worker, (self.setup,),
+                        local_init=lambda: init_worker(self.setup, self.ruleset))
 
     # --- pass 1: audit and number --------------------------------------------------------
 
