@@ -355,3 +355,19 @@ def test_lost_workers_give_slip_sheets_in_both_passes(tmp_path, monkeypatch):
     assert all("worker process died" in row["reason"] for row in rows[:2])
     printed = [n for row in rows for n in bates_on_pages(tmp_path / "out" / row["pdf_file"])]
     assert printed == [f"TRAP{n:06d}" for n in range(1, len(printed) + 1)]
+
+
+def test_a_message_with_only_a_warning_counts_as_audited_in_the_schedule(tmp_path):
+    """A bogus Date ("year 0102") is a warning on an audited message, not a failed audit:
+    the index must not report it as "could not be audited"."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "note.eml").write_bytes(
+        b"From: Ann <ann@example.org>\nTo: bob@example.net\nSubject: lunch\n"
+        b"Date: Mon, 1 Jul 0102 10:00:00 +0000\nMessage-ID: <1@example.org>\n\n"
+        b"See you at noon.\n")
+    code, _, _ = run([inputs], tmp_path / "out", "--select", "all")
+    assert code == exitcodes.OK
+    document = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    counts = document["schedule"]["messages"]
+    assert counts["audited"] == 1 and counts["not_audited"] == 0

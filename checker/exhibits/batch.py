@@ -70,6 +70,7 @@ SELECTIONS = {
     "all": "every message that could be audited",
 }
 DEFAULT_LABEL_FORMAT = "Exhibit {n}"
+SLIP_SHEET_STATUSES = ("violation", "needs_review", "error")  # what a slip sheet lists
 DEFAULT_TIMEOUT = 60.0  # per message and step; covers every outlier measured on real spam
 COMMIT_EVERY = 200  # ledger rows per transaction during the audit pass
 
@@ -235,12 +236,20 @@ def _message(item, case: CaseSettings):
 
 
 def audit_json(result: AuditResult) -> str:
-    """The audit JSON message object (docs/audit-json.md) with the findings a report lists
-    by default: violation, needs_review and error."""
-    from checker.formatters.base import DEFAULT_STATUSES
+    """The audit JSON message object (docs/audit-json.md) with every finding: the schedule
+    counts compliant and not-applicable outcomes too, and tells an audited message that
+    only carries warnings (an implausible Date) from one that could not be audited by
+    whether it has findings at all. Evidence is kept only where a report lists it
+    (violation, needs_review, error), to keep the ledger small."""
+    from checker.formatters.base import ALL_STATUSES, DEFAULT_STATUSES
     from checker.formatters.json import dumps, message_object
 
-    return dumps(message_object(result, DEFAULT_STATUSES))
+    message = message_object(result, ALL_STATUSES)
+    listed = {str(status) for status in DEFAULT_STATUSES}
+    for finding in message["findings"]:
+        if finding.get("status") not in listed:
+            finding["evidence"] = []
+    return dumps(message)
 
 
 def _audited(item):
@@ -597,7 +606,8 @@ class Batch:
 
         sheet = SlipSheet(label=row.label, source_id=row.source, sha256=row.sha256,
                           size=row.size, reason=reason or "the exhibit could not be rendered",
-                          findings=tuple(row.audit().get("findings") or ()),
+                          findings=tuple(f for f in row.audit().get("findings") or ()
+                                         if f.get("status") in SLIP_SHEET_STATUSES),
                           raw=raw if raw else None)
         bates = replace(self.config.options.bates, start=row.bates_start)
         options = replace(self.config.options, label=row.label, bates=bates)
