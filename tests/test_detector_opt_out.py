@@ -313,3 +313,11 @@ def test_nothing_like_an_opt_out_stays_none():
     text = "Great offer on toner! Order today at http://www.example.com/shop. Stop overpaying!"
     result = detect_opt_out([visible(text)], [link("http://www.example.com/shop", "shop")])
     assert result["status"] == "none" and result["possible"] == []
+
+
+def test_the_removal_link_is_cited_not_a_closer_sales_link_with_the_same_anchor():
+    text = "Enlarge today! Click Here\n\nTo be removed from our list Click Here"
+    links = [link("http://shop.example/pills", "Click Here"),
+             link("http://shop.example/removal/boca/", "Click Here")]
+    notice = detect_opt_out([visible(text)], links)["notices"][0]
+    assert notice["url"] == "http://shop.example/removal/boca/"

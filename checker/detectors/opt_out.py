@@ -176,18 +176,22 @@ def _is_wording(text: str, start: int, end: int) -> bool:
 
 def _anchor_in(text: str, lo: int, hi: int, wording_at: int, links: list[dict]) -> dict | None:
     """The link whose anchor text appears in text[lo:hi] closest to the wording ("click
-    here" + a link reading "here"), or None."""
+    here" + a link reading "here"), or None. A link whose address or anchor names the
+    opt-out wins over a closer one that does not: when an ad's "Click here" for the
+    product sits right above "Click here to be removed", the evidence must cite the
+    removal link."""
     lowered = text[lo:hi].lower()
-    best: tuple[int, dict] | None = None
+    best: tuple[tuple[bool, int], dict] | None = None
     for link in links:
         anchor = " ".join((link.get("text") or "").split()).lower()
         if len(anchor) < 2:
             continue
+        names_opt_out = bool(_URL_KEYWORD.search(link.get("url") or "") or _WORDING.search(anchor))
         at = lowered.find(anchor)
         while at >= 0:
-            distance = abs(lo + at - wording_at)
-            if best is None or distance < best[0]:
-                best = (distance, link)
+            rank = (not names_opt_out, abs(lo + at - wording_at))
+            if best is None or rank < best[0]:
+                best = (rank, link)
             at = lowered.find(anchor, at + 1)
     return best[1] if best else None
 
