@@ -333,3 +333,17 @@ def test_the_same_pitches_scattered_in_a_long_article_are_not_established():
                "risk-free deals are gone and only a guaranteed return sells. " + "Prices fell again. " * 100)
     assert len(article) > 4000
     assert classify("VC gloom", article, [LINK])["status"] != "commercial"
+
+
+def test_the_amounts_of_a_receipt_are_not_offers():
+    """§ 316.3(a)(2): a shipping notice with a light promotion under it is transactional;
+    its item and total lines are the transaction's amounts, not prices on offer."""
+    body = ("Hi Sam,\n\nGood news: your order #100234 has shipped. Tracking number: 1Z999AA10123456784.\n\n"
+            "Items: 1 x Dome Tent (4-person)  $139.99\nOrder total: $151.19\n\n"
+            "You might also like our camp chairs, 20% off this week: https://www.example.com/shop/chairs\n")
+    shop = {"url": "https://www.example.com/shop/chairs", "host": "www.example.com",
+            "text": "https://www.example.com/shop/chairs", "visible": True, "mailto": False,
+            "hidden_reason": None}
+    result = classify("Your order #100234 has shipped", body, [shop])
+    assert result["status"] == "transactional"
+    assert not [r for r in result["reasons"] if r["category"] == "price"]

@@ -418,6 +418,19 @@ def _conditional(text: str, start: int) -> bool:
     return bool(_FUTURE_OR_CONDITIONAL.search(clause))
 
 
+# A line of a receipt or invoice: the amounts on it are the transaction's, not offers.
+_TRANSACTION_LINE = re.compile(
+    r"\b(?:order\s+total|sub-?total|total\s+(?:paid|charged|due)|amount\s+(?:paid|charged|due)"
+    r"|qty|quantity|sales\s+tax|refunded)\b|\bitems?\s*:|^\s*\d+\s*x\s",
+    re.IGNORECASE | re.MULTILINE)
+
+
+def _on_transaction_line(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    return bool(_TRANSACTION_LINE.search(text, line_start, line_end if line_end >= 0 else len(text)))
+
+
 def _on_quoted_line(text: str, start: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     return text[line_start:start].lstrip().startswith(">")
@@ -463,7 +476,8 @@ def _hits(source: TextSource, patterns, limit=MAX_HITS_PER_CATEGORY) -> list[dic
                 continue
             if any(a <= start < b for a, b in boilerplate):
                 continue
-            if category == "price" and _large_sum(source.text, start, end):
+            if category == "price" and (_large_sum(source.text, start, end)
+                                        or _on_transaction_line(source.text, start)):
                 continue
             if category == "transactional" and _conditional(source.text, start):
                 continue
