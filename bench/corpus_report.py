@@ -49,11 +49,14 @@ BANNER = (
 _worker: dict = {}
 
 
-def _init(as_if_in_force: bool, jurisdiction: str) -> None:
+def _init(as_if_in_force: bool, jurisdiction: str, state: str | None = None) -> None:
+    from checker.case import CaseSettings
     from checker.ruleset import load_ruleset
 
     ruleset = load_ruleset().select(jurisdictions=[jurisdiction])
     _worker["ruleset"] = ruleset.ignoring_effective_dates() if as_if_in_force else ruleset
+    # --state: every recipient is taken to be in that state (nexus for the state rules).
+    _worker["metadata"] = CaseSettings().with_state(state).as_metadata() if state else {}
 
 
 def _audit(path: str) -> dict:
@@ -61,7 +64,7 @@ def _audit(path: str) -> dict:
     from checker.engine import audit
     from checker.message import Message
 
-    msg = Message(Path(path).read_bytes(), source_id=path)
+    msg = Message(Path(path).read_bytes(), source_id=path, metadata=_worker["metadata"])
     result = audit(_worker["ruleset"], msg)
     return {
         "path": path,
@@ -82,11 +85,13 @@ def corpus_paths(set_name: str) -> list[str]:
     return paths
 
 
-def run(paths: list[str], as_if_in_force: bool, jurisdiction: str, jobs: int) -> list[dict]:
+def run(paths: list[str], as_if_in_force: bool, jurisdiction: str, jobs: int,
+        state: str | None = None) -> list[dict]:
     if jobs <= 1:
-        _init(as_if_in_force, jurisdiction)
+        _init(as_if_in_force, jurisdiction, state)
         return [_audit(p) for p in paths]
-    with ProcessPoolExecutor(jobs, initializer=_init, initargs=(as_if_in_force, jurisdiction)) as pool:
+    with ProcessPoolExecutor(jobs, initializer=_init,
+                             initargs=(as_if_in_force, jurisdiction, state)) as pool:
         return list(pool.map(_audit, paths, chunksize=32))
 
 
@@ -154,6 +159,9 @@ def main() -> int:
     parser.add_argument("--as-if-in-force", action="store_true",
                         help="COUNTERFACTUAL: ignore the rules' effective dates (analysis only)")
     parser.add_argument("--jurisdiction", default="US", help="rules of this jurisdiction (default US)")
+    parser.add_argument("--state", default=None, metavar="CODE",
+                        help="take every recipient to be in this US state (nexus), e.g. --jurisdiction "
+                             "US-CA --state CA")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--limit", type=int, default=None, help="only the first N messages per set")
     parser.add_argument("--sample", type=int, default=0, metavar="N", help="findings to print per --rule")
@@ -166,7 +174,7 @@ def main() -> int:
     results = {}
     for name in SETS:
         paths = corpus_paths(name)[: args.limit]
-        results[name] = run(paths, args.as_if_in_force, args.jurisdiction, args.jobs)
+        results[name] = run(paths, args.as_if_in_force, args.jurisdiction, args.jobs, args.state)
     if args.as_if_in_force:
         print(textwrap.fill(BANNER, 100) + "\n")
     else:
