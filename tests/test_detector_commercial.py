@@ -347,3 +347,24 @@ def test_the_amounts_of_a_receipt_are_not_offers():
     result = classify("Your order #100234 has shipped", body, [shop])
     assert result["status"] == "transactional"
     assert not [r for r in result["reasons"] if r["category"] == "price"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Friend, our deadline is midnight. Will you chip in $25 right now to help Jane win? "
+        "Donate $25 now. Paid for by Friends of Jane Doe.",
+        "This winter, $50 provides a week of meals. Please give today: https://shelter.example/give "
+        "Hope Shelter is a 501(c)(3) nonprofit organization.",
+    ],
+)
+def test_political_and_charitable_appeals_are_not_commercial(body):
+    result = classify("The deadline is midnight", body, [LINK])
+    assert result["status"] == "non_commercial"
+    assert "donation" in categories(result)
+
+
+def test_pension_contributions_do_not_make_an_advert_a_charity_appeal():
+    body = ("$40,000 $30,000 $11,000 Defined Benefit Profit Sharing SEP 401(K). Contributions Are 100% "
+            "Tax Deductible. For a personalized proposal, call 1-800-235-7949. Fill out the form today.")
+    assert classify("Pension plans", body, [LINK])["status"] != "non_commercial"

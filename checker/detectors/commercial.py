@@ -49,6 +49,10 @@ the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
 - `transactional`: transactional content and no more than faint commercial wording;
 - `non_commercial`: none of the above (personal notes, list discussion).
 
+A political or charitable appeal (two distinct donation phrases: "donate", "chip in",
+"501(c)(3)", "paid for by" ...) that names no product or service is `non_commercial`: it
+promotes no commercial product or service (15 U.S.C. § 7702(2)(A)).
+
 A reply in a conversation (In-Reply-To / References) or a long text whose selling words are
 very sparse is at most `commercial_uncertain`, and without an established score it is
 `non_commercial`: quoted or incidental prices in a discussion are not a promotion.
@@ -305,6 +309,15 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     # Opt-out wording outside a mailing list's footer is a sign of bulk mail.
     *[("bulk", 1, scanner) for scanner in OPT_OUT_SCANNERS],
 ]
+# A request for donations -- political or charitable -- promotes no commercial product or
+# service (15 U.S.C. § 7702(2)(A)): evidence against commercial purpose.
+DONATION: list[tuple[str, int, Scanner]] = [
+    # Not "contributions" or "tax deductible": pension and insurance ads say those too.
+    ("donation", 1, _rx("donat chip give 501 profit paid charit",
+                        r"\bdonat(?:e|es|ed|ing|ion|ions)\b|\bchip\s+in\b"
+                        r"|\bgive\s+(?:today|now|generously|what\s+you\s+can)\b"
+                        r"|\b501\s?\(c\)\s?\(3\)|\bnon-?profit\b|\bpaid\s+for\s+by\b|\bcharit(?:y|able)\b")),
+]
 TRANSACTIONAL: list[tuple[str, int, Scanner]] = [
     ("transactional", 2, _rx(
         "order thank shipped tracking receipt invoice account statement payment warranty recall "
@@ -350,7 +363,7 @@ IMAGE_AD_MAX_TEXT = 300
 
 ITEM_FIELDS = {
     "reason": ("text", "What the span shows (e.g. 'a price', 'a call to action')."),
-    "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, "
+    "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, donation, "
                          "image_ad, link_ad, proposal, adult, transactional."),
     "weight": ("int", "How strongly it suggests promotion (transactional: weight of the "
                       "transactional claim)."),
@@ -377,6 +390,8 @@ _REASONS = {
     "link_ad": "a short message whose point is a web link, with commercial wording",
     "transactional": "transactional or relationship content (order, shipping, account, "
                      "warranty, recall)",
+    "donation": "a request for donations (political or charitable), not a commercial product "
+                "or service",
 }
 
 
@@ -644,18 +659,28 @@ def classify(
     # does not advertise makes mixed content not commercial.
     transactional_first = at_beginning and "subject" not in totals
     reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
+    status = _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
+                          score, bool(transactional), transactional_first,
+                          short=len(body.text) <= SPARSE_MIN_CHARS),
+                  doubtful=is_reply or _density(commercial, body.text) < SPARSE_HITS_PER_1000,
+                  faint=score < ESTABLISHED_SCORE and (
+                      is_reply or _density(commercial, body.text) < FAINT_HITS_PER_1000),
+                  transactional=bool(transactional))
+    donation = _hits(body, DONATION)
+    if len(donation) >= DONATION_HITS and not set(totals) & NAMES_A_PRODUCT:
+        status = "non_commercial"  # a political or charitable appeal, promoting no product
     return {
-        "status": _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
-                               score, bool(transactional), transactional_first,
-                               short=len(body.text) <= SPARSE_MIN_CHARS),
-                       doubtful=is_reply or _density(commercial, body.text) < SPARSE_HITS_PER_1000,
-                       faint=score < ESTABLISHED_SCORE and (
-                           is_reply or _density(commercial, body.text) < FAINT_HITS_PER_1000),
-                       transactional=bool(transactional)),
-        "reasons": reasons + transactional,
+        "status": status,
+        "reasons": reasons + transactional + donation,
         "score": score,
         "transactional_at_beginning": at_beginning,
     }
+
+
+# Two distinct donation phrases ("donate", "501(c)(3)") and nothing that names a product or
+# service make an appeal for money non-commercial; a business proposal stays for counsel.
+DONATION_HITS = 2
+NAMES_A_PRODUCT = {"pitch", "discount", "shop_link", "ad_label", "adult", "image_ad", "proposal"}
 
 
 # In a long text, scattered selling words (a newsletter's editorial with a price here and
