@@ -243,3 +243,30 @@ def test_a_street_after_a_box_abroad_is_still_a_street():
     text = ("Order from:\nGreg Grant\nPo Box 385\nWilberforce, ON\nCanada\nK0L 3C0\n\n"
             "Order from:\nLW\n50 Burnhamthorpe Rd W Suite 401\nMississauga, ON\nCanada\nL5B 3C2\n")
     assert [a["kind"] for a in found(text)] == ["po_box", "foreign"]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("Acme, Calle Mayor 10, 28013 Madrid, España", "Calle Mayor 10, 28013 Madrid"),
+        ("Acme S.r.l., Via Roma 10, 00184 Roma, Italia", "Via Roma 10, 00184 Roma"),
+        ("Acme Lda, Rua Augusta 100, 1100-053 Lisboa, Portugal", "Rua Augusta 100, 1100-053 Lisboa"),
+        ("Level 5, 100 George Street, Sydney NSW 2000, Australia", "100 George Street, Sydney NSW 2000"),
+        ("Acme Pty Ltd\n22 Smith St\nFitzroy VIC 3065", "22 Smith St\nFitzroy VIC 3065"),
+    ],
+)
+def test_southern_european_and_australian_addresses(text, quote):
+    from checker.detectors._text import TextSource
+    from checker.detectors.postal_address import find_addresses
+
+    found = find_addresses(TextSource("body.visible_text", text))
+    assert [(a["quote"], a["complete"]) for a in found] == [(quote, True)]
+
+
+@pytest.mark.parametrize("text", ["Shop via our app 10, 2000 Users love it",
+                                  "We have 100 George Street offices in WA 2000 style"])
+def test_lookalikes_of_those_forms_are_not_addresses(text):
+    from checker.detectors._text import TextSource
+    from checker.detectors.postal_address import find_addresses
+
+    assert not [a for a in find_addresses(TextSource("body.visible_text", text)) if a["complete"]]

@@ -153,6 +153,13 @@ _FOREIGN_CONTINENTAL = (
     r"|gracht|vej|gatan|gade)[ \t]+\d{1,5}[a-z]?)[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}[ \t]+[A-ZÄÖÜ][\w\-]+"
     r"|(?P<street3>\b\d{1,5},?[ \t]+(?i:rue|avenue|boulevard|bd|calle|avenida|via|viale|piazza"
     r"|plaza|rua)\b[^\n,]{2,40}),?\s+(?:[A-Z]-)?\d{4,5}[ \t]+[A-Z][\w\-]+"
+    # Street word, name, then the number, as Spain, Italy and Portugal write them:
+    # "Calle Mayor 10, 28013 Madrid", "Via Roma 10, 00184 Roma", "Rua Augusta 100, 1100-053 Lisboa".
+    # (capitalised, as in an address: "shop via our app 10, 2000 Users" is not one).
+    r"|(?P<street4>\b(?:Calle|CALLE|Avenida|Avda\.?|Paseo|Plaza|Carrer|Via|VIA|Viale|Corso|Piazza"
+    r"|Largo|Rua|RUA|Travessa|Praça)[ \t]+(?:(?:de|del|de la|della|di|da|do|dos|das)[ \t]+)?"
+    r"[A-ZÁÉÍÓÚÑ][^\n,\d]{1,40}?,?[ \t]*(?:n[º°o]\.?[ \t]*)?\d{1,5}[a-zA-Z]?)"
+    r"[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}(?:-\d{3})?[ \t]+[A-Z][\w\-]+"
 )
 _FOREIGN = re.compile(f"{_FOREIGN_STREET}|{_FOREIGN_CONTINENTAL}")
 _FOREIGN_BY_KIND = {
@@ -169,6 +176,13 @@ _CA_STREET_ADDRESS = re.compile(
     rf"|Nova Scotia|New Brunswick|Newfoundland|Prince Edward Island|Yukon)\b"
     rf"|(?:{_CA_PROVINCE})\b(?=[ \t,]*(?:(?i:canada)|\r?\n?[ \t]*{_CA_POSTCODE})))"
     rf"{_THEN_CANADA}(?:[ \t,]*(?P<postcode>{_CA_POSTCODE})\b)?"
+)
+# Australian: a street line, the town, the state code and a four-digit postcode
+# ("Level 5, 100 George Street, Sydney NSW 2000").
+_AU_STATES = r"NSW|VIC|QLD|SA|WA|TAS|ACT|NT"
+_AU_HINT = re.compile(rf"\b(?:{_AU_STATES})[ \t]+\d{{4}}\b")
+_AU_ADDRESS = re.compile(
+    rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_CITY}[ \t]*,?[ \t]*(?:{_AU_STATES})[ \t]+\d{{4}}\b(?!\d)"
 )
 # One part of an address written on one line or between commas: "Ryanair Holdings plc",
 # "Dublin Airport", "The Old Mill" (a capitalised first word).
@@ -230,7 +244,7 @@ _STATE_LITERALS = Literals(
     STATE_CODES + [re.split(r"\\", abbreviation)[0] + "." for abbreviation in OLD_ABBREVIATIONS.split("|")]
 )
 _STATE_NAMES = Literals(name.lower() for name in STATE_NAMES.split("|"))
-_CONTINENTAL_HINT = re.compile(r"\d{4}[ \t]+[A-ZÄÖÜ]")  # "10115 Berlin", "75001 Paris"
+_CONTINENTAL_HINT = re.compile(r"\d{4}(?:-\d{3})?[ \t]+[A-ZÄÖÜ]")  # "10115 Berlin", "1100-053 Lisboa"
 _BOX_WORDS = ("box", "pob", "drawer", "pmb")
 
 
@@ -261,6 +275,7 @@ def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
         "foreign": _FOREIGN_BY_KIND.get(foreign_kind),
         "canadian": (_CA_STREET_ADDRESS if foreign_kind[0]
                      or names_place and _CA_WORDS.found_in(folded) else None),
+        "australian": _AU_ADDRESS if _AU_HINT.search(text) else None,
         "irish": _IRISH_ADDRESS if names_place and _IRISH_WORDS.found_in(folded) else None,
         "british": _UK_ADDRESS if foreign_kind[0] else None,
         "country": _COUNTRY_ADDRESS if names_place and _COUNTRY_WORDS.found_in(folded) else None,
@@ -332,10 +347,10 @@ _BARE_BOX = re.compile(r"(?i)box\b")
 # Complete forms, in the order they claim text: boxes first (in "P.O. Box 101262 / Cape
 # Coral FL 33910" the box number is not a street number), then US streets, then foreign.
 _COMPLETE_FORMS = (("street", "street"), ("street_no_city", "street"), ("foreign", "foreign"),
-                   ("canadian", "foreign"), ("irish", "foreign"), ("british", "foreign"),
-                   ("country", "foreign"))
+                   ("canadian", "foreign"), ("australian", "foreign"), ("irish", "foreign"),
+                   ("british", "foreign"), ("country", "foreign"))
 # The forms built on _STREET, whose suffix-less "100 Main" needs a ZIP or postal code.
-_STREET_CHECKED = frozenset({"street", "street_no_city", "canadian", "irish", "country"})
+_STREET_CHECKED = frozenset({"street", "street_no_city", "canadian", "australian", "irish", "country"})
 _STRICT = frozenset({"canadian", "irish", "country"})
 
 
