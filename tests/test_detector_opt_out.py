@@ -321,3 +321,12 @@ def test_the_removal_link_is_cited_not_a_closer_sales_link_with_the_same_anchor(
              link("http://shop.example/removal/boca/", "Click Here")]
     notice = detect_opt_out([visible(text)], links)["notices"][0]
     assert notice["url"] == "http://shop.example/removal/boca/"
+
+
+@pytest.mark.parametrize("anchor", ["Descadastrar", "Cancelar inscrição", "Annulla iscrizione", "Afmelden",
+                                    "Uitschrijven", "Wypisz się", "Avregistrera", "Отписаться",
+                                    "구독 취소", "登録解除", "Abonnement kündigen", "Desuscribirse"])
+def test_unsubscribe_links_in_other_languages_are_opt_outs(anchor):
+    result = detect_opt_out([visible(f"Ofertas de la semana. {anchor}")],
+                            [link("https://shop.example/p?id=1", anchor)])
+    assert result["status"] == "visible"

@@ -66,6 +66,15 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
      | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
      | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
      """),
+    # "Unsubscribe" in other languages of commercial mail: Portuguese, Italian, Dutch, Danish,
+    # Norwegian, Swedish, Polish, Russian, Korean, Japanese, German, Spanish.
+    ("descadastr inscri iscrizione afmeld uitschrijv wypisz avregistr avmeld avsluta отпис "
+     "구독 登録解除 購読停止 abonnement desuscrib desinscrib subscri",
+     r"""\bdescadastr\w* | \b(?:cancelar|anular)\s+(?:a\s+)?(?:inscri[çc][ãa]o|subscri[çc][ãa]o)
+       | \b(?:annulla|cancella)(?:re)?\s+(?:l'|la\s+)?iscrizione | \bafmeld\w* | \buitschrijv\w*
+       | \bwypisz\w* | \bavregistr\w* | \bavmeld\w* | \bavsluta\s+prenumeration | отпис\w*
+       | 구독\s*취소 | 登録解除 | 購読停止 | \babonnement\s+(?:beenden|kündigen|k[üu]ndigen)
+       | \bdes(?:uscrib|inscrib)\w*"""),
     # "Refuse to receive", "do not want to receive this again" (Chinese); "to leave our list"
     # (Turkish); "to be eliminated from future marketing"; "to discontinue receiving".
     ("拒收 不想 不願 不愿 listemizden listeden eliminat discontinu",
