@@ -270,3 +270,28 @@ def test_lookalikes_of_those_forms_are_not_addresses(text):
     from checker.detectors.postal_address import find_addresses
 
     assert not [a for a in find_addresses(TextSource("body.visible_text", text)) if a["complete"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ("株式会社サンプル 〒100-0001 東京都千代田区千代田1-1", "〒100-0001 東京都千代田区千代田1-1"),
+        ("地址：北京市朝阳区建国路88号 邮编100022", "北京市朝阳区建国路88号"),
+        ("서울특별시 강남구 테헤란로 123, 06234", "서울특별시 강남구 테헤란로 123"),
+        ("Acme B.V., Damrak 1, 1012 LG Amsterdam, Nederland", "Damrak 1, 1012 LG Amsterdam"),
+        ("Acme AB, Drottninggatan 10, 111 51 Stockholm, Sweden", "Drottninggatan 10, 111 51 Stockholm"),
+        ("Acme Sp. z o.o., ul. Marszałkowska 10, 00-590 Warszawa", "ul. Marszałkowska 10, 00-590"),
+        ("ООО Акме, ул. Тверская, д. 7, Москва, 125009", "ул. Тверская, д. 7"),
+        ("Acme Ltd, Unit 3, 12 Queen's Road Central, Hong Kong", "12 Queen's Road Central, Hong Kong"),
+        ("Acme, Av. Paulista 1000, São Paulo - SP, 01310-100, Brasil", "Av. Paulista 1000, São Paulo"),
+    ],
+)
+def test_addresses_as_the_rest_of_the_world_writes_them(text, quote):
+    found = find_addresses(TextSource("body.visible_text", text))
+    assert [(a["quote"][:len(quote)], a["kind"], a["complete"]) for a in found] == [(quote, "foreign", True)]
+
+
+@pytest.mark.parametrize("text", ["Version 2, 2000 AD Company", "Call 12 times, Singapore is great",
+                                  "我们的产品质量好，价格低，欢迎来电", "Order 3 items, 10000 Happy Customers"])
+def test_world_lookalikes_are_not_addresses(text):
+    assert not [a for a in find_addresses(TextSource("body.visible_text", text)) if a["complete"]]

@@ -231,6 +231,40 @@ _COUNTRY_ADDRESS = re.compile(
     rf"{_COUNTRY_NAME}"
 )
 
+# Addresses written the way much of the world writes them, which the forms above miss.
+_WORLD_FORMS = (
+    # Japan: the postcode mark, then a prefecture ("〒100-0001 東京都千代田区千代田1-1").
+    r"〒[ \t]?\d{3}[-－]\d{4}[^\n]{0,10}?[\u4e00-\u9fff]{1,4}[都道府県][^\n]{2,40}",
+    # China: a province or city, a road, a house number ("北京市朝阳区建国路88号").
+    r"[\u4e00-\u9fff]{2,}[省市][\u4e00-\u9fff\d]{0,20}?(?:路|街|道|大道|巷)[\d\-－]+[号號]",
+    # Korea: city or province, district, road and number ("서울특별시 강남구 테헤란로 123").
+    r"[가-힣]{2,}(?:특별시|광역시|시|도)[ \t]+[가-힣]+(?:구|시|군)[ \t]+[가-힣\d]+(?:로|길)[ \t]?\d+",
+    # Street word, name, number, then a postcode on the same line: "ul. Marszałkowska 10,
+    # 00-590 Warszawa", "Av. Paulista 1000, São Paulo - SP, 01310-100", "Av. Reforma 222,
+    # Col. Juárez, 06600 Ciudad de México".
+    r"\b(?:ul\.|ulica|al\.|Al\.|Av\.|Avenida|Alameda|Rua|Calle|Carrera|Calzada)[ \t]+[^\n,\d]{2,40}?,?"
+    r"[ \t]*\d{1,5}[A-Za-z]?\b[^\n]{0,60}?(?<![\d\-])(?:\d{2}-\d{3}|\d{5}-\d{3}|\d{5})(?![\d\-])",
+    # Scandinavian street names end in the street word ("Drottninggatan 10, 111 51 Stockholm").
+    r"\b[A-ZÅÄÖÆØ][a-zäöüåæø]+(?:gatan|vägen|gade|vej|veien|gata|gaten)[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+"
+    r"(?:\d{3}[ \t]\d{2}|\d{4})[ \t]+[A-ZÅÄÖÆØ][\w\-]+",
+    # Netherlands: street, number, postcode of four digits and two letters ("Damrak 1, 1012 LG Amsterdam").
+    # (not a year and an era: "Version 2, 2000 AD Company").
+    r"\b[A-Z][\w'\-]+(?:[ \t][A-Za-z][\w'\-]+){0,2}[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+\d{4}[ \t]?"
+    r"(?!AD\b|BC\b|AM\b|PM\b|CE\b)[A-Z]{2}[ \t]+[A-Z][\w\-]+(?=[ \t]*(?:,|\r?\n|$))",
+    # Russia: street and house ("ул. Тверская, д. 7").
+    r"(?:ул\.|улица|пр-т|проспект|пер\.|переулок|наб\.)[ \t]*[А-ЯЁ][\w\-]+(?:[ \t][\w\-]+)?,?[ \t]*(?:д\.|дом)[ \t]*\d+",
+)
+_WORLD_ADDRESS = re.compile("|".join(f"(?:{form})" for form in _WORLD_FORMS))
+# Something each world form needs: its mark, script or street word, or a Dutch postcode.
+_WORLD_HINT = re.compile(r"〒|[号號]|[가-힣]{2}|ул|улиц|проспект|переул|наб\.|\b(?:ul|al|Al|Av)\.|\b(?:ulica"
+                         r"|Avenida|Alameda|Rua|Calle|Carrera|Calzada)\b|(?:gatan|vägen|gade|vej|veien|gata"
+                         r"|gaten)[ \t]+\d|\d{4}[ \t]?[A-Z]{2}\b")
+# City-states: a street line, then the city-state's name ("12 Queen's Road Central, Hong Kong").
+_CITY_STATE_ADDRESS = re.compile(
+    rf"{_STREET}(?:{_SEP}{_UNIT})?{_PART_SEP}(?:Hong Kong|HONG KONG|Singapore|SINGAPORE|Monaco|Macau|Macao)\b"
+    r"(?:[ \t]+\d{6})?"
+)
+
 # Cheap necessary conditions (each is part of every match of the patterns it guards), so
 # a pattern that cannot match is not run: the expensive scans only run on texts that may
 # hold an address. Results are exactly those of running every pattern.
@@ -246,6 +280,7 @@ _STATE_LITERALS = Literals(
 _STATE_NAMES = Literals(name.lower() for name in STATE_NAMES.split("|"))
 _CONTINENTAL_HINT = re.compile(r"\d{4}(?:-\d{3})?[ \t]+[A-ZÄÖÜ]")  # "10115 Berlin", "1100-053 Lisboa"
 _BOX_WORDS = ("box", "pob", "drawer", "pmb")
+_CITY_STATES = ("hong kong", "singapore", "monaco", "macau", "macao")
 
 
 _CA_NAMES = ["canada", "ontario", "quebec", "québec", "alberta", "british columbia", "manitoba",
@@ -276,6 +311,9 @@ def _patterns_that_may_match(text: str) -> dict[str, re.Pattern | None]:
         "canadian": (_CA_STREET_ADDRESS if foreign_kind[0]
                      or names_place and _CA_WORDS.found_in(folded) else None),
         "australian": _AU_ADDRESS if _AU_HINT.search(text) else None,
+        "world": _WORLD_ADDRESS if _WORLD_HINT.search(text) else None,
+        "city_state": (_CITY_STATE_ADDRESS if any(name in folded for name in _CITY_STATES)
+                       else None),
         "irish": _IRISH_ADDRESS if names_place and _IRISH_WORDS.found_in(folded) else None,
         "british": _UK_ADDRESS if foreign_kind[0] else None,
         "country": _COUNTRY_ADDRESS if names_place and _COUNTRY_WORDS.found_in(folded) else None,
@@ -348,9 +386,11 @@ _BARE_BOX = re.compile(r"(?i)box\b")
 # Coral FL 33910" the box number is not a street number), then US streets, then foreign.
 _COMPLETE_FORMS = (("street", "street"), ("street_no_city", "street"), ("foreign", "foreign"),
                    ("canadian", "foreign"), ("australian", "foreign"), ("irish", "foreign"),
-                   ("british", "foreign"), ("country", "foreign"))
+                   ("british", "foreign"), ("country", "foreign"), ("world", "foreign"),
+                   ("city_state", "foreign"))
 # The forms built on _STREET, whose suffix-less "100 Main" needs a ZIP or postal code.
-_STREET_CHECKED = frozenset({"street", "street_no_city", "canadian", "australian", "irish", "country"})
+_STREET_CHECKED = frozenset({"street", "street_no_city", "canadian", "australian", "irish", "country",
+                             "city_state"})
 _STRICT = frozenset({"canadian", "irish", "country"})
 
 
