@@ -148,6 +148,9 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                                         r"|to\s+order|order\s+(?:yours|your\s+(?:copy|supply|kit|free)))\b")),
     ("cta", 2, _rx("call dial", r"\b(?:call|dial)\s+(?:toll[\s-]free|us\s+(?:now|today|at))\b")),
     ("cta", 2, _rx("site store shop", r"\b(?:visit|go\s+to)\s+(?:our\s+)?(?:web\s?site|online\s+store|shop)\b")),
+    # "Join our site today", "sign up for a free account now" (a few words between).
+    ("cta", 1, _rx("join enter sign subscribe register",
+                   r"\b(?:join|enter|sign\s+up|subscribe|register)\s+(?:[\w\-]+\s+){1,3}?(?:now|today)\b")),
     ("cta", 2, _rx("don hurry limited only", r"\bdon'?t\s+(?:miss|wait|delay)\b|\blimited\s+time\s+only\b|\bhurry\b"
                                               r"|(?m:\bthis\s+(?:week|weekend)\s+only\s*(?:[!.]|$))")),
     ("cta", 2, _rx("free instant information fill advantage started",
@@ -736,6 +739,8 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
         # Only in a short text: a long article or newsletter can gather as many in passing.
         or (short and totals.get("pitch", 0) >= 3 and "cta" in strong)
         or (short and "price" in strong and "cta" in categories and totals.get("pitch", 0) >= 2)
+        # An adult site offered with a call to act on it.
+        or (short and totals.get("adult", 0) >= 3 and "cta" in categories)
     ) and bool(categories & PRODUCT_SIGNS)
     # The shape of a link advertisement is a reason for doubt, not for certainty.
     established = score - min(totals.get("link_ad", 0), CATEGORY_CAP["link_ad"])
