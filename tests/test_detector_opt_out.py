@@ -330,3 +330,17 @@ def test_unsubscribe_links_in_other_languages_are_opt_outs(anchor):
     result = detect_opt_out([visible(f"Ofertas de la semana. {anchor}")],
                             [link("https://shop.example/p?id=1", anchor)])
     assert result["status"] == "visible"
+
+
+@pytest.mark.parametrize("anchor", ["Email preferences", "Subscription settings", "Leave this list",
+                                    "Stop emails", "Unsub", "Email settings"])
+def test_settings_links_and_short_forms_are_opt_outs(anchor):
+    result = detect_opt_out([visible(f"Great deals this week. {anchor}")],
+                            [link("https://shop.example/p?id=1", anchor)])
+    assert result["status"] == "visible"
+
+
+def test_not_interested_with_a_link_is_for_a_person():
+    result = detect_opt_out([visible("Great deals this week. Not interested? Click here")],
+                            [link("https://shop.example/p?id=1", "Click here")])
+    assert result["status"] == "unclear"

@@ -66,6 +66,12 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
      | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
      | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
      """),
+    # Settings links and short forms: "Email preferences", "Subscription settings",
+    # "Leave this list", "Stop emails", "Unsub".
+    ("preferences settings options leave stop unsub mute",
+     r"""\b(?:e-?mail|subscription|mailing|communication|notification|newsletter)\s+(?:preferences|settings|options)\b
+       | \bleave\s+(?:this|our|the)\s+(?:mailing\s+)?list\b
+       | \b(?:stop|mute)\s+(?:these\s+|all\s+|our\s+)?e-?mails?\b | \bunsub\b"""),
     # "Unsubscribe" in other languages of commercial mail: Portuguese, Italian, Dutch, Danish,
     # Norwegian, Swedish, Polish, Russian, Korean, Japanese, German, Spanish.
     ("descadastr inscri iscrizione afmeld uitschrijv wypisz avregistr avmeld avsluta отпис "
@@ -499,7 +505,7 @@ _POSSIBLE_WORDING = re.compile(
            |list|messages?|receiv\w*|subscri\w*|future|further|database|address|me|yourself)
          |(?:take|taken|come|get)\s+(?:me\s+|you\s+)?off|no\s+more\s+(?:e-?mails?|mail|messages)
          |no\s+longer\s+(?:wish|want|receive|be)|(?:future|further)\s+(?:e-?mails?|mailings?|messages
-         |offers|marketing|correspondence|contact|notices|transmissions)|(?:from|off)\s+(?:all\s+)?(?:of\s+)?(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database)s?)\b
+         |offers|marketing|correspondence|contact|notices|transmissions)|not\s+interested|(?:from|off)\s+(?:all\s+)?(?:of\s+)?(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database)s?)\b
        | \br\s+e\s+m\s+o\s+v\s+e\b | \bu\s+n\s+s\s+u\s+b\s+s\s+c\s+r\s+i\s+b\s+e\b
        | 退订 | 退訂 | 拒收 | 取消 | 不想 | 不願 | 不愿 | 수신 | 거부 | 配信 | 解除 | 停止
        | \biptal | \blisteden | \blistemizden | \babbestell | \baustrag | \babmeld | \bd[ée]sabonn
