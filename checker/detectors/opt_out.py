@@ -505,7 +505,7 @@ _POSSIBLE_WORDING = re.compile(
            |list|messages?|receiv\w*|subscri\w*|future|further|database|address|me|yourself)
          |(?:take|taken|come|get)\s+(?:me\s+|you\s+)?off|no\s+more\s+(?:e-?mails?|mail|messages)
          |no\s+longer\s+(?:wish|want|receive|be)|(?:future|further)\s+(?:e-?mails?|mailings?|messages
-         |offers|marketing|correspondence|contact|notices|transmissions)|not\s+interested\s*\?|(?:from|off)\s+(?:all\s+)?(?:of\s+)?(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database)s?)\b
+         |offers|marketing|correspondence|contact|notices|transmissions)|not\s+interested(?=\s*\?)|(?:from|off)\s+(?:all\s+)?(?:of\s+)?(?:our|this|the|my)\s+(?:[\w\-]+\s+)?(?:list|database)s?)\b
        | \br\s+e\s+m\s+o\s+v\s+e\b | \bu\s+n\s+s\s+u\s+b\s+s\s+c\s+r\s+i\s+b\s+e\b
        | 退订 | 退訂 | 拒收 | 取消 | 不想 | 不願 | 不愿 | 수신 | 거부 | 配信 | 解除 | 停止
        | \biptal | \blisteden | \blistemizden | \babbestell | \baustrag | \babmeld | \bd[ée]sabonn
