@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from checker.pool import (  # noqa: F401  (INTERNAL_ERROR, TIME_BOUND: the error
     INTERNAL_ERROR,
     TIME_BOUND,
     MessageTimeout,
+    WorkerPool,
     describe,
     kill_workers,
     spawn_context,
@@ -168,20 +167,22 @@ class _Task:
         self.future = None
 
 
-class _Pool:
+class _Pool(WorkerPool):
     """A process pool that keeps a bounded window of chunks in flight and survives the
     loss of a worker."""
 
+    fallback = "auditing in one process"
+
     def __init__(self, ruleset, source, jobs: int, timeout: float | None, audit):
+        self.initializer = _init_worker
         self.initargs = (None if source is not None else ruleset, source, timeout, audit)
         self.ruleset, self.audit = ruleset, audit
         self.jobs = jobs
         self.timeout = timeout
-        self.executor: ProcessPoolExecutor | None = None
 
     def run(self, items: Iterable[SourceItem]) -> Iterator[AuditResult]:
         iterator = iter(items)
-        if not self._workers_start():
+        if not self._workers_start(_audit_chunk, []):
             for item in iterator:
                 yield audit_item(self.ruleset, item, self.timeout, self.audit)
             return
@@ -198,27 +199,6 @@ class _Pool:
                 yield from self._collect(window.popleft(), window)
         finally:
             self._shutdown()
-
-    def _workers_start(self) -> bool:
-        """Probe the pool with an empty task. If a worker cannot even start (its
-        initializer fails: the ruleset changed on disk, an import fails), every message
-        would be blamed in turn; say so once and audit in this process instead."""
-        try:
-            self._start().submit(_audit_chunk, []).result(timeout=120)
-            return True
-        except Exception as exc:
-            self._shutdown(kill=True)
-            sys.stderr.write(f"spamlaw: worker processes failed to start ({describe(exc)}); "
-                             "auditing in one process\n")
-            return False
-
-    def _start(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(
-                self.jobs, mp_context=spawn_context(), initializer=_init_worker,
-                initargs=self.initargs,
-            )
-        return self.executor
 
     def _submit(self, task: _Task) -> _Task:
         try:
@@ -260,11 +240,3 @@ class _Pool:
             return failed(item, f"{TIME_BOUND}: worker killed after {self._hard_bound(1):g} s")
         except Exception as exc:
             return failed(item, f"{INTERNAL_ERROR}: {describe(exc)}")
-
-    def _shutdown(self, kill: bool = False) -> None:
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        if kill:
-            kill_workers(executor)
-        executor.shutdown(wait=True, cancel_futures=True)

@@ -108,7 +108,45 @@ class _Slot:
     running_since: float | None = None
 
 
-class TaskPool:
+class WorkerPool:
+    """The executor of spawned workers behind a batch: started on first use, probed once
+    (`_workers_start`), shut down -- killing the workers when one is stuck or died."""
+
+    jobs: int
+    initializer: Callable[..., None]
+    initargs: tuple
+    executor: ProcessPoolExecutor | None = None
+    fallback = "working in one process"  # what the user is told when workers cannot start
+
+    def _workers_start(self, probe: Callable[..., Any] | None = None, *args: Any) -> bool:
+        """Probe the pool with an empty task. If a worker cannot even start (its
+        initializer fails: the ruleset changed on disk, an import fails), every message
+        would be blamed in turn; say so once and work in this process instead."""
+        try:
+            self._start().submit(probe or _probe, *args).result(timeout=120)
+            return True
+        except Exception as exc:
+            self._shutdown(kill=True)
+            sys.stderr.write(f"spamlaw: worker processes failed to start ({describe(exc)}); "
+                             f"{self.fallback}\n")
+            return False
+
+    def _start(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(self.jobs, mp_context=spawn_context(),
+                                                initializer=self.initializer, initargs=self.initargs)
+        return self.executor
+
+    def _shutdown(self, kill: bool = False) -> None:
+        executor, self.executor = self.executor, None
+        if executor is None:
+            return
+        if kill:
+            kill_workers(executor)
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class TaskPool(WorkerPool):
     """Runs `function(payload)` for each payload and yields `(payload, outcome)` pairs,
     where the outcome is the function's result or a `TaskFailure`; with `jobs > 1` in
     completion order, in spawned worker processes.
@@ -127,7 +165,6 @@ class TaskPool:
         self.initializer, self.initargs = initializer, initargs
         self.local_init = local_init or (lambda: initializer(*initargs))
         self.window = 4 * jobs
-        self.executor: ProcessPoolExecutor | None = None
 
     def run(self, payloads: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
         if self.jobs <= 1 or not self._workers_start():
@@ -209,32 +246,6 @@ class TaskPool:
             return TaskFailure(f"{TIME_BOUND}: worker killed after {self.hard_bound:g} s")
         except Exception as exc:
             return TaskFailure(f"{INTERNAL_ERROR}: {describe(exc)}")
-
-    def _workers_start(self) -> bool:
-        """If workers cannot even start, say so once and work in this process."""
-        try:
-            self._start().submit(_probe).result(timeout=120)
-            return True
-        except Exception as exc:
-            self._shutdown(kill=True)
-            sys.stderr.write(f"spamlaw: worker processes failed to start ({describe(exc)}); "
-                             "working in one process\n")
-            return False
-
-    def _start(self) -> ProcessPoolExecutor:
-        if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.jobs, mp_context=spawn_context(),
-                                                initializer=self.initializer, initargs=self.initargs)
-        return self.executor
-
-    def _shutdown(self, kill: bool = False) -> None:
-        executor, self.executor = self.executor, None
-        if executor is None:
-            return
-        if kill:
-            kill_workers(executor)
-        executor.shutdown(wait=True, cancel_futures=True)
-
 
 _END = object()
 
