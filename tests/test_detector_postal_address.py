@@ -295,3 +295,8 @@ def test_addresses_as_the_rest_of_the_world_writes_them(text, quote):
                                   "我们的产品质量好，价格低，欢迎来电", "Order 3 items, 10000 Happy Customers"])
 def test_world_lookalikes_are_not_addresses(text):
     assert not [a for a in find_addresses(TextSource("body.visible_text", text)) if a["complete"]]
+
+
+def test_a_one_line_footer_with_bars_between_town_state_and_zip():
+    found = find_addresses(TextSource("body.visible_text", "Acme Inc | 1 Infinite Loop | Cupertino | CA | 95014"))
+    assert [(a["quote"], a["complete"]) for a in found] == [("1 Infinite Loop | Cupertino | CA | 95014", True)]

@@ -105,8 +105,12 @@ _SEP = (
 )
 _CITY = r"(?P<city>[A-Z][A-Za-z.'\-]*(?:[ \t]+[A-Za-z][A-Za-z.'\-]*){0,3})"
 
+# Between town, state and ZIP: spaces and a comma, or the bars and dots of one-line footers
+# ("Cupertino | CA | 95014").
+_TOWN_SEP = r"[ \t]*[,|\u00b7\u2022]?[ \t]*"
+_ZIP_SEP = r"[ \t,.|\u00b7\u2022]*"
 _STREET_ADDRESS = re.compile(
-    rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_CITY}[ \t]*,?[ \t]*{_STATE}(?:[ \t,.]*{_ZIP})?"
+    rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_CITY}{_TOWN_SEP}{_STATE}(?:{_ZIP_SEP}{_ZIP})?"
 )
 _PO_BOX = (
     r"(?P<box>(?i:\b(?:p\.?\s?o\.?\s?|post\s+office\s+|postal\s+|postoffice\s+|p\.?\s?o\.?\s+)box"
@@ -114,11 +118,11 @@ _PO_BOX = (
     r"|\bbox\b)\.?\s*(?:no\.?\s*)?#?\s*(?=[\w\-]{0,9}\d)[\w\-]{1,10})"
 )
 # No city: "520 8th Ave #2300 NY 10018" (the ZIP is required then).
-_STREET_NO_CITY = re.compile(rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_STATE}[ \t,.]*{_ZIP}")
+_STREET_NO_CITY = re.compile(rf"{_STREET}(?:{_SEP}{_UNIT})?{_SEP}{_STATE}{_ZIP_SEP}{_ZIP}")
 _BOX_ADDRESS = re.compile(
-    rf"{_PO_BOX}(?:{_SEP}{_CITY}[ \t]*,?[ \t]*{_STATE}(?:[ \t,.]*{_ZIP})?)?"
+    rf"{_PO_BOX}(?:{_SEP}{_CITY}{_TOWN_SEP}{_STATE}(?:{_ZIP_SEP}{_ZIP})?)?"
 )
-_LOCALITY = re.compile(rf"{_CITY}[ \t]*,[ \t]*{_STATE}[ \t,.]*{_ZIP}")
+_LOCALITY = re.compile(rf"{_CITY}[ \t]*[,|][ \t]*{_STATE}{_ZIP_SEP}{_ZIP}")
 
 # Foreign: Canadian postal code after a province (the country may stand between them:
 # "Don Mills Ontario, Canada\nM3B 2W6"), UK postcode, continental "Street 12, 12345 City"
