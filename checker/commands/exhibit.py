@@ -8,8 +8,6 @@ when the ruleset does not load.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -120,19 +118,6 @@ def make_exhibit(item, ruleset, options, settings=None):
     return render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, so a reader never sees half a PDF."""
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def exhibit(
     message: Annotated[Path, typer.Argument(
         help="The message file (.eml; an ARF report gives the reported message).")],
@@ -186,7 +171,9 @@ def exhibit(
     except ExhibitError as exc:
         raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
     try:
-        _write_atomically(out, made.pdf)
+        from checker.exhibits.casefile import write_atomically
+
+        write_atomically(out, made.pdf)
     except OSError as exc:
         raise _fail(f"--out {out}: {exc.strerror or exc}") from None
     typer.echo(

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from checker import __version__, exitcodes
+from checker.commands.audit import UsageError
 from checker.exhibits.bates import CORNERS, DEFAULT_CORNER, BatesError, BatesSpec
 
 FORMATS = ("text", "json")
@@ -43,10 +44,6 @@ HELP = (
 )
 
 
-class _Usage(Exception):
-    """A problem with the command line: one line on stderr, exit code 2."""
-
-
 def _fail(message: str, code: int = exitcodes.USAGE) -> typer.Exit:
     typer.echo(f"spamlaw exhibits: error: {message}", err=True)
     return typer.Exit(code)
@@ -55,17 +52,17 @@ def _fail(message: str, code: int = exitcodes.USAGE) -> typer.Exit:
 def _choice(option: str, value: str, choices) -> str:
     normalised = value.strip().lower()
     if normalised not in choices:
-        raise _Usage(f"{option} must be one of {', '.join(choices)}, not {value!r}")
+        raise UsageError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
     return normalised
 
 
 def _check_inputs(inputs: list[str]) -> None:
     for name in inputs:
         if name == "-":
-            raise _Usage("standard input cannot be exhibited in a batch (the inputs are read "
+            raise UsageError("standard input cannot be exhibited in a batch (the inputs are read "
                          "more than once); save it to a file first")
         if not Path(name).exists():
-            raise _Usage(f"{name}: no such file or directory")
+            raise UsageError(f"{name}: no such file or directory")
 
 
 def _load_ruleset(rules: Path | None):
@@ -73,7 +70,7 @@ def _load_ruleset(rules: Path | None):
     from checker.ruleset import RulesetError
 
     if rules is not None and not rules.exists():
-        raise _Usage(f"--rules {rules}: no such file or directory")
+        raise UsageError(f"--rules {rules}: no such file or directory")
     source = RulesetSource(str(rules) if rules else None)
     try:
         return source, source.load()
@@ -108,7 +105,6 @@ def _progress():
 def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_corner,
             trusted_hops, case, state, jobs, timeout, max_bytes, fresh, ruleset_source):
     from checker.batch import jobs_from_option
-    from checker.commands.audit import UsageError
     from checker.commands.exhibit import exhibit_case_settings
     from checker.exhibits import ExhibitOptions
     from checker.exhibits.batch import SELECTIONS, BatchConfig, check_label_format
@@ -118,16 +114,16 @@ def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_co
     try:
         processes = jobs_from_option(jobs)
     except ValueError:
-        raise _Usage(f"--jobs must be a positive number or auto, not {jobs!r}") from None
+        raise UsageError(f"--jobs must be a positive number or auto, not {jobs!r}") from None
     if timeout < 0 or (max_bytes is not None and max_bytes < 1) or first_exhibit < 1:
-        raise _Usage("--timeout, --max-bytes and --first-exhibit must be positive")
+        raise UsageError("--timeout, --max-bytes and --first-exhibit must be positive")
     try:
         settings = exhibit_case_settings(case, state, trusted_hops)
         options = check_options(ExhibitOptions(bates=BatesSpec(*bates), label_corner=label_corner,
                                                trusted_hops=settings.trusted_hops))
         check_label_format(label_format, first_exhibit)
-    except (UsageError, BatesError) as exc:
-        raise _Usage(str(exc)) from None
+    except BatesError as exc:
+        raise UsageError(str(exc)) from None
     return BatchConfig(
         inputs=tuple(inputs), out=out, ruleset=ruleset_source, options=options, case=settings,
         select=select, first_exhibit=first_exhibit, label_format=label_format, jobs=processes,
@@ -145,7 +141,7 @@ def _run(config, ruleset, arguments: dict):
     try:
         folder = CaseFolder.open(config.out, settings, fresh=config.fresh)
     except CaseFolderError as exc:
-        raise _Usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     try:
         folder.start_run(__version__, arguments)
         report = Batch(config, folder, ruleset, _progress()).run()
@@ -153,9 +149,9 @@ def _run(config, ruleset, arguments: dict):
                                 selection=f"{config.select}: {SELECTIONS[config.select]}")
         folder.finish_run({"accounting": written.counts, "seconds": report.seconds})
     except BatchError as exc:
-        raise _Usage(str(exc)) from None
+        raise UsageError(str(exc)) from None
     except OSError as exc:
-        raise _Usage(f"--out {config.out}: {exc.strerror or exc}") from None
+        raise UsageError(f"--out {config.out}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:
         typer.echo(f"spamlaw exhibits: interrupted; run the same command again to resume "
                    f"({config.out})", err=True)
@@ -289,7 +285,7 @@ def exhibits(
                      "max_bytes": max_bytes, "fresh": fresh, "case": str(case or ""),
                      "state": state, "rules": str(rules or "")}
         report, written = _run(config, ruleset, arguments)
-    except _Usage as exc:
+    except UsageError as exc:
         raise _fail(str(exc)) from None
     summary = _summary(config, report, written)
     if format == "json":

@@ -662,12 +662,12 @@ def classify(
     # does not advertise makes mixed content not commercial.
     transactional_first = at_beginning and "subject" not in totals
     reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
+    density = _density(commercial, body.text)
     status = _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
                           score, bool(transactional), transactional_first,
                           short=len(body.text) <= SPARSE_MIN_CHARS),
-                  doubtful=is_reply or _density(commercial, body.text) < SPARSE_HITS_PER_1000,
-                  faint=score < ESTABLISHED_SCORE and (
-                      is_reply or _density(commercial, body.text) < FAINT_HITS_PER_1000),
+                  doubtful=is_reply or density < SPARSE_HITS_PER_1000,
+                  faint=score < ESTABLISHED_SCORE and (is_reply or density < FAINT_HITS_PER_1000),
                   transactional=bool(transactional))
     donation = _hits(body, DONATION)
     if len(donation) >= DONATION_HITS and not set(totals) & NAMES_A_PRODUCT:
