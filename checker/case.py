@@ -432,17 +432,17 @@ def recipient_never_published(msg: Message) -> bool:
     return bool(trap and trap.published is False)
 
 
-def _plausible_day(value: object) -> date | None:
-    return value.date() if isinstance(value, datetime) and 1990 <= value.year <= 2100 else None
+def _legal_day(msg: Message) -> date | None:
+    """The message's legal day (checker.legal_date): the day the trap received it (trusted
+    Received line, UTC), else the day of a plausible Date header; None without either."""
+    value = msg.get("legal_date")
+    return value.date() if isinstance(value, datetime) else None
 
 
-def _sent_date(msg: Message) -> date | None:
-    """The earliest credible date of sending: the Date header if plausible, else the
-    trusted receipt time; the earlier of the two (favours the sender)."""
-    top = msg.get("received")[:1]
-    days = [_plausible_day(msg.get("date"))] + [_plausible_day(hop.get("date")) for hop in top]
-    days = [d for d in days if d is not None]
-    return min(days) if days else None
+def _dated_as(msg: Message, day: date) -> str:
+    if msg.get("legal_date.source") == "trusted_received":
+        return f"this message was received on {day.isoformat()}"
+    return f"this message is dated {day.isoformat()} by its Date header (the sender's claim)"
 
 
 def _sender_domains(msg: Message) -> set[str]:
@@ -457,7 +457,7 @@ def _matching_opt_out(msg: Message) -> tuple[OptOut, date] | None:
     if not case or not case.opt_outs:
         return None
     address = _recipient(msg)[0]
-    sent = _sent_date(msg)
+    sent = _legal_day(msg)
     if not address or not sent:
         return None
     domains = _sender_domains(msg)
@@ -477,7 +477,8 @@ def _matching_opt_out(msg: Message) -> tuple[OptOut, date] | None:
     "case.opt_out.business_days_after",
     "int",
     "Business days (weekends and federal holidays excluded) between the recipient's "
-    "opt-out request to this sender and the message; None without a matching request.",
+    "opt-out request to this sender and the message's legal date (when the trap received "
+    "it); None without a matching request.",
 )
 def opt_out_business_days(msg: Message) -> int | None:
     match = _matching_opt_out(msg)
@@ -499,7 +500,7 @@ def opt_out_record(msg: Message) -> str | None:
     opt_out, sent = match
     return (
         f"{opt_out.address} asked {', '.join(opt_out.sender_domains)} to stop on "
-        f"{opt_out.date.isoformat()}; this message was sent on {sent.isoformat()}, "
+        f"{opt_out.date.isoformat()}; {_dated_as(msg, sent)}, "
         f"{business_days_after(opt_out.date, sent)} business days later"
     )
 
@@ -508,14 +509,14 @@ def opt_out_record(msg: Message) -> str | None:
     "case.registry_states",
     "list[text]",
     "States whose child-protection registry listed the recipient more than 30 days "
-    "before the message was sent.",
+    "before the message's legal date (when the trap received it).",
 )
 def registry_states(msg: Message) -> list[str]:
     case = _case(msg)
     if not case or not case.registries:
         return []
     address = _recipient(msg)[0]
-    sent = _sent_date(msg)
+    sent = _legal_day(msg)
     if not address or sent is None:
         return []
     states = {
