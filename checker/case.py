@@ -18,8 +18,6 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from checker.fields import register
 from checker.message import Message
 
@@ -195,19 +193,14 @@ class CaseSettings:
 
 
 def load_case_settings(path: Path) -> CaseSettings:
-    """Read and validate a case settings file; raise CaseSettingsError with one clear line."""
+    """Read and validate a case settings file; raise CaseSettingsError with one clear line.
+
+    The file is read by the rule loader's YAML reader (checker.ruleset.yaml_loader): plain
+    values only, no aliases or merge keys, bounded size and node count, so a hostile file
+    (a billion laughs) is refused at once instead of growing to gigabytes."""
     import jsonschema
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise CaseSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise CaseSettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise CaseSettingsError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = _read_yaml(path)
     data = _stringify_dates(data)
     validator = jsonschema.Draft202012Validator(
         CASE_SCHEMA, format_checker=jsonschema.FormatChecker()
@@ -218,6 +211,30 @@ def load_case_settings(path: Path) -> CaseSettings:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise CaseSettingsError(f"{path}: {where}: {err.message}")
     return _build(data, str(path))
+
+
+def _read_yaml(path: Path) -> Any:
+    from checker.ruleset.yaml_loader import MAX_FILE_BYTES, load_yaml_bytes, to_plain
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CaseSettingsError(f"{path}: file larger than {MAX_FILE_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CaseSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        return {}
+    root, problems = load_yaml_bytes(raw, str(path))
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        first = errors[0]
+        detail = first.message.removeprefix("YAML syntax error: ")
+        if first.code == "yaml-alias":
+            detail = "YAML aliases (*name) are not allowed in case settings: write the value out"
+        if detail == "the file is empty":  # only comments: no settings, like an empty file
+            return {}
+        raise CaseSettingsError(f"{first.file}:{first.line}:{first.col}: invalid YAML: {detail}")
+    return to_plain(root) if root is not None else {}
 
 
 def _stringify_dates(value: Any) -> Any:
