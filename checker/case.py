@@ -26,6 +26,9 @@ US_STATES = frozenset(
     "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
 )
 
+# Who brings the action; the remedies in rules/authorities.yaml name theirs (`plaintiffs`).
+PLAINTIFFS = ("state_ag", "isp", "ftc", "private")
+
 CASE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "spamlaw case settings",
@@ -33,6 +36,26 @@ CASE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "case": {"type": "string", "description": "Name of the matter, shown in reports."},
+        "plaintiff": {
+            "enum": list(PLAINTIFFS),
+            "description": "Who brings the action: state_ag (a state attorney general), isp "
+            "(a provider of Internet access or e-mail service), ftc (the Federal Trade "
+            "Commission) or private (a recipient or other injured person). The damages "
+            "schedule shows this plaintiff's remedies; others only on request.",
+        },
+        "custodian": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The custodian of the records (a name), as the production and the "
+            "exhibits state it.",
+        },
+        "collection": {
+            "type": "string",
+            "minLength": 1,
+            "description": "How, where and when the messages were collected (e.g. 'trap "
+            "mailboxes at trap.example, exported from the Office's mail server'), as the "
+            "exhibits state it.",
+        },
         "trusted": {
             "type": "object",
             "additionalProperties": False,
@@ -173,6 +196,9 @@ class CaseSettings:
     traps: tuple[Trap, ...] = ()
     opt_outs: tuple[OptOut, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
+    plaintiff: str | None = None  # one of PLAINTIFFS
+    custodian: str | None = None  # the custodian of the records (a name)
+    collection: str | None = None  # how, where and when the messages were collected
     forced_state: str | None = None  # `spamlaw audit --state MA`
     source: str = ""  # the settings file, for messages about nexus
 
@@ -252,6 +278,9 @@ def _build(data: dict[str, Any], source: str) -> CaseSettings:
     trusted = data.get("trusted", {})
     return CaseSettings(
         name=data.get("case", ""),
+        plaintiff=data.get("plaintiff"),
+        custodian=data.get("custodian"),
+        collection=data.get("collection"),
         trusted_hops=trusted.get("hops", 1),
         trusted_authserv_ids=tuple(a.lower() for a in trusted.get("authserv_ids", [])),
         traps=tuple(

@@ -124,6 +124,21 @@ def test_registry_needs_thirty_days(case):
     assert msg.get("case.registry_states") == ["UT"]
 
 
+def test_plaintiff_custodian_and_collection_are_read(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("plaintiff: state_ag\ncustodian: Jane Roe, Records Officer\n"
+                    "collection: trap mailboxes at trap.example, exported 2025-07-01\n")
+    settings = load_case_settings(path)
+    assert settings.plaintiff == "state_ag"
+    assert settings.custodian == "Jane Roe, Records Officer"
+    assert settings.collection.startswith("trap mailboxes")
+    assert load_case_settings(tmp_path / "case.yaml").traps == ()
+    path.write_text("plaintiff: attorney general\n")
+    with pytest.raises(CaseSettingsError) as info:
+        load_case_settings(path)
+    assert "plaintiff" in str(info.value)
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
