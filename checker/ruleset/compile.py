@@ -481,7 +481,7 @@ class _Compiler(ConditionCompiler):
         status = self.choice(ymap.get("status"), spec.RULE_STATUSES, f"{what}: status") or "draft"
         effective = self.dates(ymap.get("effective"), f"{what}: effective") if "effective" in ymap else (None, None)
         if "effective" in ymap:
-            self.need_field("date", ymap.key_pos("effective"), "effective dates", usage)
+            self.need_field("legal_date", ymap.key_pos("effective"), "effective dates", usage)
         requires = self.requirements(ymap.get("requires"), what, usage)
         conditions = {}
         for key in ("applies_when", "violation_when", "review_when"):
