@@ -26,10 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from checker.display import plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.message import Message
 from checker.operators import PatternTimeout
-from checker.display import plain_defect
 from checker.reasons import ENGINE_CODES, describe
 from checker.ruleset.model import (
     AllCond,
@@ -249,6 +249,47 @@ def _shown(value: Any) -> str:
     return text if len(text) <= MAX_SEEN else text[:MAX_SEEN] + "…"
 
 
+def _plain(value: Any) -> str:
+    """A value as evidence quotes it for people: text as it is, records as 'key: value'
+    pairs, lists as their items (no Python quoting or brackets)."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        keys = [k for k in value if k != "raw"] or list(value)  # raw repeats the header
+        return "; ".join(f"{k}: {_plain(value[k])}" for k in keys if value[k] not in (None, "", []))
+    if isinstance(value, list | tuple):
+        shown = ", ".join(_plain(v) for v in value[:10])
+        return shown + (f" … and {len(value) - 10} more" if len(value) > 10 else "")
+    return str(value)
+
+
+# What one item of a detector's list is, for an evidence note when the item says nothing itself.
+_ITEM_NAMES = {
+    "commercial.reasons": "a sign of commercial purpose",
+    "opt_out.notices": "opt-out notice",
+    "opt_out.possible": "possible opt-out notice",
+    "opt_out.burdens": "possible opt-out burden",
+    "postal_addresses": "postal address",
+    "adult.indicators": "adult vocabulary",
+    "ad_label.matches": "advertisement label",
+    "header_integrity.indicators": "header indicator",
+    "subject_integrity.indicators": "subject indicator",
+}
+
+
+def _record_note(record: dict, list_name: str) -> str | None:
+    """The plain-English note of a detector's span record: its own reason or detail,
+    else what kind of item it is."""
+    for key in ("reason", "detail", "weakness"):
+        if isinstance(record.get(key), str) and record[key]:
+            return record[key]
+    return _ITEM_NAMES.get(list_name)
+
+
 def _generalize(evidence: tuple[Evidence, ...], path: str, count: int) -> tuple[Evidence, ...]:
     """Fold the per-item 'searched' evidence of a list into one entry per item key."""
     prefix = f"{path}["
@@ -394,9 +435,10 @@ class _Run:
             if cond.where is not None:
                 r = self.eval(cond.where, sub)
             else:
-                r = Result(True, False, (Evidence(sub.path, quote=_clip(_shown(value))),))
+                r = Result(True, False, (Evidence(sub.path, quote=_clip(_plain(value))),))
             if r.value and _is_span_record(value):  # a detector's finding: point at the text
-                span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]), note=sub.path)
+                span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]),
+                                note=_record_note(value, cond.field))
                 r = Result(r.value, r.weak, (span,), r.reasons, r.node, r.facts)
             results.append(r)
             if r.value == stop_on and not r.weak and not self.trace:
@@ -432,7 +474,7 @@ class _Run:
                 for start, end in match.spans
             )
         elif match.ok and cond.op.name != "missing":
-            evidence = (Evidence(path, quote=_shown(value), note=match.note),)
+            evidence = (Evidence(path, quote=_plain(value), note=match.note),)
         else:
             evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
         return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
@@ -652,11 +694,11 @@ class _Run:
                 for i, entry in enumerate(value[:10]):
                     if _is_span_record(entry):
                         out.append(Evidence(entry["field"], entry["start"], entry["end"],
-                                            _clip(entry["quote"]), note=f"{name}[{i}]"))
+                                            _clip(entry["quote"]), note=_record_note(entry, name)))
                     else:
-                        out.append(Evidence(f"{name}[{i}]", quote=_clip(_shown(entry)), note="captured"))
+                        out.append(Evidence(f"{name}[{i}]", quote=_clip(_plain(entry)), note="captured"))
             elif value is not None:
-                out.append(Evidence(name, quote=_shown(value), note="captured"))
+                out.append(Evidence(name, quote=_plain(value), note="captured"))
             else:
                 out.append(Evidence(name, searched=("exists",), note="absent"))
         return tuple(out)

@@ -238,14 +238,17 @@ def test_detector_span_records_point_into_the_text(tmp_path):
     ]
     (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
     assert (evidence.field, evidence.start, evidence.end, evidence.quote) == ("body.visible_text", 40, 53, "P.O. Box 12")
-    assert evidence.note == "t.spans[1]"
+    assert evidence.note is None  # never a field path ("t.spans[1]") in what people read
+    records[1]["reason"] = "a box, not a street address"
+    (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
+    assert evidence.note == "a box, not a street address"
 
 
 def test_evidence_key_captures_fields(tmp_path):
     ruleset = load(tmp_path, rule(violation="{field: t.text, contains: x}", extra="  evidence: [subject, t.words]\n"))
     evidence = finding_of(ruleset, message("Hi there", **{"t.text": "x", "t.words": ["a", "b"]})).evidence
     captured = [(e.field, e.quote) for e in evidence if e.note == "captured"]
-    assert captured == [("subject", "Hi there"), ("t.words[0]", "'a'"), ("t.words[1]", "'b'")]
+    assert captured == [("subject", "Hi there"), ("t.words[0]", "a"), ("t.words[1]", "b")]
 
 
 def test_template_field_accessor_and_absent_values(tmp_path):
