@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from checker.display import plain_defect
+from checker.display import describe_hidden, hidden_characters, plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.message import Message
 from checker.operators import PatternTimeout
@@ -508,6 +508,10 @@ class _Run:
             evidence = decision.evidence
             if decision.status != Status.NOT_APPLICABLE:
                 evidence = _cat([evidence, self.captures(rule.evidence_fields)])
+            if decision.status in (Status.VIOLATION, Status.NEEDS_REVIEW) and any(
+                hidden_characters(e.quote) for e in evidence
+            ):  # what is quoted does not read as it shows
+                decision = replace(decision, reasons=_cat([decision.reasons, (Reason("invisible_characters"),)]))
             sentence = self.sentence(rule, decision)
             codes = tuple(dict.fromkeys(r.code for r in decision.reasons))
             finding = self.finding(rule, decision.status, sentence, evidence, reasons=codes)
@@ -552,10 +556,10 @@ class _Run:
             return refusal
         applies = self.part("applies_when", rule.applies_when, root) or Result(True)
         if not applies.value:
-            reading = self.reading(rule)
+            reading = self.reading(rule, self.fields_of(rule.applies_when))
             why = Reason("precondition_false", self.precondition_text(rule))
             if any(r.code == "content_not_read" for r in reading):  # the unread part may make it apply
-                reasons = _cat([reading, (why,), applies.facts])
+                reasons = _cat([(why,), reading, applies.facts])
                 return _Decision(Status.NEEDS_REVIEW, applies.evidence, applies.evidence, reasons)
             return _Decision(Status.NOT_APPLICABLE, applies.evidence, applies.evidence, _cat([(why,), applies.facts]))
         if gates:  # what the requirements rest on counts like a precondition
@@ -627,9 +631,20 @@ class _Run:
             return ()
         return (Reason("date_from_header"),) if self.safe_text("legal_date.source") == "date_header" else ()
 
-    def reading(self, rule: Rule) -> tuple[Reason, ...]:
-        """Why the message may have been read incompletely, as far as this rule is concerned:
-        a broken MIME structure, a field that failed, content that was cut."""
+    def fields_of(self, cond: Condition | None) -> frozenset[str]:
+        """The message fields a condition reads, through the predicates it uses."""
+        out: set[str] = set()
+        for c in iter_conditions(cond):
+            if isinstance(c, FieldCond | QuantCond) and c.scope == "message":
+                out.add(c.field)
+            elif isinstance(c, UseCond):
+                out |= self.fields_of(self.ruleset.predicates[c.name].condition)
+        return frozenset(out)
+
+    def reading(self, rule: Rule, fields: frozenset[str] | None = None) -> tuple[Reason, ...]:
+        """Why the message may have been read incompletely, as far as this rule (or the
+        given fields) is concerned: a broken MIME structure, a field that failed, content
+        that was cut."""
         out = []
         parse_error = getattr(self.message, "parse_error", None)
         if parse_error:
@@ -637,7 +652,7 @@ class _Run:
                                              f"({plain_defect(parse_error)}), so part of it may have been read wrongly"))
         if any(e.startswith("field ") for e in getattr(self.message, "errors", ())):
             out.append(Reason("field_unreadable"))
-        cut = [record for record in self.not_read() if _affects(record, rule.fields)]
+        cut = [record for record in self.not_read() if _affects(record, rule.fields if fields is None else fields)]
         if cut:
             shown = "; ".join(dict.fromkeys(str(r.get("detail") or "") for r in cut[:3]))
             more = f" (and {len(cut) - 3} more)" if len(cut) > 3 else ""
@@ -711,8 +726,8 @@ class _Run:
         never speaks for a rule that is not in force: the date says why."""
         status, reasons = decision.status, decision.reasons
         template = rule.finding.get(str(status))
-        if any(r.code == "not_in_force" for r in reasons):
-            template = None
+        if any(r.code in ("not_in_force", "precondition_false") for r in reasons):
+            template = None  # the rule's own words presume it applies
         if template is None:
             return _default_sentence(rule, status, reasons)
         mentioned = getattr(template, "reason_codes", frozenset())
@@ -783,7 +798,30 @@ class _Run:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
             if date_error:
                 out.append(f"date: {date_error}")
-        return tuple(dict.fromkeys(out))
+        out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
+        out.extend(self.hidden_characters())
+        return tuple(dict.fromkeys(plain_defect(e) for e in out))
+
+    def hidden_characters(self) -> list[str]:
+        """A warning for each place that holds invisible or text-direction characters: a
+        From name with U+202E reads backwards, and a reader cannot see a zero-width space."""
+        out = []
+        for name, where in _SHOWN_TEXTS:
+            if not _registered(name) or (name not in _HEADER_TEXTS and name not in self.ruleset.referenced_fields):
+                continue  # the body is scanned when the rules read it (fields are computed lazily)
+            try:
+                value = self.read(name)
+            except (FieldUnreadable, KeyError):
+                continue
+            texts = [value] if isinstance(value, str) else []
+            if isinstance(value, list):
+                texts = [" ".join(str(v.get(k) or "") for k in ("filename", "name", "display_name", "address"))
+                         if isinstance(v, dict) else v for v in value]
+            chars = list(dict.fromkeys(c for t in texts for c in hidden_characters(t)))
+            if chars:
+                out.append(f"invisible or text-direction characters in {where}, shown as stand-ins: "
+                           f"{describe_hidden(chars[:6])}" + (f" and {len(chars) - 6} more" if len(chars) > 6 else ""))
+        return out
 
 
 _HANDLERS = {
@@ -823,6 +861,8 @@ def _default_sentence(rule: Rule, status: Status, reasons: tuple[Reason, ...]) -
         return f"Not applicable: {_clauses(reasons) or describe('precondition_false')}."
     if status == Status.COMPLIANT:
         return f"No violation of {rule.id} found: its violation conditions do not hold for this message."
+    if status == Status.NEEDS_REVIEW and any(r.code == "precondition_false" for r in reasons):
+        return f"Whether the rule applies could not be decided. Needs review: {_clauses(reasons)}."
     if status == Status.NEEDS_REVIEW and reasons:
         return f"{rule.title}. Needs review: {_clauses(reasons)}."
     clauses = _clauses(reasons)
@@ -847,6 +887,12 @@ def _under(name: str, roots: tuple[str, ...]) -> bool:
     return any(name == root or name.startswith(root + ".") or name.startswith(root + "[") for root in roots)
 
 
+# Texts a reader sees, with how a warning names them.
+_SHOWN_TEXTS = (
+    ("from.raw", "the From header"), ("subject", "the Subject"), ("reply_to", "the Reply-To header"),
+    ("to", "the To header"), ("attachments", "an attachment's name"), ("body.visible_text", "the visible text"),
+)
+_HEADER_TEXTS = frozenset({"from.raw", "subject", "reply_to", "to"})
 _PATH_FIELDS = ("received", "header_integrity", "trusted", "receipt", "legal_date")
 _HEADER_FIELDS = (
     "from", "to", "cc", "sender", "subject", "date", "message_id", "reply_to", "return_path", "received",

@@ -18,8 +18,9 @@ REASONS: dict[str, str] = {
                         "the text lacks may be inside one",
     "no_visible_text": "the message has no visible text, so what it shows may be only in pictures "
                        "or attachments the program cannot read",
-    "invisible_characters": "the message contains invisible or text-direction characters (shown as "
-                            "⟨U+…⟩), which can make text read differently from what it is",
+    "invisible_characters": "the text quoted as evidence contains invisible or text-direction "
+                            "characters (shown as ⟨U+…⟩), which can make it read differently from "
+                            "what it is",
     # judgements a predicate could establish only weakly
     "commercial_uncertain": "whether the message's primary purpose is commercial is uncertain: its "
                             "sales indicators are weak or mixed with transactional content "
@@ -53,7 +54,7 @@ REASONS: dict[str, str] = {
 # a rule's own template says, so a template cannot hide them.
 ENGINE_CODES = frozenset({
     "not_in_force", "date_unusable", "date_from_header", "mime_broken", "content_not_read",
-    "field_unreadable",
+    "field_unreadable", "invisible_characters",
 })
 
 
