@@ -726,8 +726,9 @@ class _Run:
         never speaks for a rule that is not in force: the date says why."""
         status, reasons = decision.status, decision.reasons
         template = rule.finding.get(str(status))
-        if any(r.code in ("not_in_force", "precondition_false") for r in reasons):
-            template = None  # the rule's own words presume it applies
+        codes = {r.code for r in reasons}
+        if "not_in_force" in codes or ("precondition_false" in codes and status != Status.NOT_APPLICABLE):
+            template = None  # the rule's own words would speak for a rule that is not in force / may not apply
         if template is None:
             return _default_sentence(rule, status, reasons)
         mentioned = getattr(template, "reason_codes", frozenset())
