@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from rules_support import message as rules_message
 from rules_support import rule_file, write_ruleset
 
