@@ -63,6 +63,9 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     penalty: dict[str, Any] | None = None
     error: str | None = None
+    # Why the outcome is what it is: codes of checker/reasons.py, decided by the engine
+    # for violation, needs_review and not_applicable outcomes (empty for compliant).
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -75,6 +78,7 @@ class Finding:
             "finding": self.finding,
             "evidence": [e.to_dict() for e in self.evidence],
             "penalty": self.penalty,
+            "reasons": list(self.reasons),
         }
         if self.error is not None:
             data["error"] = self.error
