@@ -810,6 +810,9 @@ class _Run:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
             if date_error:
                 out.append(f"date: {date_error}")
+            mismatch = self.safe_text("date.mismatch") if _registered("date.mismatch") else None
+            if mismatch:  # the sender's Date and the receipt time, both printed
+                out.append(f"date: {mismatch}")
         out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
         out.extend(self.hidden_characters())
         return tuple(dict.fromkeys(plain_defect(e) for e in out))

@@ -128,6 +128,8 @@ def test_a_back_dated_message_received_in_2025_keeps_its_findings(shipped):
     assert claimed.received.startswith("2025-06-02") and claimed.date_source == "trusted_received"
     mismatch = Message(backdated).get("date.mismatch")
     assert "1998-06-02" in mismatch and "2025-06-02" in mismatch
+    assert any(mismatch in note for note in claimed.errors)  # both dates printed with the message
+    assert Message(raw).get("date.mismatch") is None  # five seconds apart: nothing to record
 
 
 @pytest.mark.parametrize("name", ["00211", "00605"])
