@@ -324,7 +324,7 @@ def test_a_state_ag_schedule_shows_only_the_attorney_generals_remedies():
     shown = {r["remedy"] for r in ag["remedies"]}
     assert shown == {"ma-ag-civil-penalty", "state-ag-damages"}
     assert {r["remedy"] for r in ag["remedies_left_out"]} == everything - shown
-    assert any("state_ag" in note for note in ag["notes"])
+    assert any("state_ag" in note and "ma-consumer-damages" in note for note in ag["notes"])
     on_request = build_schedule(messages, plaintiff="state_ag", all_remedies=True)
     assert {r["remedy"] for r in on_request["remedies"]} == everything
     # the § 4 civil penalty states its knowledge condition
@@ -341,3 +341,4 @@ def test_an_aggravated_finding_is_no_damages_line_of_its_own():
     assert all(aggravated not in r["rules"] for r in schedule["remedies"])
     assert remedy(schedule, "state-ag-damages")["established"]["messages"] == 1
     assert schedule["aggravating"]["messages"] == {"violation": 0, "needs_review": 2}
+    assert any("trebling" in note for note in schedule["notes"])

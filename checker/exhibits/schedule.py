@@ -87,11 +87,17 @@ def build_schedule(messages: Sequence[dict],
     messages = [m for m in messages if isinstance(m, Mapping)]
     remedies = _remedies(messages, labels)
     shown, left_out = _for_plaintiff(remedies, plaintiff, all_remedies)
+    aggravating = _aggravating(messages)
     notes = list(GENERAL_NOTES)
     if left_out:
-        notes.append(f"Only the remedies a plaintiff of kind {plaintiff!r} (case settings) can "
-                     f"seek are shown; {len(left_out)} remedy(ies) of other plaintiffs are left "
-                     "out and named in remedies_left_out.")
+        names = ", ".join(r["remedy"] for r in left_out)
+        notes.append(f"Only the remedies a plaintiff of kind {plaintiff} (case settings) can "
+                     f"seek are shown; those of other plaintiffs are left out ({names}).")
+    counts = aggravating["messages"]
+    if any(counts.values()):
+        notes.append(f"{counts['violation']} message(s) with an established and "
+                     f"{counts['needs_review']} with a for-review § 7704(b) finding. "
+                     + aggravating["note"])
     return {
         "schema": SCHEMA,
         "statuses": list(STATUSES),
@@ -101,7 +107,7 @@ def build_schedule(messages: Sequence[dict],
         "jurisdictions": _jurisdiction_counts(messages),
         "remedies": shown,
         "remedies_left_out": left_out,
-        "aggravating": _aggravating(messages),
+        "aggravating": aggravating,
         "notes": notes,
     }
 
