@@ -347,8 +347,9 @@ def test_an_unknown_operator_lists_the_valid_ones(tmp_path):
 
 
 def _verdict(root, **metadata):
-    from checker.engine import audit
     from rules_support import message
+
+    from checker.engine import audit
 
     ruleset = load_ruleset(root)
     return {f.rule: (str(f.status), f.finding) for f in audit(ruleset, message(**metadata)).findings}
