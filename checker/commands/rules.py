@@ -23,7 +23,7 @@ import typer
 from checker import exitcodes
 
 rules_app = typer.Typer(
-    help="Write, check and test the legal rules: lint, test, list, explain, schema.\n\n"
+    help="Write, check and test the legal rules: lint, test, list, explain, book, new, schema.\n\n"
     "Exit codes: 0 ok; 1 failing rule tests; 2 usage or input error; 3 rule errors.",
     no_args_is_help=True,
 )
@@ -213,6 +213,50 @@ def explain_command(
         typer.echo(json.dumps(tree.to_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(tree.render_text())
+
+
+@rules_app.command("new")
+def new_command(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="The new rule's id, e.g. OK-776-6.")],
+    jurisdiction: Annotated[str, typer.Option(
+        "--jurisdiction", metavar="CODE", help="US, a state code such as OK, or policy.")],
+    directory: Annotated[Path, typer.Option(
+        "--dir", metavar="DIR", help="The rule set folder (created if needed; default: here).")] = Path("."),
+) -> None:
+    """Scaffold a rule: a rule file with a commented skeleton, two sample messages and their tests, which lint and pass as they are."""
+    from checker.ruleset.compile import display_path
+    from checker.ruleset.scaffold import ScaffoldError, new_rule
+
+    try:
+        made = new_rule(rule_id, jurisdiction, directory)
+    except ScaffoldError as exc:
+        raise _fail("new", str(exc)) from None
+    except OSError as exc:
+        raise _fail("new", f"{exc.filename}: {exc.strerror}") from None
+    for path in made.written:
+        typer.echo(f"wrote {display_path(path.resolve())}")
+    typer.echo(f"next: edit {display_path(made.rule_file.resolve())}, then "
+               f"spamlaw rules test --rules {directory}")
+
+
+@rules_app.command("book")
+def book_command(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the rulebook.")],
+    rules: RulesOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="pdf or html.")] = "pdf",
+) -> None:
+    """Write the rulebook: every rule with its citations, elements in plain English, outcomes, penalties and tests."""
+    from checker.ruleset.book import BookError, write_book
+
+    if format not in ("pdf", "html"):
+        raise _fail("book", f"--format must be pdf or html, not {format!r}")
+    ruleset = _load("book", rules)
+    try:
+        pages = write_book(ruleset, out, format)
+    except BookError as exc:
+        raise _fail("book", str(exc)) from None
+    what = f"{pages} page(s)" if format == "pdf" else "HTML"
+    typer.echo(f"wrote {out} ({len(ruleset.reported)} rule(s), {what}; ruleset sha256 {ruleset.sha256})")
 
 
 @rules_app.command("schema")
