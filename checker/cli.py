@@ -7,6 +7,7 @@ import typer
 
 from checker import __version__
 from checker.commands import audit as audit_command
+from checker.commands import campaigns as campaigns_command
 from checker.commands import exhibit as exhibit_command
 from checker.commands import exhibits as exhibits_command
 from checker.commands import fields as fields_command
@@ -43,6 +44,7 @@ def root(
 
 
 audit_command.register(app)
+campaigns_command.register(app)
 exhibit_command.register(app)
 exhibits_command.register(app)
 fields_command.register(app)
