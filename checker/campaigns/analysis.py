@@ -72,6 +72,7 @@ class Capture:
     messages: int
     ruleset_sha256: str = ""
     comparisons: int = 0
+    shared_pages: dict[str, int] = field(default_factory=dict)  # page → templates it spans
     members: dict[str, list[Member]] = field(default_factory=dict, repr=False)
 
     def to_dict(self, with_members: bool = True) -> dict[str, Any]:
@@ -86,6 +87,8 @@ class Capture:
             "campaigns": campaigns,
             "indicators": self.indicators,
             "graph": self.graph,
+            "shared_pages": [{"page": page, "templates": n} for page, n in
+                             sorted(self.shared_pages.items(), key=lambda x: (-x[1], x[0]))],
             "not_grouped": self.not_grouped,
         }
 
@@ -117,6 +120,7 @@ def build(results: Iterable[AuditResult], ruleset_sha256: str = "") -> Capture:
     return Capture(campaigns=campaigns, indicators=indicators, graph=graph,
                    not_grouped=not_grouped, messages=len(members) + len(not_grouped),
                    ruleset_sha256=ruleset_sha256, comparisons=grouping.comparisons,
+                   shared_pages=dict(grouping.shared_pages),
                    members=by_id)
 
 
@@ -160,6 +164,7 @@ def _summary(cid: str, group: list[Member]) -> dict[str, Any]:
         "subject_variant_count": len(subjects),
         "rules": {rule: dict(sorted(counts.items())) for rule, counts in sorted(rules.items())},
         "indicators": _campaign_indicators(group),
+        "linked_via": [],
         "linked": [],
         "members": [{"sha256": m.sha256, "source": m.source, "received": m.received}
                     for m in group],
@@ -196,10 +201,12 @@ def _overall(by_id: dict[str, list[Member]]) -> dict[str, list[dict[str, Any]]]:
 def _graph(campaigns: list[dict[str, Any]], indicators) -> dict[str, Any]:
     """Campaigns and the infrastructure they share: one edge per (campaign, shared value)
     for advertised domains and sending networks used by two or more campaigns (a
-    bipartite graph: linear in size however many campaigns share one value)."""
+    bipartite graph: linear in size however many campaigns share one value). Each
+    campaign lists what links it (`linked_via`) and up to MAX_LINKED linked campaigns,
+    those sharing the rarest values first."""
     by_id = {c["id"]: c for c in campaigns}
     nodes, edges = [], []
-    linked: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    via: dict[str, list[tuple[int, str, list[str]]]] = defaultdict(list)
     for kind in LINK_KINDS:
         for entry in indicators.get(kind, ()):
             shared = entry["campaigns"]
@@ -210,11 +217,16 @@ def _graph(campaigns: list[dict[str, Any]], indicators) -> dict[str, Any]:
                           "campaigns": len(shared), "messages": entry["messages"]})
             edges.extend({"campaign": cid, "infrastructure": node} for cid in shared)
             for cid in shared:
-                for other in shared[:MAX_LINKED + 1]:
-                    if other != cid and len(linked[cid]) < MAX_LINKED or other in linked[cid]:
-                        if other != cid:
-                            linked[cid][other].append(node)
-    for cid, others in linked.items():
-        by_id[cid]["linked"] = [{"campaign": other, "via": via}
-                                for other, via in sorted(others.items())]
+                via[cid].append((len(shared), node, shared))
+    for cid, values in via.items():
+        values.sort(key=lambda v: (v[0], v[1]))
+        linked: dict[str, list[str]] = {}
+        for _, node, shared in values:
+            for other in shared:
+                if other != cid and (other in linked or len(linked) < MAX_LINKED):
+                    linked.setdefault(other, []).append(node)
+        by_id[cid]["linked_via"] = [{"infrastructure": node, "campaigns": n}
+                                    for n, node, _ in values]
+        by_id[cid]["linked"] = [{"campaign": other, "via": nodes_}
+                                for other, nodes_ in sorted(linked.items())]
     return {"nodes": nodes, "edges": edges}

@@ -63,8 +63,10 @@ SHARED_PLATFORMS = frozenset("""
     wikipedia.org x.com yahoo.com youtube.com
 """.split())
 
-OPT_OUT_WORDS = re.compile(r"unsub|remove|opt.?out|optout|leave|stop|preferences|manage",
-                           re.IGNORECASE)
+# Links that manage a subscription or a mailing list rather than advertise (they join no
+# campaigns: a list server or a removal service is shared by unrelated senders).
+OPT_OUT_WORDS = re.compile(r"unsub|remove|opt.?out|optout|leave|stop|preferences|manage"
+                           r"|listinfo|mailman|majordomo|subscri", re.IGNORECASE)
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -235,6 +237,8 @@ def legal_date(message) -> tuple[datetime | None, str | None]:
         source = message.get("legal_date.source")
     except KeyError:
         value, source = message.get("date.utc"), "date_header"
+        if message.get("date.error"):  # missing, unparsable or implausible: not a date
+            value = None
     if not isinstance(value, datetime):
         return None, None
     if value.tzinfo is None:

@@ -2,7 +2,11 @@
 
 Two messages are one campaign when their normalised texts' estimated Jaccard similarity is
 at least `SIMILARITY`, or when they advertise the same landing page (host and path, see
-`features._join_key`); the relation is closed transitively with union-find.
+`features._join_key`); the relation is closed transitively with union-find. A landing page
+that would join more than `MAX_JOIN_GROUPS` different templates is infrastructure many
+senders share (a list server's footer link, a hosting front page), not one campaign's
+offer: it joins nothing and is listed in `shared_pages` (its domain still links campaigns
+in the graph).
 
 Cost stays near-linear: each message queries the LSH index (a bounded number of bucket
 look-ups) and is compared with the candidates it returns; a message that is a near-copy
@@ -24,6 +28,7 @@ SIMILARITY = 0.5  # estimated Jaccard of 4-word shingles: one template
 COVERED = 0.9  # so close to an indexed message that indexing this one adds nothing
 MAX_CANDIDATES = 200  # candidates compared per message (bucket floods are cut here)
 MEDOID_SAMPLE = 200  # members compared when choosing a campaign's medoid
+MAX_JOIN_GROUPS = 8  # templates one landing page may join
 
 
 class UnionFind:
@@ -64,7 +69,8 @@ class Grouping:
         self.lsh = MinHashLSH(threshold=SIMILARITY, num_perm=NUM_PERM)
         self.indexed: dict[int, np.ndarray] = {}  # message index → signature (indexed ones)
         self.by_text: dict[str, int] = {}  # normalised text digest → first message
-        self.by_page: dict[str, int] = {}  # landing page join key → first message
+        self.pages: dict[str, list[int]] = {}  # landing page join key → messages
+        self.shared_pages: dict[str, int] = {}  # pages that joined nothing: templates
         self.comparisons = 0
 
     def add(self, facts: MessageFacts | None) -> int:
@@ -73,8 +79,7 @@ class Grouping:
         if facts is None:
             return index
         for key in facts.join_keys:
-            first = self.by_page.setdefault(key, index)
-            self.sets.union(first, index)
+            self.pages.setdefault(key, []).append(index)
         if facts.signature is None:
             return index
         first = self.by_text.setdefault(facts.text_key, index)
@@ -100,8 +105,20 @@ class Grouping:
             self.lsh.insert(index, minhash)
             self.indexed[index] = signature
 
+    def _join_pages(self) -> None:
+        """Join the templates that share a landing page (once, after the text grouping)."""
+        for key, indexes in self.pages.items():
+            templates = {self.sets.find(i) for i in indexes}
+            if len(templates) > MAX_JOIN_GROUPS:
+                self.shared_pages[key] = len(templates)
+                continue
+            for index in indexes[1:]:
+                self.sets.union(indexes[0], index)
+        self.pages = {}
+
     def groups(self) -> dict[int, list[int]]:
         """Root → member indexes (in input order)."""
+        self._join_pages()
         found: dict[int, list[int]] = {}
         for index in range(len(self.sets.parent)):
             found.setdefault(self.sets.find(index), []).append(index)

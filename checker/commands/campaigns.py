@@ -169,8 +169,11 @@ def text_report(capture) -> str:
             if values:
                 lines.append(f"  {kind.replace('_', ' ')}: " + ", ".join(
                     f"{v['value']} ({v['messages']})" for v in values[:SHOWN_VALUES]))
-        if c["linked"]:
-            lines.append("  linked: " + ", ".join(link["campaign"] for link in c["linked"]))
+        if c["linked_via"]:
+            lines.append("  shares " + "; ".join(
+                f"{v['infrastructure'].split(':', 1)[1]} with {v['campaigns'] - 1} other "
+                "campaign(s)" for v in c["linked_via"][:3])
+                + (f"; {len(c['linked_via']) - 3} more" if len(c["linked_via"]) > 3 else ""))
     lines.append("")
     lines.append("Who is behind the capture")
     for kind, heading in KINDS.items():
