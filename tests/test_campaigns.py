@@ -8,6 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+from campaign_support import near_duplicates
 from typer.testing import CliRunner
 
 from checker.campaigns.features import (
@@ -18,7 +19,6 @@ from checker.campaigns.features import (
 )
 from checker.campaigns.grouping import SIMILARITY
 from checker.cli import app
-from tests.campaign_support import near_duplicates
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 WATCHES = SAMPLES / "can-spam" / "no-opt-out.eml"

@@ -8,6 +8,7 @@ message (hashes, subject, legal date, rule statuses, indicators, a 1 KiB signatu
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ class Member:
     sha256: str
     subject: str
     received: str | None
-    statuses: dict[str, str]  # rule → status
+    statuses: array  # codes of (rule, status) pairs, see _Outcomes
     indicators: dict[str, tuple[str, ...]]
     signature: bytes | None = field(default=None, repr=False)
 
@@ -98,6 +99,7 @@ def build(results: Iterable[AuditResult], ruleset_sha256: str = "") -> Capture:
     from checker.formatters.base import was_audited
 
     grouping = Grouping()
+    outcomes = _Outcomes()
     members: list[Member | None] = []
     not_grouped: list[dict[str, str]] = []
     for result in results:
@@ -111,10 +113,10 @@ def build(results: Iterable[AuditResult], ruleset_sha256: str = "") -> Capture:
             index=index, source=result.source, sha256=result.sha256,
             subject=(facts.subject if facts else (result.subject or "")),
             received=facts.received if facts else None,
-            statuses={f.rule: str(f.status) for f in result.findings},
+            statuses=outcomes.encode(result.findings),
             indicators=dict(facts.indicators) if facts else {},
             signature=facts.signature if facts else None))
-    campaigns, by_id = _campaigns(grouping.groups(), members)
+    campaigns, by_id = _campaigns(grouping.groups(), members, outcomes)
     indicators = _overall(by_id)
     graph = _graph(campaigns, indicators)
     return Capture(campaigns=campaigns, indicators=indicators, graph=graph,
@@ -124,7 +126,25 @@ def build(results: Iterable[AuditResult], ruleset_sha256: str = "") -> Capture:
                    members=by_id)
 
 
-def _campaigns(groups: dict[int, list[int]], members: list[Member]):
+class _Outcomes:
+    """(rule, status) pairs as small integers: 2 bytes per finding kept per message."""
+
+    def __init__(self) -> None:
+        self.codes: dict[tuple[str, str], int] = {}
+        self.pairs: list[tuple[str, str]] = []
+
+    def encode(self, findings) -> array:
+        codes = array("H")
+        for finding in findings:
+            pair = (finding.rule, str(finding.status))
+            if pair not in self.codes:
+                self.codes[pair] = len(self.pairs)
+                self.pairs.append(pair)
+            codes.append(self.codes[pair])
+        return codes
+
+
+def _campaigns(groups: dict[int, list[int]], members: list[Member], outcomes: _Outcomes):
     ordered = sorted(groups.values(), key=lambda ms: (_first(members, ms) is None,
                                                       _first(members, ms) or "", ms[0]))
     campaigns, by_id = [], {}
@@ -132,7 +152,7 @@ def _campaigns(groups: dict[int, list[int]], members: list[Member]):
         cid = f"C{number:04d}"
         group = [members[i] for i in indexes]
         by_id[cid] = group
-        campaigns.append(_summary(cid, group))
+        campaigns.append(_summary(cid, group, outcomes))
     return campaigns, by_id
 
 
@@ -141,7 +161,7 @@ def _first(members: list[Member], indexes: list[int]) -> str | None:
     return min(dates) if dates else None
 
 
-def _summary(cid: str, group: list[Member]) -> dict[str, Any]:
+def _summary(cid: str, group: list[Member], outcomes: _Outcomes) -> dict[str, Any]:
     signatures = {m.index: m.signature for m in group}
     representative = next(m for m in group if m.index == medoid([m.index for m in group],
                                                                  signatures))
@@ -149,7 +169,8 @@ def _summary(cid: str, group: list[Member]) -> dict[str, Any]:
     subjects = Counter(m.subject for m in group)
     rules: dict[str, Counter] = defaultdict(Counter)
     for m in group:
-        for rule, status in m.statuses.items():
+        for code in m.statuses:
+            rule, status = outcomes.pairs[code]
             rules[rule][status] += 1
     return {
         "id": cid,
