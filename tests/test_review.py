@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from campaign_support import near_duplicates
 from exhibit_support import pdf_pages_text
-from test_exhibits_batch import ROOT, manifest, run, sha256
+from test_exhibits_batch import ROOT, manifest, run
 from typer.testing import CliRunner
 
 from checker.cli import app
