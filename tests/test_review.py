@@ -236,3 +236,18 @@ def test_fresh_keeps_a_ledger_with_decisions(tmp_path):
     empty = tmp_path / "other.sqlite"
     sqlite3.connect(empty).close()
     assert not keep_on_fresh(empty)
+
+
+def test_a_decided_finding_matches_the_audit_json_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "audit-json.schema.json").read_text())
+    decisions = Decisions({"ab": {POSTAL: _entry("confirm")}}, {POSTAL: 2})
+    finding = {"jurisdiction": "US", "citations": [], "title": "t", "evidence": [],
+               "penalty": None, **_message()["findings"][0]}
+    decided = apply_to_message({"sha256": "ab", "findings": [finding]}, decisions)
+    validator = jsonschema.Draft202012Validator(
+        {"$defs": schema["$defs"], "$ref": "#/$defs/finding"})
+    validator.validate(decided["findings"][0])
+    decided["findings"][0]["decision"]["action"] = "maybe"
+    assert list(validator.iter_errors(decided["findings"][0]))
