@@ -174,3 +174,14 @@ def test_bad_format_is_one_line_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["campaigns", str(WATCHES), "--format", "xml"])
     assert result.exit_code == 2
     assert "error: --format" in result.output
+
+
+def test_removal_and_list_links_are_landing_urls_but_not_advertised_domains(tmp_path):
+    path = tmp_path / "m.eml"
+    path.write_text("From: a@seller.example\nTo: t@trap.example\nSubject: deal\n\n"
+                    "Great prices on toner at http://www.toner-deals.example/shop today.\n"
+                    "To unsubscribe: http://lists.listhost.example/mailman/listinfo/deals\n")
+    report = _run(str(path))
+    assert [e["value"] for e in report["indicators"]["advertised_domain"]] == [
+        "toner-deals.example"]
+    assert len(report["indicators"]["landing_url"]) == 2

@@ -289,7 +289,8 @@ def describe(message) -> MessageFacts:
     web = [link for link in links if not link.get("mailto") and link.get("visible") is not False]
     urls = [(clean_url(link.get("url") or ""), link) for link in web]
     urls = [(url, link) for url, link in urls if url]
-    domains = _unique(registrable_domain(urlsplit(url).hostname) for url, _ in urls)
+    domains = _unique(registrable_domain(urlsplit(url).hostname) for url, link in urls
+                      if not _is_opt_out_link(link))  # a removal or list page is no offer
     join = _unique(_join_key(url) for url, link in urls if not _is_opt_out_link(link))
     replies = [r.get("address") for r in _records(message, "reply_to")]
     replies += [(link.get("url") or "")[7:].split("?", 1)[0] for link in links
