@@ -77,10 +77,13 @@ STREET_SUFFIXES = (
     "Freeway|Fwy|Turnpike|Tpke|Run|Point|Pt|Ridge|Park|Walk|Path|Cove|Crescent|Cres|Landing|"
     "Mall|Hill|Heights|Hts|Glen|Creek|Bend|Causeway|Row|Mews|Close|Passage|Pass|Springs|Pointe"
 )
-_UNIT = (
-    r"(?P<unit>(?i:suite|ste|apt|apartment|unit|floor|fl|room|rm|bldg|building|dept|pmb|"
+_ONE_UNIT = (
+    r"(?:(?i:suite|ste|apt|apartment|unit|floor|fl|room|rm|bldg|building|dept|pmb|"
     r"private\s+mail\s*box|box|no)\.?\s*#?\s*[\w\-]{1,8}|\#\s*[\w\-]{1,8}|(?i:\d{1,3}(?:st|nd|rd|th)\s+floor))"
 )
+# One unit, or two: a registered agent's suite and the client's box in it ("Suite 600
+# #4417", "Ste 2487 PMB 12").
+_UNIT = rf"(?P<unit>{_ONE_UNIT}(?:[ \t]*,?[ \t]*{_ONE_UNIT}(?![\w\-]))?)"
 # Street number, optional direction, 0-4 name words, a suffix; or a numbered route. A bare
 # number is never a name word: in "Ultra Trim 2002\n4132 Pompton Ct." the street starts at
 # 4132, not at the year.
