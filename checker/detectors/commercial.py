@@ -391,6 +391,15 @@ TRANSACTIONAL: list[tuple[str, int, Scanner]] = [
         r"|\b(?:your\s+)?(?:\w+\s+)?statement\s+(?:is\s+(?:now\s+)?(?:ready|available))\b"
         r"|\bstatement\s+period\b|\baccount\s+ending\s+in\b"
         r"|\bservice\s+(?:e-?mail|message)\s+(?:about|concerning|regarding)\s+your\b")),
+    # What credential and parcel phishing imitates (transactional in appearance): mailbox
+    # quota, account verification or suspension, failed parcel delivery.
+    ("transactional", 2, _rx(
+        "mailbox storage quota verify account package parcel shipment redelivery",
+        r"\bmailbox\s+(?:is\s+(?:almost\s+)?full|storage|quota|has\s+reached)\b|\bstorage\s+quota\b"
+        r"|\bverify\s+your\s+(?:identity|account|e-?mail\s+account)\b"
+        r"|\baccess\s+to\s+your\s+account\s+has\s+been\s+(?:temporarily\s+)?(?:limited|restricted|suspended)\b"
+        r"|\byour\s+account\s+(?:has\s+been|will\s+be)\s+(?:temporarily\s+)?(?:suspended|limited|locked|closed)\b"
+        r"|\b(?:package|parcel|shipment)\s+could\s+not\s+be\s+delivered\b|\bschedule\s+(?:a\s+)?redelivery\b")),
 ]
 _SHOP_URL = re.compile(
     r"(?:/|\b)(?:shop|store|cart|basket|checkout|order|buy|purchase|product|catalog|pricing|"
@@ -422,7 +431,7 @@ IMAGE_AD_MAX_TEXT = 300
 ITEM_FIELDS = {
     "reason": ("text", "What the span shows (e.g. 'a price', 'a call to action')."),
     "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, donation, "
-                         "image_ad, link_ad, proposal, adult, transactional."),
+                         "image_ad, link_ad, proposal, adult, transactional, notice."),
     "weight": ("int", "How strongly it suggests promotion (transactional: weight of the "
                       "transactional claim)."),
     "field": ("text", "The text field the span is in."),
@@ -450,6 +459,9 @@ _REASONS = {
                      "warranty, recall)",
     "donation": "a request for donations (political or charitable), not a commercial product "
                 "or service",
+    "notice": "an administrative notice of a mailing list or mail system (a moderation "
+              "request, a delivery failure, an abuse report): the message it quotes or holds "
+              "is not the notice's own purpose (15 U.S.C. § 7702(2))",
 }
 
 
@@ -776,6 +788,10 @@ def classify(
     donation = _hits(body, DONATION)
     if len(donation) >= DONATION_HITS and not set(totals) & NAMES_A_PRODUCT:
         status = "non_commercial"  # a political or charitable appeal, promoting no product
+    if status == "transactional" and "bulk" in strong:
+        # "This is a one-time mailing", "removed from our list": bulk mail dressed as an
+        # account notice is not one; a person weighs it.
+        status = "commercial_uncertain"
     if status == "transactional" and not strong & PROMOTES:
         # A notice about the reader's account or order whose only "selling" words are a
         # phone number, "marketing email" or a link (a security alert): no promotion at all.
@@ -882,14 +898,96 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
 # ------------------------------------------------------------------- fields
 
 
+def _classify_message(m) -> dict[str, Any]:
+    text = m.get("body.visible_text") or ""
+    notice = notice_wording(text) if _sent_by_mail_system(m) else None
+    if notice:
+        return classify_notice(m.get("subject"), text, notice, message_links(m))
+    return classify(m.get("subject"), text, message_links(m), m.get("images") or [],
+                    is_reply=bool(m.get("in_reply_to") or m.get("references")),
+                    unsubscribe_header=bool(m.get("list_unsubscribe")))
+
+
 def _detect(msg) -> dict[str, Any]:
-    return msg.memo(
-        "detector:commercial",
-        lambda m: classify(m.get("subject"), m.get("body.visible_text") or "", message_links(m),
-                           m.get("images") or [],
-                           is_reply=bool(m.get("in_reply_to") or m.get("references")),
-                           unsubscribe_header=bool(m.get("list_unsubscribe"))),
-    )
+    return msg.memo("detector:commercial", _classify_message)
+
+
+# ------------------------------------------------------- administrative notices
+# A mailing list's moderation request, a delivery failure (bounce) or an abuse report is
+# sent by a list or mail system about another message; the held, returned or reported
+# message it quotes is not the notice's own purpose (15 U.S.C. § 7702(2)).
+_NOTICE = re.compile(
+    r"\byour\s+authori[sz]ation\s+is\s+requested\s+for\s+the\s+following\s+(?:mailing\s+list\s+)?post"
+    r"|\b(?:post(?:ing)?|message)\b[^\n]{0,120}?\b(?:requires|awaits|is\s+awaiting|needs)\s+(?:your\s+)?"
+    r"(?:approval|moderat(?:ion|or))\b"
+    r"|\bheld\s+for\s+(?:moderat(?:ion|or)|approval)\b|\bpending\s+moderator\s+approval\b"
+    r"|\bcould\s+not\s+be\s+delivered\s+to\s+one\s+or\s+more\s+recipients\b"
+    r"|\b(?:message|mail)\s+(?:could\s+not|was\s+not|cannot)\s+be\s+delivered\b"
+    r"|\bdelivery\s+(?:to\s+the\s+following\s+recipients?\s+)?(?:has\s+)?failed\b"
+    r"|\bpermanent\s+(?:fatal\s+)?errors?\b|\bdelivery\s+status\s+notification\b"
+    r"|\b(?:this\s+is\s+an?\s+)?(?:abuse|spam|feedback)\s+(?:report|complaint)\b"
+    r"|\bwe\s+(?:have\s+)?received\s+an?\s+(?:spam\s+|abuse\s+)?complaint\b",
+    re.IGNORECASE)
+# Local parts of the addresses lists and mail systems send from.
+_SYSTEM_SENDER = re.compile(
+    r"^(?:mailer-daemon|postmaster|abuse|mailman|listserv|majordomo|ecartis|sympa)$"
+    r"|-(?:admin|owner|request|bounces?|approval)$|^owner-", re.IGNORECASE)
+_LIST_HEADERS = {"list-id", "x-beenthere", "x-mailman-version", "mailing-list", "list-post"}
+# Where a notice copies the other message: copy markers and the copied header lines.
+_COPY_MARKER = re.compile(
+    r"^[ \t-]*(?:-{2,}\s*)?(?:original\s+message|forwarded\s+message|(?:this\s+is\s+)?a\s+copy\s+of\s+"
+    r"(?:the|your)\s+message|below\s+this\s+line\s+is\s+a\s+copy|undelivered\s+message|returned\s+message)"
+    r"[^\n]*$", re.IGNORECASE | re.MULTILINE)
+_COPIED_HEADER_LINE = re.compile(
+    r"^[ \t]*(?:from|subject|to|cc|date|sender|reason|list|message-id|return-path|received|content-type)"
+    r"[ \t]*:[^\n]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _sent_by_mail_system(m) -> bool:
+    """A list, a mail server or an abuse desk wrote the message (its From or Sender local
+    part, the list headers, Auto-Submitted, or a multipart/report body)."""
+    names = {h["name"].lower(): h["value"] for h in m.get("headers") or []}
+    if _LIST_HEADERS & names.keys() or names.get("auto-submitted", "no").strip().lower() != "no":
+        return True
+    if "multipart/report" in names.get("content-type", "").lower():
+        return True
+    for field in ("from.address", "sender.address"):
+        local = (m.get(field) or "").rsplit("@", 1)[0]
+        if local and _SYSTEM_SENDER.search(local):
+            return True
+    return False
+
+
+def notice_wording(text: str) -> re.Match | None:
+    """Wording of a moderation request, bounce or abuse report near the top of the text."""
+    return _NOTICE.search(text, 0, NOTICE_WORDING_CHARS)
+
+
+NOTICE_WORDING_CHARS = 1500
+
+
+def notice_own_text(text: str) -> str:
+    """The notice without what it copies: the text stops at a copy marker ("---- Original
+    message ----"), and copied header lines ("Subject: ...", "Reason: ...") are blanked
+    (offsets are kept, so evidence spans stay true)."""
+    marker = _COPY_MARKER.search(text)
+    own = text[:marker.start()] + " " * (len(text) - marker.start()) if marker else text
+    return _COPIED_HEADER_LINE.sub(lambda mt: " " * len(mt.group(0)), own)
+
+
+def classify_notice(subject: str | None, text: str, notice: re.Match,
+                    links: list[dict]) -> dict[str, Any]:
+    """An administrative notice is non_commercial unless its own text (without the copied
+    message) is itself clearly an advertisement: a promotion dressed as a bounce is still
+    one."""
+    own = classify(None, notice_own_text(text), [lk for lk in links if (lk.get("url") or "") in text],
+                   is_reply=False)
+    record = span("body.visible_text", text, notice.start(), notice.end())
+    record.update(category="notice", weight=0, reason=_REASONS["notice"])
+    if own["status"] == "commercial":
+        return own
+    return {"status": "non_commercial", "reasons": [record], "score": 0,
+            "transactional_at_beginning": False}
 
 
 @register(
