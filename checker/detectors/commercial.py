@@ -792,9 +792,10 @@ def classify(
         # "This is a one-time mailing", "removed from our list": bulk mail dressed as an
         # account notice is not one; a person weighs it.
         status = "commercial_uncertain"
-    if status == "transactional" and not strong & PROMOTES:
+    if status == "transactional" and not strong & (PROMOTES - {"cta"}):
         # A notice about the reader's account or order whose only "selling" words are a
-        # phone number, "marketing email" or a link (a security alert): no promotion at all.
+        # phone number or "call us at", "marketing email" or a link (a security alert): no
+        # promotion at all; nothing is offered.
         commercial, score = [], 0
     return {
         "status": status,

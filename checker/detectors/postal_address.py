@@ -163,8 +163,10 @@ _FOREIGN_CONTINENTAL = (
     # Street word, name, then the number, as Spain, Italy and Portugal write them:
     # "Calle Mayor 10, 28013 Madrid", "Via Roma 10, 00184 Roma", "Rua Augusta 100, 1100-053 Lisboa".
     # (capitalised, as in an address: "shop via our app 10, 2000 Users" is not one).
-    r"|(?P<street4>\b(?:Calle|CALLE|Avenida|Avda\.?|Paseo|Plaza|Carrer|Via|VIA|Viale|Corso|Piazza"
-    r"|Largo|Rua|RUA|Travessa|Praça)[ \t]+(?:(?:de|del|de la|della|di|da|do|dos|das)[ \t]+)?"
+    # "C/ Mayor 5", "Gran Vía, 28", "Avinguda Diagonal 640", "Estrada de Benfica 12" too.
+    r"|(?P<street4>(?:\b(?:Calle|CALLE|Avenida|Avda\.?|Paseo|Plaza|Carrer|Via|VIA|Viale|Corso|Piazza"
+    r"|Largo|Rua|RUA|Rúa|Travessa|Praça|Avinguda|Passeig|Ronda|Camino|Carretera|Travesía|Estrada"
+    r"|Alameda|Gran)|(?<![\w/])C/)[ \t]*(?:(?:de|del|de la|della|di|da|do|dos|das)[ \t]+)?"
     r"[A-ZÁÉÍÓÚÑ][^\n,\d]{1,40}?,?[ \t]*(?:n[º°o]\.?[ \t]*)?\d{1,5}[a-zA-Z]?)"
     r"[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}(?:-\d{3})?[ \t]+[A-Z][\w\-]+"
 )
