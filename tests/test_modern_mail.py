@@ -235,3 +235,13 @@ def test_a_multipart_without_any_part_headers_stays_plain_text():
     msg = Message(raw)
     assert "Hello there." in msg.get("body.visible_text")
     assert any("has no parts" in d for d in msg.get("mime.defects"))
+
+
+def test_a_dmarc_failure_names_the_domains_published_policy():
+    raw = "mx.trap.example; dmarc=fail (p=REJECT sp=REJECT dis=REJECT) header.from=bank.example"
+    inputs = HeaderInputs(
+        received=[{"by": "mx.trap.example", "from_rdns": "h.x.example", "ip": "198.51.100.9", "raw": ""}],
+        authentication_results=[{"authserv_id": "mx.trap.example", "method": "dmarc", "result": "fail",
+                                 "header_from": "bank.example", "raw": raw}])
+    found = [i for i in detect_header_indicators(inputs) if i["indicator"] == "dmarc_fail"]
+    assert "bank.example, whose published policy is p=reject" in found[0]["detail"]

@@ -457,13 +457,19 @@ def _auth_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
         at = raw.lower().find(token)
         evidence = (span(f"authentication_results[{i}].raw", raw, at, at + len(token))
                     if at >= 0 else whole(f"authentication_results[{i}].raw", raw))
+        policy = _DMARC_POLICY.search(raw) if method == "dmarc" else None
+        stated = f", whose published policy is p={policy.group(1).lower()}" if policy else ""
         out.append(_indicator(
             f"{method}_fail",
-            f"The operator's server recorded {method.upper()} {outcome} for {domain} "
+            f"The operator's server recorded {method.upper()} {outcome} for {domain}{stated} "
             f"(authserv-id {result.get('authserv_id')}).",
             evidence,
         ))
     return out
+
+
+# The domain's DMARC policy as the receiving server notes it: "dmarc=fail (p=REJECT sp=...)".
+_DMARC_POLICY = re.compile(r"dmarc=fail\s*\(\s*p=(none|quarantine|reject)\b", re.IGNORECASE)
 
 
 def _trusted_ar(inp: HeaderInputs) -> list[dict]:
