@@ -48,7 +48,7 @@ _GENERIC_ALT = re.compile(
     r"|pixel|blank|null|none|untitled|[\w\-]+\.(?:png|jpe?g|gif|bmp|webp))$",
     re.IGNORECASE,
 )
-_SPACER_NAME = re.compile(r"spacer|blank\.|shim\.|clear\.gif|transparent|(?<![a-z])pixel|1x1|dot\.gif",
+_SPACER_FILE = re.compile(r"spacer|^(?:blank|shim|clear|transparent|trans|pixel|1x1|dot|s)\.(?:gif|png)$",
                           re.IGNORECASE)
 _LOGO = re.compile(r"logo|ロゴ|标志|標誌|로고", re.IGNORECASE)
 _FOOTER_ALT = re.compile(
@@ -87,11 +87,19 @@ def _meaningful_alt(alt: str) -> bool:
     return not _GENERIC_ALT.match(alt.strip())
 
 
-def _names_brand(alt: str, brands: list[str]) -> bool:
-    squashed = fold("".join(alt.split()))
-    if _LOGO.search(alt):
+def _file_name(src: str | None) -> str:
+    """The last path segment of a picture's URL (never its host: every picture of a
+    sender's CDN has the brand in its host)."""
+    path = (src or "").split("?", 1)[0].split("#", 1)[0]
+    return path.rsplit("/", 1)[-1] if "/" in path else path
+
+
+def _is_logo(alt: str, src: str | None, brands: list[str]) -> bool:
+    """Alt text naming the sender's brand, or "logo" in the alt text or the file name."""
+    if _LOGO.search(alt) or _LOGO.search(_file_name(src)):
         return True
-    return any(brand and (brand in squashed or (len(squashed) >= 2 and squashed in brand))
+    squashed = fold("".join(alt.split()))
+    return bool(squashed) and any(brand and (brand in squashed or (len(squashed) >= 2 and squashed in brand))
                for brand in brands)
 
 
@@ -117,13 +125,12 @@ def _size(picture: Picture) -> str:
 def classify(picture: Picture, image_only: bool, brands: list[str]) -> tuple[str, str]:
     """(role, why) for one picture; see the module docstring."""
     width, height, alt = picture.width, picture.height, picture.alt or ""
-    name = f"{picture.src or ''} {alt}"
     if not picture.visible:
         return "tracking_pixel", f"not visible ({picture.hidden_reason or 'hidden'})"
     if width is not None and height is not None and width <= 3 and height <= 3:
         return "tracking_pixel", f"{width}×{height} pixels: a tracking pixel"
     if ((width is not None and width <= 3) or (height is not None and height <= 3)
-            or _SPACER_NAME.search(name)
+            or _SPACER_FILE.search(_file_name(picture.src))
             or (picture.reading is not None and picture.reading.uniform)):
         return "spacer", "a spacer (one pixel thick, one colour, or named as a spacer)"
     if picture.usemap:
@@ -133,7 +140,7 @@ def classify(picture: Picture, image_only: bool, brands: list[str]) -> tuple[str
     if image_only:
         return "content_bearing", "the body is only pictures"
     small = (width is None or width <= LOGO_MAX[0]) and (height is None or height <= LOGO_MAX[1])
-    if small and _names_brand(name, brands):
+    if small and _is_logo(alt, picture.src, brands):
         shown = f'alt "{alt[:60]}"' if alt else _size(picture)
         return "logo", f"a small logo ({shown}): it names the brand"
     if width is not None and height is not None and (
