@@ -265,3 +265,12 @@ def test_a_picture_label_names_number_type_and_size():
     picture = Picture(2, "cid", "cid:x", "1.2", "image/png", declared_width=600, declared_height=120)
     assert picture.label() == "picture 2 (image/png, 600×120)"
     assert Picture(3, "remote", "https://x.example/a.png", None, None).label() == "picture 3 (remote image)"
+
+
+@needs_ocr
+def test_sales_words_read_from_a_picture_count_for_commercial_purpose():
+    picture = png((640, 60), text="Advertisement: tents 50% off, order now")
+    msg = html_message("<a href='https://acme.example/sale'><img src='cid:ad@acme.example'></a>",
+                       parts=image_part("ad@acme.example", picture), subject="Hello")
+    fields = {reason["field"] for reason in msg.get("commercial.reasons")}
+    assert "body.image_text[0].text" in fields

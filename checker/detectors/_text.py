@@ -381,9 +381,13 @@ def body_sources(msg: Any) -> list[TextSource]:
                 hidden_reason=run.get("reason") or "hidden",
             )
         )
-    for i, picture in enumerate(msg.get("body.image_text") or []):  # text read from pictures
-        sources.append(TextSource(f"body.image_text[{i}].text", picture.get("text") or ""))
-    return sources
+    return sources + picture_sources(msg)
+
+
+def picture_sources(msg: Any) -> list[TextSource]:
+    """The text read by OCR from each picture the message carries (what its reader sees)."""
+    return [TextSource(f"body.image_text[{i}].text", picture.get("text") or "")
+            for i, picture in enumerate(msg.get("body.image_text") or [])]
 
 
 def describe_searched(sources: list[TextSource]) -> str:
