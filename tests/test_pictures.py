@@ -274,3 +274,17 @@ def test_sales_words_read_from_a_picture_count_for_commercial_purpose():
                        parts=image_part("ad@acme.example", picture), subject="Hello")
     fields = {reason["field"] for reason in msg.get("commercial.reasons")}
     assert "body.image_text[0].text" in fields
+
+
+def test_an_ad_drawn_in_pictures_over_a_network_footer_keeps_the_question_open():
+    network_footer = ("<p>You are receiving this mailing because you are a member of Offers Network. "
+                      "To unsubscribe click <a href='https://offers.example/u'>here</a> or reply "
+                      "with REMOVE in the subject line. Any correspondence about the products should "
+                      "be directed to the company in the ad.</p>")
+    msg = html_message("<img src='https://offers.example/ad1.jpg' width=600 height=300>"
+                       "<img src='https://offers.example/ad2.jpg' width=600 height=300>"
+                       + network_footer + network_footer)
+    assert msg.get("pictures.text_footer") is True
+    blocking = msg.get("pictures.blocking")
+    assert [p["index"] for p in blocking] == [1, 2]
+    assert "little more than a footer" in blocking[0]["why"]

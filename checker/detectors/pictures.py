@@ -20,8 +20,10 @@ body that is only pictures (OCR may miss text; a picture-only advertisement stay
 question for a person). An unread content-bearing picture blocks a finding of absence
 (`pictures.blocking`) when the body is only pictures, when the text has no footer of its
 own (`pictures.text_footer`: opt-out wording, a copyright or contact line near the end of
-a substantial text), or when the picture sits where a footer would be (below the last
-text, or within the last FOOTER_CHARS visible characters). A content-bearing picture
+a substantial text), when the text is little more than that footer (under CONTENT_CHARS
+above it: an advertisement drawn in pictures over an ad network's footer), or when the
+picture sits where a footer would be (below the last text, or within the last
+FOOTER_CHARS visible characters). A content-bearing picture
 above a text that has its own footer does not: the sender wrote the footer as text.
 """
 
@@ -37,11 +39,12 @@ from checker.fields import register
 
 SUBSTANTIAL_CHARS = 200  # visible characters (not spaces) of a text with a body of its own
 IMAGE_ONLY_CHARS = 100  # fewer: the body is only pictures
+CONTENT_CHARS = 150  # fewer above the footer: the message itself is in the pictures
 FOOTER_CHARS = 300  # a picture with at most this much visible text below sits in the footer
 TAIL_SHARE, TAIL_MIN = 0.25, 600  # where a footer is looked for: the last quarter, >= 600 chars
 LOGO_MAX = (400, 200)
 ICON_MAX = 64
-LINE_MIN = (120, 8)  # narrower or lower than this holds no line of text
+LINE_MIN = (40, 8)  # narrower or lower than this holds no line of text
 
 _GENERIC_ALT = re.compile(
     r"^(?:|[\W\d_]+|image|img|picture|pic|photo|foto|bild|imagen|banner|header|graphic|spacer"
@@ -75,12 +78,27 @@ def _chars(text: str) -> int:
     return len("".join(text.split()))
 
 
+def footer_start(visible_text: str) -> int | None:
+    """Where the text's own footer starts: the first opt-out wording, copyright or contact
+    line in its last part (None: no footer)."""
+    offset = max(0, len(visible_text) - max(TAIL_MIN, int(len(visible_text) * TAIL_SHARE)))
+    tail = visible_text[offset:]
+    found = [m.start() for m in (_COPYRIGHT.search(tail), _CONTACT.search(tail)) if m]
+    found += [start for start, _, _ in wording_spans(tail)[:1]]
+    return offset + min(found) if found else None
+
+
 def text_footer(visible_text: str) -> bool:
     """Whether the visible text is substantial and ends with a footer of its own."""
-    if _chars(visible_text) < SUBSTANTIAL_CHARS:
-        return False
-    tail = visible_text[-max(TAIL_MIN, int(len(visible_text) * TAIL_SHARE)):]
-    return bool(_COPYRIGHT.search(tail) or _CONTACT.search(tail) or wording_spans(tail))
+    return _chars(visible_text) >= SUBSTANTIAL_CHARS and footer_start(visible_text) is not None
+
+
+def text_carries_message(visible_text: str) -> bool:
+    """Whether the text above its footer says something of its own: when it does not (an ad
+    network's footer under an advertisement drawn in pictures), the message is in the
+    pictures, and so may be its sender's address."""
+    start = footer_start(visible_text)
+    return _chars(visible_text[:start] if start is not None else visible_text) >= CONTENT_CHARS
 
 
 def _meaningful_alt(alt: str) -> bool:
@@ -141,33 +159,43 @@ def classify(picture: Picture, image_only: bool, brands: list[str]) -> tuple[str
         return "content_bearing", "the body is only pictures"
     small = (width is None or width <= LOGO_MAX[0]) and (height is None or height <= LOGO_MAX[1])
     if small and _is_logo(alt, picture.src, brands):
-        shown = f'alt "{alt[:60]}"' if alt else _size(picture)
-        return "logo", f"a small logo ({shown}): it names the brand"
-    if width is not None and height is not None and (
-            (width <= ICON_MAX and height <= ICON_MAX) or width < LINE_MIN[0] or height < LINE_MIN[1]):
-        return "icon", f"{width}×{height} pixels: too small to hold a line of text"
+        shown = (f'alt text "{alt[:60]}"' if alt and _meaningful_alt(alt)
+                 else f'file name "{_file_name(picture.src)[:60]}"')
+        return "logo", f"a small logo ({_size(picture)}, {shown})"
+    if width is not None and height is not None:
+        if width < LINE_MIN[0] or height < LINE_MIN[1]:
+            return "icon", f"{width}×{height} pixels: too small to hold a line of text"
+        if width <= ICON_MAX and height <= ICON_MAX:
+            return "icon", (f"{width}×{height} pixels: an icon, too small for a postal address "
+                            "or an opt-out notice")
     if _meaningful_alt(alt):
         return "banner", f'its alt text says what it shows ("{alt[:60]}")'
     return "content_bearing", f"no alt text says what it shows ({_size(picture)})"
 
 
-def _blocks(picture: Picture, role: str, image_only: bool, footer: bool) -> str | None:
-    """Why this picture may hold what the text lacks (None: it cannot)."""
+def _blocks(picture: Picture, role: str, image_only: bool, footer: bool,
+            carries: bool) -> tuple[bool, str | None]:
+    """(whether this picture may hold what the text lacks, why) for a content-bearing
+    picture; (False, None) for the others, whose role says why they cannot."""
     if role != "content_bearing" or not picture.visible:
-        return None
+        return False, None
     if image_only:
         if picture.read:
-            return "the body is only pictures, and OCR of a picture may miss text"
-        return "the body is only pictures, and this one was not read"
+            return True, "the body is only pictures, and OCR of a picture may miss text"
+        return True, "the body is only pictures, and this one was not read"
     if picture.read:
-        return None
+        return False, None
     if not footer:
-        return "the text has no footer of its own, so the footer may be in this picture"
+        return True, "the text has no footer of its own, so the footer may be in this picture"
+    if not carries:
+        return True, ("the text is little more than a footer: the message itself, and the "
+                      "sender's details, may be in the pictures")
     below = picture.text_after
     if below is None or below <= FOOTER_CHARS:
-        return ("it sits where a footer would be (below all the text)" if not below else
-                f"it sits where a footer would be ({below} characters of text below it)")
-    return None
+        return True, ("it sits where a footer would be (below all the text)" if not below else
+                      f"it sits where a footer would be ({below} characters of text below it)")
+    return False, (f"the text has a footer of its own and this picture sits above it "
+                   f"({below} characters of text below it)")
 
 
 def weigh(pictures: list[Picture], visible_text: str, brands: list[str]) -> dict[str, Any]:
@@ -175,10 +203,11 @@ def weigh(pictures: list[Picture], visible_text: str, brands: list[str]) -> dict
     shown = [p for p in pictures if p.visible]
     image_only = bool(shown) and _chars(visible_text) < IMAGE_ONLY_CHARS
     footer = text_footer(visible_text)
+    carries = text_carries_message(visible_text)
     records = []
     for picture in pictures:
         role, why = classify(picture, image_only, brands)
-        blocking = _blocks(picture, role, image_only, footer)
+        blocking, because = _blocks(picture, role, image_only, footer, carries)
         if picture.read and not blocking:
             chars = len(picture.reading.text)
             why = (f"read by OCR and its text searched ({chars} characters)" if chars
@@ -189,8 +218,9 @@ def weigh(pictures: list[Picture], visible_text: str, brands: list[str]) -> dict
             "height": picture.height, "alt": picture.alt, "visible": picture.visible,
             "role": role, "could_hold_text": role == "content_bearing", "read": picture.read,
             "text_chars": len(picture.reading.text) if picture.read else 0,
-            "text_after": picture.text_after, "blocking": blocking is not None,
-            "why": f"{why}; {blocking}" if blocking else why, "note": picture.note,
+            "text_after": picture.text_after, "blocking": blocking,
+            "why": f"{why}; {because}" if because else why,
+            "note": picture.note,
             "label": picture.label(),
         })
     return {"pictures": records, "blocking": [r for r in records if r["blocking"]],
@@ -205,7 +235,7 @@ def summary(records: list[dict[str, Any]]) -> str | None:
     minor = [r for r in records if r["role"] in ("tracking_pixel", "spacer")]
     parts = [f"{r['label']} could hold it ({r['why']})" if r["blocking"]
              else f"{r['label']} was {r['why']}" if r["read"]
-             else f"{r['label']} cannot ({r['why']})"
+             else f"{r['label']} is not taken to hold it ({r['why']})"
              for r in records if r not in minor][:10]
     if minor:
         numbers = ", ".join(str(r["index"]) for r in minor[:10])
