@@ -288,3 +288,23 @@ def test_an_ad_drawn_in_pictures_over_a_network_footer_keeps_the_question_open()
     blocking = msg.get("pictures.blocking")
     assert [p["index"] for p in blocking] == [1, 2]
     assert "little more than a footer" in blocking[0]["why"]
+
+
+def test_a_message_spends_a_bounded_time_on_ocr(monkeypatch):
+    from checker.extract import images
+
+    calls = []
+
+    def slow(data, languages=ocr.LATIN):
+        calls.append(1)
+        monkeypatch.setattr(images.time, "monotonic", lambda: 1e9)  # the budget is spent
+        return ocr.Reading(text="", width=600, height=90)
+
+    monkeypatch.setattr(ocr, "read_picture", slow)
+    parts = "".join(image_part(f"p{n}@acme.example", png((600, 90), colour=(n, 0, 0)))
+                    for n in range(3))
+    msg = html_message(AD_TEXT + "".join(f"<img src='cid:p{n}@acme.example'>" for n in range(3)),
+                       parts=parts)
+    notes = [p["note"] for p in msg.get("pictures")]
+    assert len(calls) == 1 and notes[0] is None
+    assert all("OCR time" in note for note in notes[1:])

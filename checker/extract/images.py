@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -27,6 +28,7 @@ from checker.message import Message
 
 MAX_PICTURES = 200  # records per message
 MAX_READ = 8  # pictures read by OCR per message (the rest: a note, and they stay unread)
+MESSAGE_OCR_SECONDS = 12.0  # OCR time per message, well inside the audit's time bound
 MAX_DATA_URL_CHARS = ocr.MAX_PICTURE_BYTES * 4 // 3 + 4
 _IMAGE_NAME = re.compile(r"\.(png|jpe?g|gif|bmp|webp|tiff?)$", re.IGNORECASE)
 _DATA_URL = re.compile(r"data:(image/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.IGNORECASE)
@@ -154,6 +156,7 @@ def _read_all(msg: Message, pictures: list[Picture]) -> None:
     """OCR of the carried, visible pictures, in order, at most MAX_READ per message."""
     languages = ocr.languages_for(f"{msg.get('subject') or ''}\n{msg.get('body.visible_text') or ''}")
     budget = MAX_READ
+    deadline = time.monotonic() + MESSAGE_OCR_SECONDS
     for picture in pictures:
         if picture.data is None or not picture.visible:
             continue
@@ -161,6 +164,9 @@ def _read_all(msg: Message, pictures: list[Picture]) -> None:
             continue
         if budget == 0:
             picture.note = f"not read: only {MAX_READ} pictures are read per message"
+            continue
+        if time.monotonic() > deadline:
+            picture.note = f"not read: the message's OCR time ({MESSAGE_OCR_SECONDS:g} s) was spent"
             continue
         budget -= 1
         picture.reading = ocr.read_picture(picture.data, languages)
