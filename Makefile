@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # What WeasyPrint needs on Debian: Pango, HarfBuzz subsetting (about 5x faster font
 # subsetting than the fontTools fallback) and a font. poppler-utils and qpdf let the
 # tests read exhibits back with independent tools.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils qpdf
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils qpdf
 
 .PHONY: run test setup system-deps lint rules-check bench clean
 
