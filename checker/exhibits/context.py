@@ -13,8 +13,15 @@ from typing import Any
 from markupsafe import Markup
 
 from checker.exhibits.bates import BatesSpec, check_label
-from checker.exhibits.sanitize import clean_text, defang, sanitize_html
-from checker.exhibits.views import MAX_VIEW_CHARS, HeaderBlock, build_view, excerpt, header_block
+from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
+from checker.exhibits.views import (
+    MAX_LINE_CHARS,
+    MAX_VIEW_CHARS,
+    HeaderBlock,
+    build_view,
+    excerpt,
+    header_block,
+)
 from checker.findings import STATUS_RANK, AuditResult, Evidence, Finding, Status
 
 MAX_TEXT_RENDER = 60_000
@@ -276,9 +283,15 @@ def _anchor(item: dict, views: dict[str, str], block: HeaderBlock) -> dict | Non
         item["quote"] = text[span[0]:span[1]]
     lines = excerpt(text, span[0], span[1], item["ref"])
     where = f"{VIEW_SHORT[key]} line {lines[0][0]}"
+    last = lines[0][0] + text.count("\n", span[0], span[1])
+    cut = last > lines[-1][0]
+    if last > lines[0][0]:
+        where = f"{VIEW_SHORT[key]} lines {lines[0][0]}–{last}"
+    if cut:
+        where += f" (the first {len(lines)} lines are shown here)"
     if key != "headers" and span[0] >= MAX_VIEW_CHARS:
         where += " (past the part the message exhibit prints; in the embedded original)"
-    return {"where": where, "lines": lines, "view": key}
+    return {"where": where, "lines": lines, "view": key, "cut": cut}
 
 
 def _identity(msg) -> dict[str, Any]:
@@ -507,7 +520,7 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
 
 def _evidence_row(ev: Evidence) -> dict[str, Any]:
     quote = ev.quote
-    if quote is not None and quote[:2] in ("{'", "[{", "['", "[("):
+    if quote is not None and ev.field not in BODY_VIEWS and quote[:1] in ("{", "["):
         quote = None  # a parsed record, not text of the message: its anchor shows the text
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
@@ -689,6 +702,14 @@ def _render(reader: _Reader, has_cid, subject, render_failed: str | None) -> dic
     if isinstance(html, str) and html.strip():
         sanitized = sanitize_html(html, has_cid)
         render["blocked"] = sanitized.blocked
+        if sanitized.too_deep:
+            visible = reader.get("body.visible_text", "")
+            render["notes"].append(
+                f"The HTML nests elements {sanitized.too_deep:,} levels deep (more than "
+                f"{MAX_NESTING:,}); it was not laid out. Its visible text is shown instead; "
+                "the HTML source follows below.")
+            render["kind"], render["text"] = "text", _bounded_text(visible or text)
+            return render
         if render_failed:
             render["notes"].append(
                 f"The HTML could not be laid out ({render_failed}); its text is shown "
@@ -706,7 +727,14 @@ def _render(reader: _Reader, has_cid, subject, render_failed: str | None) -> dic
 
 
 def _bounded_text(text: str) -> str:
-    return clean_text(str(text or "")[:MAX_TEXT_RENDER])
+    """The text cut to MAX_TEXT_RENDER characters and each line to MAX_LINE_CHARS (a
+    1 MB line takes minutes to break into lines), saying where it was cut."""
+    lines = clean_text(str(text or "")[:MAX_TEXT_RENDER]).split("\n")
+    for index, line in enumerate(lines):
+        if len(line) > MAX_LINE_CHARS:
+            lines[index] = (line[:MAX_LINE_CHARS] + f" [… line cut here: {len(line) - MAX_LINE_CHARS:,}"
+                            " more characters, in the embedded original]")
+    return "\n".join(lines)
 
 
 def _links(reader: _Reader) -> list[dict[str, Any]]:

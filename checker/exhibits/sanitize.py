@@ -25,6 +25,12 @@ MAX_BLOCKED = 300
 MAX_SHOWN_URL = 300
 MAX_CSS_NUMBER = 2000  # px/pt/% values above this are dropped (page-long boxes, bombs)
 MAX_SPAN = 100  # colspan / rowspan
+MAX_NESTING = 1000  # elements open at once; 12,000 crashed the CSS inliner (C stack)
+# Never counted: void elements, and those an HTML parser closes by itself when the next
+# one starts (spam leaves thousands of <p> and <td> unclosed; they do not nest).
+UNNESTED_TAGS = frozenset(
+    """area base br col embed hr img input link meta param source track wbr p li dt dd
+    td th tr tbody thead tfoot option""".split())
 
 ALLOWED_TAGS = frozenset(
     """a abbr b big blockquote br caption center cite code col colgroup dd del dfn div dl
@@ -119,6 +125,7 @@ class SanitizedHtml:
     notes: list[str] = field(default_factory=list)
     original_chars: int = 0
     rendered_chars: int = 0
+    too_deep: int = 0  # the nesting depth when it is past MAX_NESTING (nothing was laid out)
 
 
 def clean_text(text: str) -> str:
@@ -189,6 +196,11 @@ def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False)
     html = clean_text(html)
     blocked = _Recorder()
     _scan_raw_references(html, blocked)
+    depth = nesting_depth(html)
+    if depth > MAX_NESTING:  # checked before anything parses it: the inliner would crash
+        result.too_deep = depth
+        result.blocked = blocked.items
+        return result
     html = _inline_styles(html, result.notes)
     result.body_style = _body_style(html, blocked)
     attribute_filter = _AttributeFilter(blocked, has_cid)
@@ -207,6 +219,24 @@ def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False)
     result.markup = Markup(cleaned)  # nh3 output, post-processed with escaping only
     result.blocked = blocked.items
     return result
+
+
+_OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+
+
+def nesting_depth(html: str) -> int:
+    """How many elements are open at once at the deepest point (void and self-closed
+    elements do not count; a closing tag closes one level)."""
+    depth = deepest = 0
+    for match in _OPEN_CLOSE.finditer(html):
+        closing, name, self_closed = match.groups()
+        if closing:
+            if name.lower() not in UNNESTED_TAGS:
+                depth = max(0, depth - 1)
+        elif not self_closed and name.lower() not in UNNESTED_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class _Recorder:
