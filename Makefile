@@ -4,8 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # What WeasyPrint needs on Debian: Pango, HarfBuzz subsetting (about 5x faster font
-# subsetting than the fontTools fallback) and a font. poppler-utils and qpdf let the
-# tests read exhibits back with independent tools.
+# subsetting than the fontTools fallback) and fonts: DejaVu, plus Noto for every script
+# spam arrives in (Arabic, Hebrew, Thai, ... in fonts-noto-core; Chinese, Japanese and
+# Korean in fonts-noto-cjk; about 130 MB installed together). poppler-utils and qpdf let
+# the tests read exhibits back with independent tools.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils qpdf
 
 .PHONY: run test setup system-deps lint rules-check bench clean

@@ -87,7 +87,8 @@ def build_view(key: str, title: str, text: str, marks: list[Mark],
             pieces.extend(_ref_tags(view, refs_at.get(end, ()), number))
         if full_end > end:
             view.cut_lines += 1
-            pieces.append(_cut_note(full_end - end))
+            line_end = text.find("\n", position)  # the whole line, past the view's limit
+            pieces.append(_cut_note((len(text) if line_end < 0 else line_end) - end))
         view.lines.append((number, Markup("").join(pieces)))
         position = full_end + 1
     return view
