@@ -474,7 +474,8 @@ class _Run:
                 for start, end in match.spans
             )
         elif match.ok and cond.op.name != "missing":
-            evidence = (Evidence(path, quote=_plain(value), note=match.note),)
+            quote = _plain(value)
+            evidence = (Evidence(path, quote=quote, note=None if match.note == f"value {quote}" else match.note),)
         else:
             evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
         return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
