@@ -290,6 +290,30 @@ def _record_note(record: dict, list_name: str) -> str | None:
     return _ITEM_NAMES.get(list_name)
 
 
+# How a test reads in a `searched` list for people ("starting with "image/"", not "starts_with").
+_OPERATOR_WORDS = {
+    "equals": "equal to", "equals_any": "equal to one of", "contains": "containing",
+    "contains_any": "containing one of", "starts_with": "starting with", "ends_with": "ending with",
+    "matches": "matching the pattern", "count_at_least": "at least this many items:",
+    "greater_than": "greater than", "before": "before", "after": "after", "in_list": "in the list",
+    "differs_from": "different from",
+}
+
+
+def _searched_words(cond: Condition | None, item: bool = True) -> str:
+    """What a condition looked for, in words: for an item of a list its key and test
+    ("visible equal to true"); for a message field the test alone."""
+    if cond is None:
+        return "any item"
+    if not isinstance(cond, FieldCond):
+        return "items meeting the rule's conditions"
+    if cond.op.arg == "flag":
+        test = cond.description
+    else:
+        test = f"{_OPERATOR_WORDS.get(cond.op.name, cond.op.name)} {cond.arg_text}"
+    return f"{cond.field} {test}" if item and cond.scope != "self" else test
+
+
 def _generalize(evidence: tuple[Evidence, ...], path: str, count: int) -> tuple[Evidence, ...]:
     """Fold the per-item 'searched' evidence of a list into one entry per item key."""
     prefix = f"{path}["
@@ -443,7 +467,7 @@ class _Run:
             results.append(r)
             if r.value == stop_on and not r.weak and not self.trace:
                 break
-        what = cond.where.label if cond.where is not None else "any item"
+        what = _searched_words(cond.where)
         if not results:
             empty = Result(False, False, (Evidence(path, searched=(what,), note="the list is empty"),))
             result = Result(True, False, empty.evidence) if cond.kind == "none_of" else empty
@@ -477,7 +501,7 @@ class _Run:
             quote = _plain(value)
             evidence = (Evidence(path, quote=quote, note=None if match.note == f"value {quote}" else match.note),)
         else:
-            evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
+            evidence = (Evidence(path, searched=(_searched_words(cond, item=False),), note=match.note or "no match"),)
         return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
 
     def value_of(self, name: str, scope: str | None, item: _Item | None) -> tuple[Any, str]:

@@ -216,11 +216,11 @@ def test_absence_records_what_was_searched(tmp_path):
     found = finding_of(ruleset, message(**{"t.text": "Buy pills", "t.links": links}))
     assert found.status == Status.VIOLATION
     searched = {e.field: e for e in found.evidence if e.searched}
-    assert searched["t.text"].searched == ("contains_any list optout (2 entries)",)
-    assert searched["t.links[*].url"].searched == ('contains "unsub"',)
+    assert searched["t.text"].searched == ("containing one of list optout (2 entries)",)
+    assert searched["t.links[*].url"].searched == ('containing "unsub"',)
     assert searched["t.links[*].url"].note == "2 item(s) searched"
     assert found.finding == (
-        'Searched t.text for contains_any list optout (2 entries); t.links[*].url for contains "unsub".'
+        'Searched t.text for containing one of list optout (2 entries); t.links[*].url for containing "unsub".'
     )
 
 
