@@ -279,3 +279,14 @@ def test_every_code_and_sentence_on_the_corpus_is_true_and_plain(shipped):
     # so the rules run as if in force (the date codes are covered on the samples).
     problems = _problems([shipped.ignoring_effective_dates()], sorted(CORPUS.rglob("*.eml")))
     assert not problems, (len(problems), problems[:10])
+
+
+def test_corpus_spam_00400_says_no_picture(shipped):
+    """The issue's corpus reproduction: no pictures, 1,406 characters of text."""
+    found = sorted((CORPUS / "spam").glob("00400.*.eml")) if CORPUS.is_dir() else []
+    if not found:
+        pytest.skip("the shared corpus is not available")
+    result = findings(shipped.ignoring_effective_dates(), found[0].read_bytes())
+    postal = result["CANSPAM-POSTAL-ADDRESS"]
+    assert postal.status == Status.NEEDS_REVIEW and postal.reasons == ("commercial_uncertain",)
+    assert "picture" not in postal.finding
