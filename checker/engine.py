@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from checker.display import describe_hidden, hidden_characters, plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
+from checker.legal_date import TRUSTED_RECEIVED
 from checker.message import Message
 from checker.operators import PatternTimeout
 from checker.reasons import ENGINE_CODES, describe
@@ -703,22 +704,32 @@ class _Run:
         return result
 
     def effective(self, rule: Rule, root: ExplainNode | None) -> tuple[str | None, str | None]:
-        """(why the in-force check is doubtful, why the rule is not in force) — each or None."""
+        """(why the in-force check is doubtful, why the rule is not in force) — each or None.
+
+        The legal date decides (checker.legal_date): when the trap received the message
+        (trusted Received line), else the sender's Date header when it is plausible."""
         start, end = _day(rule.effective_from), _day(rule.effective_until)
         span = f"in force {start or 'always'} to {end or 'now'}"
-        value = self.read("date")
-        if not isinstance(value, dt.datetime) or value.year < EARLIEST_PLAUSIBLE_YEAR:
-            shown = "no usable Date" if value is None else f"an implausible Date ({value.isoformat()})"
-            doubt = f"the message has {shown}, so whether the rule was in force when it was sent is unconfirmed"
+        value = self.read("legal_date")
+        if not isinstance(value, dt.datetime):
+            sent = self.read("date")
+            shown = "no usable Date" if sent is None else f"an implausible Date ({_shown(sent)})"
+            doubt = (f"no trusted Received line gives the time the trap received the message and "
+                     f"it has {shown}, so whether the rule was in force is unconfirmed")
             if root is not None:
-                root.children.append(ExplainNode(f"effective ({span})", None, seen=_shown(value), note=doubt))
+                root.children.append(ExplainNode(f"effective ({span})", None, seen=_shown(sent), note=doubt))
             return doubt, None
         day = value.date()
+        if self.read("legal_date.source") == TRUSTED_RECEIVED:
+            when = f"the message was received on {day}"
+        else:
+            when = (f"the message is dated {day} by its Date header (the sender's claim; no trusted "
+                    "Received line gives the time the trap received it)")
         outside = None
         if start and day < start:
-            outside = f"the message is dated {day}, before the rule took effect on {start}"
+            outside = f"{when}, before the rule took effect on {start}"
         elif end and day > end:
-            outside = f"the message is dated {day}, after the rule ceased to be in force on {end}"
+            outside = f"{when}, after the rule ceased to be in force on {end}"
         if root is not None:
             root.children.append(ExplainNode(f"effective ({span})", outside is None, seen=day.isoformat(), note=outside))
         return None, outside
@@ -878,6 +889,17 @@ def _registered(name: str) -> bool:
     return name in all_fields()
 
 
+def _iso(run: _Run, name: str) -> str | None:
+    """A datetime field as ISO 8601 for the result summary; None when absent or unreadable."""
+    if not _registered(name):
+        return None
+    try:
+        value = run.read(name)
+    except (FieldUnreadable, KeyError):
+        return None
+    return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
 def _day(value: dt.date | None) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -942,6 +964,8 @@ def audit(ruleset: Ruleset, message: Message) -> AuditResult:
         sender=run.safe_text("from.address") if _registered("from.address") else None,
         subject=run.safe_text("subject") if _registered("subject") else None,
         date=run.safe_text("date.raw") if _registered("date.raw") else None,
+        received=_iso(run, "receipt.time"),
+        date_source=run.safe_text("legal_date.source") if _registered("legal_date.source") else None,
         errors=run.errors(),
         findings=tuple(findings),
     )

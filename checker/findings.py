@@ -95,7 +95,9 @@ class AuditResult:
     message_id: str | None = None
     sender: str | None = None
     subject: str | None = None
-    date: str | None = None
+    date: str | None = None  # the Date header as written: the sender's claim
+    received: str | None = None  # ISO-8601 UTC of receipt.time (trusted Received line)
+    date_source: str | None = None  # legal_date.source: trusted_received | date_header
     errors: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 

@@ -174,20 +174,57 @@ def test_at_least_strength():
 # ------------------------------------------------------------------ effective dates
 
 
-def test_effective_dates(tmp_path):
+def received(when: str) -> dict[str, str]:
+    """A trusted (topmost) Received line stamped `when` by the trap's own server."""
+    return {"Received": f"from mail.sender.example ([203.0.113.9]) by mx.trap.example with ESMTP id Q1; {when}"}
+
+
+def test_effective_dates_without_a_trusted_received_line_use_the_date_header(tmp_path):
     ruleset = load(tmp_path, rule(violation="{field: t.text, contains: spam}",
                                   extra="  effective: {from: 2004-01-01, until: 2030-12-31}\n"))
     early = finding_of(ruleset, message(date="Thu, 20 Nov 2003 15:12:00 -0500", **{"t.text": "spam"}))
     assert early.status == Status.NOT_APPLICABLE
-    assert early.finding == ("Not applicable: the message is dated 2003-11-20, before the rule took effect "
-                             "on 2004-01-01.")
+    assert early.finding == ("Not applicable: the message is dated 2003-11-20 by its Date header (the "
+                             "sender's claim; no trusted Received line gives the time the trap received "
+                             "it), before the rule took effect on 2004-01-01.")
     late = finding_of(ruleset, message(date="Mon, 01 Jan 2035 00:00:00 +0000", **{"t.text": "spam"}))
     assert late.status == Status.NOT_APPLICABLE and "ceased" in late.finding
-    assert finding_of(ruleset, message(**{"t.text": "spam"})).status == Status.VIOLATION
+    dated = finding_of(ruleset, message(**{"t.text": "spam"}))
+    assert dated.status == Status.VIOLATION
+    assert "Date header, which the sender writes" in dated.finding  # the finding says so
     undated = finding_of(ruleset, message(date=None, **{"t.text": "spam"}))
     assert undated.status == Status.NEEDS_REVIEW and "no usable Date" in undated.finding
     bogus = finding_of(ruleset, message(date="Tue, 02 Jun 0102 10:00:00 +0000", **{"t.text": "spam"}))
     assert bogus.status == Status.NEEDS_REVIEW and "implausible Date" in bogus.finding
+
+
+def test_the_trusted_receipt_time_decides_whether_a_rule_is_in_force(tmp_path):
+    ruleset = load(tmp_path, rule(violation="{field: t.text, contains: spam}",
+                                  extra="  effective: {from: 2004-01-01}\n"))
+    trap_2025 = received("Mon, 02 Jun 2025 10:00:05 +0000")
+    backdated = finding_of(ruleset, message(date="Tue, 02 Jun 1998 10:00:00 +0000", headers=trap_2025,
+                                            **{"t.text": "spam"}))
+    assert backdated.status == Status.VIOLATION
+    assert "Date header" not in backdated.finding
+    # a Date of year 0102 (a real mailer bug) on a message the trap received in 2002
+    trap_2002 = received("Thu, 22 Aug 2002 05:07:40 +0100")
+    old = finding_of(ruleset, message(date="Thu, 22 Aug 0102 12:07:35 +0800", headers=trap_2002,
+                                      **{"t.text": "spam"}))
+    assert old.status == Status.NOT_APPLICABLE
+    assert old.finding == ("Not applicable: the message was received on 2002-08-22, before the rule "
+                           "took effect on 2004-01-01.")
+    unparsable = finding_of(ruleset, message(date="yesterday", headers=trap_2025, **{"t.text": "spam"}))
+    assert unparsable.status == Status.VIOLATION  # no "no usable Date" review
+
+
+def test_no_trusted_hop_configured_means_the_date_header_decides(tmp_path):
+    ruleset = load(tmp_path, rule(violation="{field: t.text, contains: spam}",
+                                  extra="  effective: {from: 2004-01-01}\n"))
+    msg = message(date="Tue, 02 Jun 1998 10:00:00 +0000", headers=received("Mon, 02 Jun 2025 10:00:05 +0000"),
+                  case={"trusted_hops": 0}, **{"t.text": "spam"})
+    assert finding_of(ruleset, msg).status == Status.NOT_APPLICABLE
+    result = audit(ruleset, msg)
+    assert result.received is None and result.date_source == "date_header"
 
 
 # ------------------------------------------------------------------ evidence

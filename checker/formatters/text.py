@@ -26,6 +26,7 @@ import textwrap
 from checker.display import reveal
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
+from checker.legal_date import received_text
 
 LABELS = {
     Status.VIOLATION: "VIOLATION",
@@ -87,9 +88,12 @@ class TextFormatter(Formatter):
 
     def handle(self, result: AuditResult) -> None:
         lines = [printable(result.source)]
+        received = received_text(result.received) or None
         for label, value in (("From", result.sender), ("Subject", result.subject),
-                             ("Date", result.date)):
-            lines.append(f"{INDENT}{label + ':':<9}{printable(value, 200) or '(none)'}")
+                             ("Date", result.date), ("Received", received)):
+            if label == "Received" and value is None:
+                continue  # no trusted Received line: the Date line above is all there is
+            lines.append(f"{INDENT}{label + ':':<8} {printable(value, 200) or '(none)'}")
         if result.sha256:
             lines.append(f"{INDENT}SHA-256: {result.sha256}")
         lines.append("")
