@@ -75,7 +75,7 @@ Content-Type: text/html
 def test_a_picture_sentence_only_where_the_message_shows_one(shipped):
     finding = findings(shipped, IMAGE_AD)["CANSPAM-OPT-OUT-MISSING"]
     assert finding.status == Status.NEEDS_REVIEW and "pictures_present" in finding.reasons
-    assert "The message shows pictures" in finding.finding
+    assert "The message shows a picture that could hold an opt-out notice" in finding.finding
     assert "no_visible_text" not in finding.reasons and "no visible text" not in finding.finding
 
 
@@ -216,8 +216,10 @@ JARGON = {
 
 
 def _shows_pictures(msg: Message) -> bool:
-    return any(i.get("visible") for i in msg.get("images")) or any(
-        str(a.get("content_type") or "").startswith("image/") for a in msg.get("attachments"))
+    """A picture that could hold what the text lacks (the shows_pictures predicate's field),
+    which is always one of the message's images or attachments."""
+    blocking = msg.get("pictures.blocking")
+    return bool(blocking) and bool(msg.get("images") or msg.get("attachments"))
 
 
 def _claims(msg: Message, finding) -> list[str]:
@@ -238,7 +240,7 @@ def _claims(msg: Message, finding) -> list[str]:
             wrong.append(f"{code} does not hold")
     if finding.status == Status.COMPLIANT and codes:
         wrong.append("a compliant finding with reasons")
-    if "shows pictures" in text and "pictures_present" not in codes:
+    if re.search(r"\bshows (a picture that could hold|pictures)", text) and "pictures_present" not in codes:
         wrong.append("says it shows pictures without the code")
     if re.search(r"\bhas no visible text", text) and "no_visible_text" not in codes:
         wrong.append("says it has no visible text without the code")
