@@ -268,6 +268,28 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
+class _PlainList(list):
+    """A list a template can loop over that prints as its items, not as a Python list."""
+
+    def __str__(self) -> str:
+        return _plain(list(self))
+
+
+class _PlainRecord(dict):
+    """A record a template can read that prints as 'key: value' pairs, not a Python dict."""
+
+    def __str__(self) -> str:
+        return _plain(dict(self))
+
+
+def _for_template(value: Any) -> Any:
+    if isinstance(value, list):
+        return _PlainList(_for_template(v) for v in value)
+    if isinstance(value, dict):
+        return _PlainRecord(value)
+    return value
+
+
 # What one item of a detector's list is, for an evidence note when the item says nothing itself.
 _ITEM_NAMES = {
     "commercial.reasons": "a sign of commercial purpose",
@@ -820,7 +842,7 @@ class _Run:
             value = self.read(name)
         except (FieldUnreadable, KeyError):
             return "(unreadable)"
-        return default if value is None or value == [] else value
+        return default if value is None or value == [] else _for_template(value)
 
     # -------------------------------------------------------------- the result
 
