@@ -232,13 +232,7 @@ def _clip(text: str) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A value as explanations and quotes show it."""
-    if value is None:
-        return "(absent)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+    """A value as `explain` shows it to a rule's author (texts quoted, to see white space)."""
     if isinstance(value, dict):
         keys = [k for k in value if k != "raw"] or list(value)  # raw repeats the header
         parts = [f"{k}={value[k]!r}" for k in keys if value[k] not in (None, "", [])]
@@ -246,7 +240,7 @@ def _shown(value: Any) -> str:
     elif isinstance(value, list):
         text = f"{len(value)} item(s)" + (f": {value[:3]!r}" if value else "")
     else:
-        text = repr(value) if isinstance(value, str) else str(value)
+        text = repr(value) if isinstance(value, str) else _plain(value)
     return text if len(text) <= MAX_SEEN else text[:MAX_SEEN] + "…"
 
 
