@@ -648,9 +648,15 @@ class _Run:
 
     def precondition_text(self, rule: Rule) -> str:
         """The rule's precondition in plain words, said as not holding."""
-        wording = self.plain(rule.applies_when)
+        cond = rule.applies_when
+        wording = self.plain(cond)
         if wording is None:
             return describe("precondition_false")
+        if isinstance(cond, AllCond):  # name the parts that do not hold (predicates are cached)
+            failing = [self.plain(c) for c in cond.children if not self.eval(c).value]
+            if failing and len(failing) < len(cond.children):
+                return (f"the rule applies only when {wording}, and this message was not found to show that "
+                        f"{' and that '.join(dict.fromkeys(failing))}")
         return f"the rule applies only when {wording}, and this message was not found to meet that condition"
 
     def plain(self, cond: Condition | None) -> str | None:

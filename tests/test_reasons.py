@@ -94,6 +94,8 @@ def test_not_applicable_says_why_in_words(shipped):
     personal = findings(shipped, sample("personal/lunch-reply.eml"))["CANSPAM-OPT-OUT-MISSING"]
     assert personal.status == Status.NOT_APPLICABLE and personal.reasons == ("precondition_false",)
     assert "primary purpose is commercial" in personal.finding and "(all)" not in personal.finding
+    sexual = findings(shipped, sample("can-spam/no-opt-out.eml"))["CANSPAM-SEXUAL-LABEL"]
+    assert sexual.finding.endswith("not found to show that the message includes sexually oriented material.")
     early = findings(shipped, sample("can-spam/no-opt-out-2003.eml"))["CANSPAM-OPT-OUT-MISSING"]
     assert early.status == Status.NOT_APPLICABLE and early.reasons == ("not_in_force",)
     assert "before the rule took effect on 2004-01-01" in early.finding
