@@ -479,7 +479,7 @@ class _Run:
                 r = Result(True, False, (Evidence(sub.path, quote=_clip(_plain(value))),))
             if r.value and _is_span_record(value):  # a detector's finding: point at the text
                 span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]),
-                                note=_record_note(value, cond.field))
+                                note=_record_note(value, cond.field), source=sub.path)
                 r = Result(r.value, r.weak, (span,), r.reasons, r.node, r.facts)
             results.append(r)
             if r.value == stop_on and not r.weak and not self.trace:
@@ -767,7 +767,8 @@ class _Run:
                 for i, entry in enumerate(value[:10]):
                     if _is_span_record(entry):
                         out.append(Evidence(entry["field"], entry["start"], entry["end"],
-                                            _clip(entry["quote"]), note=_record_note(entry, name)))
+                                            _clip(entry["quote"]), note=_record_note(entry, name),
+                                            source=f"{name}[{i}]"))
                     else:
                         out.append(Evidence(f"{name}[{i}]", quote=_clip(_plain(entry)), note="captured"))
             elif value is not None:

@@ -276,6 +276,7 @@ def test_detector_span_records_point_into_the_text(tmp_path):
     (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
     assert (evidence.field, evidence.start, evidence.end, evidence.quote) == ("body.visible_text", 40, 53, "P.O. Box 12")
     assert evidence.note is None  # never a field path ("t.spans[1]") in what people read
+    assert evidence.source == "t.spans[1]"  # machines keep where it came from
     records[1]["reason"] = "a box, not a street address"
     (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
     assert evidence.note == "a box, not a street address"
