@@ -160,11 +160,24 @@ def test_received_lines_past_the_kept_number_are_named(shipped):
     assert Message(raw).get("content.not_read")[0]["area"] == "received"
 
 
-def test_an_undecodable_part_is_listed_as_not_read():
-    raw = (HEAD + "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n!!!!\n").encode()
-    records = Message(raw).get("content.not_read")
-    assert [r["kind"] for r in records] == ["undecodable"] or records == []  # lenient decoders may cope
+def test_html_past_the_tag_bound_is_listed_as_not_read():
+    raw = (HEAD + "Content-Type: text/html\n\n" + "<b>x</b>" * 10_001 + "<p>tail</p>\n").encode()
+    (record,) = Message(raw).get("content.not_read")
+    assert (record["kind"], record["where"]) == ("html", "part 1")
+    assert record["detail"] == "the HTML of part 1 has more than 20,000 tags; the text after them was not read"
     assert Message((HEAD + AD).encode()).get("content.not_read") == []
+
+
+def test_the_mime_modules_cut_lines_are_recognised():
+    """checker.extract.mime reports its bounds as defect lines; each is turned into a record
+    (the 20 MB and 4-million-character cases are too large to build in a test)."""
+    from checker.extract.unread import _CUTS
+
+    lines = ["MIME nesting deeper than 50 levels at part 1.1; not read", "more than 2000 MIME parts; the rest not read",
+             "part 1.2 larger than 20971520 bytes; truncated", "text of part 1.2 longer than 4194304; truncated",
+             "undecodable base64 in part 1.3; kept as is"]
+    kinds = [next(kind for pattern, kind, _ in _CUTS if pattern.fullmatch(line)) for line in lines]
+    assert kinds == ["nesting", "parts", "size", "size", "undecodable"]
 
 
 # ------------------------------------------------------------------ what the reader sees
