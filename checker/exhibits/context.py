@@ -537,7 +537,7 @@ def _evidence_row(ev: Evidence) -> dict[str, Any]:
 
 
 def _group(ev: Evidence) -> str:
-    root = ev.note or ev.field
+    root = getattr(ev, "source", None) or ev.note or ev.field  # source: the detector list it came from
     root = root.split(".")[0].split("[")[0]
     return EVIDENCE_GROUPS.get(root, EVIDENCE_GROUPS["captured"] if ev.note == "captured"
                                else f"the {ev.field.split('.')[0].split('[')[0].replace('_', ' ')} field")
