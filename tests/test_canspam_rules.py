@@ -73,7 +73,7 @@ def test_a_violation_says_what_was_searched(federal):
     assert finding.status == Status.VIOLATION
     assert "visible text" in finding.finding and "List-Unsubscribe" in finding.finding
     fields = {e.field for e in finding.evidence}
-    assert {"opt_out.status", "opt_out.searched", "images", "attachments"} <= fields
+    assert {"opt_out.status", "opt_out.searched", "pictures.blocking"} <= fields
 
 
 def test_an_advance_fee_letter_is_never_a_violation(federal):

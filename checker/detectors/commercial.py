@@ -92,6 +92,7 @@ from checker.detectors._text import (
     cached_spans,
     found_spans,
     message_links,
+    picture_sources,
     span,
     words_pattern,
 )
@@ -766,6 +767,7 @@ def classify(
     subject: str | None, visible_text: str, links: list[dict] | None = None,
     images: list[dict] | None = None, field: str = "body.visible_text", is_reply: bool = False,
     unsubscribe_header: bool = False,
+    pictures: list[TextSource] = (),
 ) -> dict[str, Any]:
     """{status, reasons, score, transactional_at_beginning} for one message's content.
 
@@ -786,6 +788,8 @@ def classify(
         + _image_ad(body.text, links, images, field)
         + _adult_promo(subject, body, links)
     )
+    for picture in pictures:  # text read by OCR from the pictures the message carries
+        commercial += _hits(picture, COMMERCIAL) + _ad_labels(None, picture)
     commercial += _link_ad(subject, body, links, commercial, is_reply)
     commercial += _proposal_sum(body, commercial)
     transactional = _hits(body, TRANSACTIONAL) + _hits(subject_source, TRANSACTIONAL, limit=1)
@@ -928,7 +932,8 @@ def _classify_message(m) -> dict[str, Any]:
         return classify_notice(m.get("subject"), text, notice, message_links(m))
     return classify(m.get("subject"), text, message_links(m), m.get("images") or [],
                     is_reply=bool(m.get("in_reply_to") or m.get("references")),
-                    unsubscribe_header=bool(m.get("list_unsubscribe")))
+                    unsubscribe_header=bool(m.get("list_unsubscribe")),
+                    pictures=picture_sources(m))
 
 
 def _detect(msg) -> dict[str, Any]:

@@ -53,6 +53,13 @@ class Outcomes(dict):
         return "(not evaluated)"
 
 
+class _Constants(dict):
+    """`constants.NAME` in a template; an unknown name fails the loader's dry run."""
+
+    def __missing__(self, key: str):
+        raise TemplateError(f"unknown constant {key!r}")
+
+
 class TemplateProblem(Exception):
     def __init__(self, message: str, lineno: int = 1):
         super().__init__(message)
@@ -67,8 +74,10 @@ class CompiledTemplate:
     field_names: tuple[str, ...]  # literal names passed to field("...")
 
 
-def compile_template(source: str, is_field: Callable[[str], bool]) -> CompiledTemplate:
-    """Parse and check a finding template; raises TemplateProblem."""
+def compile_template(source: str, is_field: Callable[[str], bool],
+                     constants: dict[str, Any] | None = None) -> CompiledTemplate:
+    """Parse and check a finding template; raises TemplateProblem. `constants` (the rule
+    set's named constants) are the template's `constants` variable."""
     try:
         ast = ENV.parse(source)
     except TemplateSyntaxError as exc:
@@ -87,7 +96,7 @@ def compile_template(source: str, is_field: Callable[[str], bool]) -> CompiledTe
             if not is_field(arg.value):
                 raise TemplateProblem(f"field({arg.value!r}): unknown field", call.lineno)
             field_names.append(arg.value)
-    template = ENV.from_string(source)
+    template = ENV.from_string(source, globals={"constants": _Constants(constants or {})})
     # The reason codes the template speaks to itself; the engine adds the others' sentences.
     template.reason_codes = frozenset(
         const.value for const in ast.find_all(nodes.Const) if is_code(const.value)
