@@ -112,3 +112,70 @@ def _phrase(name: str) -> str:
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Defect").removesuffix("Error")).lower()
         phrase = f"the message is malformed ({words})"
     return phrase
+
+
+# ------------------------------------------------------------------ quoting for people
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def quoted(text: Any) -> str:
+    """`text` quoted as people quote in a sentence: "like this" (curly “like this” when the
+    text holds a straight double quote), white space and line breaks run together into
+    single spaces. Never Python's repr quoting ('…', \\n)."""
+    text = _WHITESPACE_RUN.sub(" ", "" if text is None else str(text)).strip()
+    return f"“{text}”" if '"' in text else f'"{text}"'
+
+
+def one_line(text: Any) -> str:
+    """A quote shown on one line: each line break as ⏎ and each tab as a space; every
+    other character is kept (a caller that writes to a terminal still escapes controls)."""
+    text = "" if text is None else str(text)
+    return text.replace("\r\n", "⏎").replace("\r", "⏎").replace("\n", "⏎").replace("\t", " ")
+
+
+# ------------------------------------------------------------------ field labels
+
+# What each evidence field is, in words (text output and exhibits; JSON keeps the machine
+# `field`). A field with an index ("received[2].raw") is looked up without it and numbered.
+FIELD_LABELS = {
+    "body.text": "plain-text body", "body.visible_text": "visible text",
+    "body.html": "HTML source", "body.hidden_text.text": "hidden text",
+    "body.image_text.text": "text read from a picture",
+    "subject": "Subject", "subject.raw": "Subject (as written)",
+    "from.address": "From address", "from.display_name": "From display name",
+    "from.raw": "From (as written)", "return_path.address": "Return-Path address",
+    "reply_to.address": "Reply-To address", "in_reply_to": "In-Reply-To header",
+    "references": "References header", "received.raw": "Received header",
+    "received.trusted": "trusted Received header (as parsed)",
+    "authentication_results.raw": "Authentication-Results header",
+    "list_unsubscribe": "List-Unsubscribe header", "list_unsubscribe.url": "List-Unsubscribe link",
+    "links.text": "link text", "links.url": "link address",
+    "legal_date": "date of the message",
+    "commercial.status": "commercial-purpose assessment",
+    "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
+    "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
+    "ad_label.matches": "advertisement labels found",
+    "ad_label.matches.visible": "visible advertisement labels",
+    "ad_label.matches.conspicuous": "conspicuous advertisement labels",
+    "pictures.blocking": "pictures that could hold the missing text",
+    "pictures.summary": "pictures in the message",
+    "adult.label": "sexually-explicit subject mark", "adult.likely": "sexually oriented content assessment",
+    "adult.promoted": "sexual content promoted", "adult.protective_context": "protective context (e.g. a filter ad)",
+    "adult.subject_explicit": "explicit words in the subject",
+}
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+
+
+def field_label(field: str) -> str:
+    """'postal_address.status' -> 'postal-address assessment'; 'received[1].raw' ->
+    'Received header 2' (numbered from the top, as the message lists them). A field
+    without a label is shown with its dots and underscores as spaces."""
+    label = FIELD_LABELS.get(field)
+    if label is not None:
+        return label
+    indexes = [m.group(1) for m in _INDEX.finditer(field)]
+    base = _INDEX.sub("", field)
+    label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")
+    numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
+    return f"{label} {numbers[0]}" if len(numbers) == 1 else label

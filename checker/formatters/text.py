@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from checker.display import reveal
+from checker.display import field_label, one_line, reveal
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
 from checker.legal_date import received_text
@@ -67,16 +67,23 @@ def printable(value: object, limit: int | None = None) -> str:
     return _UNPRINTABLE.sub(lambda m: _escape(m.group()), reveal(text))
 
 
+# Evidence notes that say how the engine came by an item, not what it shows.
+_MACHINE_NOTES = frozenset({"captured"})
+
+
 def evidence_line(evidence: Evidence) -> str:
+    """One evidence item for people: what it is in words ("visible text", "Received header
+    2"), then the quote on one line (line breaks as ⏎). The field path and offsets are in
+    --format json."""
+    label = field_label(evidence.field)
     if evidence.searched is not None:
-        line = f"searched {evidence.field}: {', '.join(map(printable, evidence.searched))}"
+        line = f"searched the {label}: {', '.join(map(printable, evidence.searched))}"
     elif evidence.start is not None:
-        quote = printable(evidence.quote, QUOTE_CHARS)
-        line = f'{evidence.field}[{evidence.start}:{evidence.end}]: "{quote}"'
+        line = f'{label}: "{printable(one_line(evidence.quote), QUOTE_CHARS)}"'
     else:
-        line = f"{evidence.field}: {printable(evidence.quote, QUOTE_CHARS)}"
-    if evidence.note:
-        line += f"  ({printable(evidence.note)})"
+        line = f"{label}: {printable(one_line(evidence.quote), QUOTE_CHARS)}"
+    if evidence.note and evidence.note not in _MACHINE_NOTES:
+        line += f"  ({printable(one_line(evidence.note))})"
     return line
 
 
