@@ -122,8 +122,9 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 def quoted(text: Any) -> str:
     """`text` quoted as people quote in a sentence: "like this" (curly “like this” when the
     text holds a straight double quote), white space and line breaks run together into
-    single spaces. Never Python's repr quoting ('…', \\n)."""
-    text = _WHITESPACE_RUN.sub(" ", "" if text is None else str(text)).strip()
+    single spaces (a leading or trailing space is kept: it can be part of what is quoted,
+    as in the mark "SEXUALLY-EXPLICIT: "). Never Python's repr quoting ('…', \\n)."""
+    text = _WHITESPACE_RUN.sub(" ", "" if text is None else str(text))
     return f"“{text}”" if '"' in text else f'"{text}"'
 
 

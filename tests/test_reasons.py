@@ -204,6 +204,34 @@ def test_bidi_from_name_is_flagged_and_shown(shipped):
     assert any("Subject" in e and "⟨U+200B⟩ (zero width space)" in e for e in result.errors)
 
 
+def test_quotes_read_as_people_write_them():
+    from checker.display import field_label, quoted
+
+    assert quoted("You have won") == '"You have won"'
+    assert quoted('"Wells Fargo" <a@b.example>') == '“"Wells Fargo" <a@b.example>”'
+    assert quoted("line one\n  line two") == '"line one line two"'
+    assert quoted("SEXUALLY-EXPLICIT: ") == '"SEXUALLY-EXPLICIT: "'  # the mark's own space kept
+    assert field_label("postal_address.status") == "postal-address assessment"
+    assert field_label("received[1].raw") == "Received header 2"
+    assert field_label("body.hidden_text[0].text") == "hidden text 1"
+
+
+def test_detector_sentences_quote_as_people_do(shipped):
+    """The sentences detectors write (adult mark, From brand, prize subject, fake reply) quote
+    with "…", never Python's '…'."""
+    raw = (b"From: \"USPS Delivery\" <no-reply@usps-notice.example>\nTo: t@trap.example\n"
+           b"Subject: Sexually-Explicit: You have won a prize\nDate: Mon, 02 Jun 2025 10:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/plain\n\nBuy now for only $5. Hardcore XXX porn.\n")
+    msg = Message(raw, source_id="quotes")
+    details = [i["detail"] for i in msg.get("header_integrity.indicators")]
+    details += [i["detail"] for i in msg.get("subject_integrity.indicators")]
+    from checker.detectors.adult import label_status
+    details.append(label_status(msg.get("subject"))[1])
+    assert any('"USPS"' in d for d in details) and any('"You have won"' in d for d in details)
+    assert any('"Sexually-Explicit: "' in d for d in details)
+    assert not [d for d in details if JARGON["Python quoting"].search(d) or "position" in d]
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
@@ -227,6 +255,10 @@ JARGON = {
     "a class name": re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+(Defect|Error)\b"),
     "a repeated quote": re.compile(r"\(([^()]{2,}), \1\)"),
     "a date run into a quote": re.compile(r"[\"\w], \d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "Python quoting": re.compile(r"(?:^|[\s(])'[^'\s][^']{0,80}'(?=[\s).,;:]|$)"),
+    "a doubled quote": re.compile(r"\"\"\S|\S\"\"(?!\w)"),
+    "a machine timestamp": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "a character position": re.compile(r"\bat position \d"),
 }
 
 
