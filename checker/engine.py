@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from checker.display import describe_hidden, hidden_characters, plain_defect
+from checker.display import describe_hidden, field_label, hidden_characters, plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.legal_date import TRUSTED_RECEIVED
 from checker.message import Message
@@ -58,7 +58,8 @@ EARLIEST_PLAUSIBLE_YEAR = 1970
 
 class FieldUnreadable(Exception):
     def __init__(self, name: str, detail: str):
-        super().__init__(f"field {name} could not be read: {detail}")
+        super().__init__(f"field {name} could not be read: {detail}")  # the technical detail (JSON `error`)
+        self.plain = f"the {field_label(name)} of the message could not be read"  # the sentence
 
 
 class DependencyFailed(Exception):
@@ -558,7 +559,8 @@ class _Run:
             codes = tuple(dict.fromkeys(r.code for r in decision.reasons))
             finding = self.finding(rule, decision.status, sentence, evidence, reasons=codes)
         except (FieldUnreadable, PatternTimeout, DependencyFailed) as exc:
-            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {exc}.", error=str(exc))
+            said = getattr(exc, "plain", None) or str(exc)
+            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {said}.", error=str(exc))
         except Exception as exc:  # a bug must cost one finding, not the batch
             detail = f"internal error: {type(exc).__name__}: {exc}"
             finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated ({detail}).", error=detail)
@@ -698,7 +700,7 @@ class _Run:
         if parse_error:
             out.append(Reason("mime_broken", f"the message's structure could not be read as sent "
                                              f"({plain_defect(parse_error)}), so part of it may have been read wrongly"))
-        if any(e.startswith("field ") for e in getattr(self.message, "errors", ())):
+        if getattr(self.message, "field_errors", None):
             out.append(Reason("field_unreadable"))
         cut = [record for record in self.not_read() if _affects(record, rule.fields if fields is None else fields)]
         if cut:
@@ -902,11 +904,7 @@ _HANDLERS = {
 
 def _field_error(message: Message, name: str) -> str | None:
     """The failure `Message.get` recorded for field `name`, if any."""
-    prefix = f"field {name}:"
-    for entry in getattr(message, "errors", ()):
-        if entry.startswith(prefix):
-            return entry[len(prefix):].strip()
-    return None
+    return getattr(message, "field_errors", {}).get(name)
 
 
 def _registered(name: str) -> bool:

@@ -279,7 +279,7 @@ def _claims(msg: Message, finding) -> list[str]:
         "commercial_uncertain": lambda: msg.get("commercial.status") == "commercial_uncertain",
         "content_not_read": lambda: bool(msg.get("content.not_read")),
         "mime_broken": lambda: bool(msg.parse_error),
-        "field_unreadable": lambda: any(e.startswith("field ") for e in msg.errors),
+        "field_unreadable": lambda: bool(msg.field_errors),
         "invisible_characters": lambda: any(hidden_characters(e.quote) for e in finding.evidence),
     }
     for code in codes & checks.keys():
