@@ -289,6 +289,8 @@ def _claims(msg: Message, finding) -> list[str]:
         wrong.append("a compliant finding with reasons")
     if re.search(r"\bshows (a picture that could hold|pictures)", text) and "pictures_present" not in codes:
         wrong.append("says it shows pictures without the code")
+    if re.search(r"\bshows no pictures?\b", text) and msg.get("pictures"):
+        wrong.append("says it shows no picture, but the message has pictures")
     if re.search(r"\bhas no visible text", text) and "no_visible_text" not in codes:
         wrong.append("says it has no visible text without the code")
     for what, pattern in JARGON.items():
