@@ -858,11 +858,11 @@ class _Run:
         uses_date = any(r.effective_from or r.effective_until or "date" in r.fields for r in self.ruleset.rules)
         if uses_date:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
-            if date_error:
-                out.append(f"date: {date_error}")
+            if date_error:  # a clause ("the Date header gives the year 102, ..."): a sentence here
+                out.append(f"{date_error[:1].upper()}{date_error[1:]}.")
             mismatch = self.safe_text("date.mismatch") if _registered("date.mismatch") else None
             if mismatch:  # the sender's Date and the receipt time, both printed
-                out.append(f"date: {mismatch}")
+                out.append(mismatch)
         out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
         out.extend(self.hidden_characters())
         return tuple(dict.fromkeys(plain_defect(e) for e in out))

@@ -232,6 +232,14 @@ def test_detector_sentences_quote_as_people_do(shipped):
     assert not [d for d in details if JARGON["Python quoting"].search(d) or "position" in d]
 
 
+def test_warnings_about_the_date_are_sentences_for_people(shipped):
+    raw = (b"From: a@b.example\nTo: t@trap.example\nSubject: Hi\nDate: 2002/09/14 Sat 02:29:32 CDT\n"
+           b"\nHello.\n")
+    errors = audit(shipped, Message(raw, source_id="date")).errors
+    assert 'The Date header "2002/09/14 Sat 02:29:32 CDT" cannot be read as a date.' in errors
+    assert not [e for e in errors if e.startswith("date:") or JARGON["Python quoting"].search(e)]
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
