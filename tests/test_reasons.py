@@ -240,6 +240,23 @@ def test_warnings_about_the_date_are_sentences_for_people(shipped):
     assert not [e for e in errors if e.startswith("date:") or JARGON["Python quoting"].search(e)]
 
 
+def test_the_sexual_mark_violation_says_what_holds_of_the_pictures(shipped):
+    """Pictures the program does not look at are said to be just that: not "sexually
+    oriented" as a fact, nor the generic "a picture that could hold what the text lacks"."""
+    raw = (b"From: Hot Cams <promo@hot-cams.example>\nTo: trap1@trap.example\n"
+           b"Subject: Live sex cams and XXX videos tonight\nDate: Fri, 13 Jun 2025 23:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<p>Hardcore XXX videos and live sex cams, uncensored porn updated daily. Join now for "
+           b"only $9.95: <a href='https://hot-cams.example/join'>join</a></p>"
+           b"<p><img src='https://hot-cams.example/p1.jpg' width='480' height='360' alt=''></p>"
+           b"<p>To unsubscribe, visit https://hot-cams.example/unsubscribe<br>"
+           b"Hot Cams Ltd, 2200 Industrial Road, Las Vegas, NV 89102</p>\n")
+    label = findings(shipped, raw)["CANSPAM-SEXUAL-LABEL"]
+    assert label.status == Status.VIOLATION
+    assert "shows pictures, which the program does not judge" in label.finding
+    assert "what the text lacks" not in label.finding and "is sexually oriented" not in label.finding
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
