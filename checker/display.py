@@ -156,7 +156,7 @@ FIELD_LABELS = {
     "commercial.status": "commercial-purpose assessment",
     "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
     "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
-    "ad_label.matches": "advertisement labels found",
+    "ad_label.matches": "advertisement labels",
     "ad_label.matches.visible": "visible advertisement labels",
     "ad_label.matches.conspicuous": "conspicuous advertisement labels",
     "pictures.blocking": "pictures that could hold the missing text",
@@ -180,3 +180,24 @@ def field_label(field: str) -> str:
     label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")
     numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
     return f"{label} {numbers[0]}" if len(numbers) == 1 else label
+
+
+# The keys of a parsed Received line, in words (a record quoted as evidence reads
+# "index: 0; from_name: unknown; from_rdns: ..." otherwise).
+RECORD_KEYS = {
+    "from_name": "introduced itself as", "from_rdns": "reverse DNS name", "ip": "IP address",
+    "by": "received by", "with": "protocol", "id": "server's message id", "for": "for",
+    "date": "date", "from_clause": "from",
+}
+_RECORD_KEY = re.compile(r"(?:^|(?<=; ))([a-z_]+): ")
+
+
+def record_text(text: Any) -> Any:
+    """A parsed record quoted as evidence ("index: 0; from_name: mx.example; ip: 1.2.3.4")
+    with its keys in words ("introduced itself as: mx.example; IP address: 1.2.3.4"); the
+    position in its list ("index: 0") is left out. Other text is returned unchanged."""
+    if not isinstance(text, str) or not _RECORD_KEY.match(text):
+        return text
+    parts = [p for p in text.split("; ") if not p.startswith("index: ")]
+    return "; ".join(_RECORD_KEY.sub(lambda m: f"{RECORD_KEYS.get(m.group(1), m.group(1).replace('_', ' '))}: ", p, count=1)
+                     for p in parts)

@@ -258,3 +258,18 @@ def test_jsonl_lines_are_the_json_messages():
     for line in lines:
         jsonschema.validate(json.loads(line), message_schema)
     assert [json.loads(line) for line in lines] == json.loads(render("json"))["messages"]
+
+
+def test_text_says_a_search_that_found_nothing_plainly_and_records_in_words():
+    absent = finding("R", Status.NEEDS_REVIEW, evidence=(
+        Evidence("in_reply_to", searched=("a value",), note="absent"),
+        Evidence("pictures.blocking", searched=("any item",), note="the list is empty"),
+        Evidence("ad_label.matches", searched=("items meeting the rule's conditions",), note="the list is empty"),
+        Evidence("received.trusted[0]", quote="index: 0; from_name: unknown; ip: 192.0.2.1", note="captured"),
+    ))
+    text = render("text", [AuditResult("trap/a.eml", "d" * 64, 9, findings=(absent,))])
+    assert "In-Reply-To header: absent" in text
+    assert "pictures that could hold the missing text: none" in text
+    assert "advertisement labels: none meeting the rule's conditions" in text  # not "none" outright
+    assert "introduced itself as: unknown; IP address: 192.0.2.1" in text
+    assert "from_name" not in text and "index: 0" not in text and "any item" not in text
