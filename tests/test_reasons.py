@@ -324,7 +324,7 @@ def _claims(msg: Message, finding) -> list[str]:
             wrong.append(f"{what} in the text: {match.group(0)!r}")
     for evidence in finding.evidence:
         for note in filter(None, [evidence.note, *(evidence.searched or ())]):
-            if JARGON["a field path"].search(note) or JARGON["a Python repr"].search(note):
+            if any(JARGON[kind].search(note) for kind in ("a field path", "a Python repr", "Python quoting")):
                 wrong.append(f"jargon in an evidence note: {note!r}")
     clauses = [c.strip() for c in re.split(r"[;.] ", text) if len(c.strip()) > 30]
     wrong += [f"a repeated clause: {c!r}" for c in {c for c in clauses if clauses.count(c) > 1}]

@@ -471,7 +471,7 @@ _REASONS = {
     "word": "selling vocabulary (offer, deal, price, loan ...)",
     "shop_link": "a link to a shop, order or product page",
     "subject": "the subject line promotes something",
-    "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
+    "bulk": "bulk-mailing language (removal instructions, \"this is not spam\", list notices)",
     "ad_label": "the message calls itself an advertisement",
     "image_ad": "a picture advertisement: almost no text, remote images inside links",
     "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
