@@ -159,7 +159,7 @@ FIELD_LABELS = {
     "ad_label.matches": "advertisement labels",
     "ad_label.matches.visible": "visible advertisement labels",
     "ad_label.matches.conspicuous": "conspicuous advertisement labels",
-    "pictures.blocking": "pictures that could hold the missing text",
+    "pictures.blocking": "picture the program could not read",
     "pictures.summary": "pictures in the message",
     "adult.label": "sexually-explicit subject mark", "adult.likely": "sexually oriented content assessment",
     "adult.promoted": "sexual content promoted", "adult.protective_context": "protective context (e.g. a filter ad)",
@@ -188,16 +188,23 @@ RECORD_KEYS = {
     "from_name": "introduced itself as", "from_rdns": "reverse DNS name", "ip": "IP address",
     "by": "received by", "with": "protocol", "id": "server's message id", "for": "for",
     "date": "date", "from_clause": "from",
+    # a picture (checker/detectors/pictures.py)
+    "source": "kind", "src": "address", "text": "text read from it", "content_type": "type",
+    "alt": "alt text", "why": "why", "note": "note", "part": "MIME part",
 }
+# Keys that hold the program's own bookkeeping, not a fact a reader checks in the message.
+_RECORD_DROP = frozenset({"index", "role", "visible", "could_hold_text", "read", "text_chars",
+                          "text_after", "blocking", "label"})
 _RECORD_KEY = re.compile(r"(?:^|(?<=; ))([a-z_]+): ")
 
 
 def record_text(text: Any) -> Any:
     """A parsed record quoted as evidence ("index: 0; from_name: mx.example; ip: 1.2.3.4")
     with its keys in words ("introduced itself as: mx.example; IP address: 1.2.3.4"); the
-    position in its list ("index: 0") is left out. Other text is returned unchanged."""
+    program's bookkeeping ("index: 0", "role: content_bearing") is left out. Other text is
+    returned unchanged."""
     if not isinstance(text, str) or not _RECORD_KEY.match(text):
         return text
-    parts = [p for p in text.split("; ") if not p.startswith("index: ")]
+    parts = [p for p in text.split("; ") if p.split(": ", 1)[0] not in _RECORD_DROP]
     return "; ".join(_RECORD_KEY.sub(lambda m: f"{RECORD_KEYS.get(m.group(1), m.group(1).replace('_', ' '))}: ", p, count=1)
                      for p in parts)

@@ -252,6 +252,11 @@ def _plain(value: Any) -> str:
         return "(absent)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        try:  # "2006-03-14 14:30:04 UTC", as the report's dates read
+            return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (OverflowError, ValueError):
+            return value.isoformat()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):

@@ -259,7 +259,8 @@ def test_absence_records_what_was_searched(tmp_path):
     assert searched["t.links[*].url"].searched == ('containing "unsub"',)
     assert searched["t.links[*].url"].note == "2 item(s) searched"
     assert found.finding == (
-        'Searched t.text for containing one of list optout (2 entries); t.links[*].url for containing "unsub".'
+        # fields named in words, as counsel reads them (the JSON evidence keeps the paths)
+        'Searched the t text for containing one of list optout (2 entries); the t links url for containing "unsub".'
     )
 
 

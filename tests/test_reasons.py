@@ -324,8 +324,11 @@ def _claims(msg: Message, finding) -> list[str]:
             wrong.append(f"{what} in the text: {match.group(0)!r}")
     for evidence in finding.evidence:
         for note in filter(None, [evidence.note, *(evidence.searched or ())]):
-            if any(JARGON[kind].search(note) for kind in ("a field path", "a Python repr", "Python quoting")):
+            if any(JARGON[kind].search(note) for kind in ("a field path", "a Python repr", "Python quoting",
+                                                          "a machine timestamp")):
                 wrong.append(f"jargon in an evidence note: {note!r}")
+        if evidence.start is None and evidence.quote and JARGON["a machine timestamp"].search(evidence.quote):
+            wrong.append(f"a machine timestamp in a value quoted as evidence: {evidence.quote!r}")
     clauses = [c.strip() for c in re.split(r"[;.] ", text) if len(c.strip()) > 30]
     wrong += [f"a repeated clause: {c!r}" for c in {c for c in clauses if clauses.count(c) > 1}]
     return wrong

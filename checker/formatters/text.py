@@ -89,7 +89,8 @@ def evidence_line(evidence: Evidence) -> str:
     if evidence.searched is not None:
         line = f"searched the {label}: {', '.join(map(printable, evidence.searched))}"
     elif evidence.start is not None:
-        line = f'{label}: "{printable(one_line(evidence.quote), QUOTE_CHARS)}"'
+        quote = printable(one_line(evidence.quote), QUOTE_CHARS)
+        line = f"{label}: “{quote}”" if '"' in quote else f'{label}: "{quote}"'
     else:
         line = f"{label}: {printable(one_line(record_text(evidence.quote)), QUOTE_CHARS)}"
     if evidence.note and evidence.note not in _MACHINE_NOTES:
