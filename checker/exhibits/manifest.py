@@ -14,8 +14,10 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from checker import __version__
+from checker.exhibits.bates import BatesSpec
 from checker.exhibits.casefile import (
     DONE,
     ERROR,
@@ -34,17 +36,28 @@ SCHEMA = "spamlaw.exhibits-manifest/1"
 STATUSES = (EXHIBIT, SLIP_SHEET, NOT_SELECTED, ERROR)
 FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_number",
           "label", "bates_first", "bates_last", "pages", "pdf_file", "pdf_sha256",
-          "violations", "needs_review", "rule_ids")
+          "violations", "needs_review", "rule_ids",
+          # the load file's metadata (checker.exhibits.production), for every input
+          "from", "to", "cc", "bcc", "subject", "date_sent", "date_received", "message_id",
+          "md5", "sha1", "custodian", "native_file", "text_file", "findings")
 UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
 
 
-def manifest_row(row: InputRow) -> dict:
+def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None = None) -> dict:
     """One manifest row. A numbered row whose PDF is not written yet (only possible after
     an interrupted run) is reported as an error, never as an exhibit."""
+    from checker.exhibits.production import findings_summary, native_path, text_path
+
     status, reason = row.status, row.reason
     if status not in STATUSES:
         status, reason = ERROR, UNFINISHED
     done = status in DONE
+    facts, audit = row.facts(), row.audit()
+    native = native_path(row.bates_first) if done else None
+    text = text_path(row.bates_first) if done else None
+    if root is not None:
+        native = native if native and (root / native).is_file() else None
+        text = text if text and (root / text).is_file() else None
     return {
         "position": row.position,
         "source": row.source,
@@ -62,6 +75,20 @@ def manifest_row(row: InputRow) -> dict:
         "violations": row.violations,
         "needs_review": row.reviews,
         "rule_ids": row.rule_ids.split() if row.rule_ids else [],
+        "from": facts.get("from", audit.get("from")),
+        "to": facts.get("to"),
+        "cc": facts.get("cc"),
+        "bcc": facts.get("bcc"),
+        "subject": facts.get("subject", audit.get("subject")),
+        "date_sent": facts.get("date_sent", audit.get("date")),
+        "date_received": facts.get("date_received", audit.get("received")),
+        "message_id": facts.get("message_id", audit.get("message_id")),
+        "md5": facts.get("md5"),
+        "sha1": facts.get("sha1"),
+        "custodian": custodian,
+        "native_file": native,
+        "text_file": text,
+        "findings": findings_summary(audit),
     }
 
 
@@ -111,13 +138,18 @@ class Written:
     counts: dict[str, int]
     index: bool  # index.pdf written
     notes: tuple[str, ...]  # what could not be made, and why
+    load_files: tuple[str, ...] = ()  # DATA/<prefix>.dat and .opt, relative to the folder
 
 
 def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of exhibits",
-                  case_name: str = "", selection: str = "") -> Written:
-    """Write manifest.csv, manifest.json and index.pdf from the ledger (atomically)."""
+                  case_name: str = "", selection: str = "", custodian: str | None = None
+                  ) -> Written:
+    """Write manifest.csv, manifest.json, index.pdf and the load files from the ledger
+    (atomically)."""
+    from checker.exhibits.production import write_load_files
+
     ledger = list(folder.all_rows())
-    rows = [manifest_row(row) for row in ledger]
+    rows = [manifest_row(row, folder.root, custodian) for row in ledger]
     counts = accounting(rows)
     notes: list[str] = []
     schedule = _schedule(ledger, rows, notes)
@@ -128,7 +160,10 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
                      json_bytes(rows, settings, counts, schedule, notes))
     if index is not None:
         write_atomically(folder.root / INDEX_FILE, index)
-    return Written(counts, index is not None, tuple(notes))
+    bates = BatesSpec(settings.get("bates_prefix", ""), settings.get("bates_start", 1),
+                      settings.get("bates_digits", 7))
+    load_files = write_load_files(folder.root, ledger, bates, custodian)
+    return Written(counts, index is not None, tuple(notes), load_files)
 
 
 def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]) -> dict | None:
