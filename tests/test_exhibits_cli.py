@@ -142,3 +142,22 @@ def test_hostile_messages_fetch_nothing_from_worker_processes(tmp_path, server):
     assert "pixel.gif" in pdf_text  # listed as blocked, not loaded
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["accounting"][
         "exhibit"] == 2
+
+
+def test_without_a_terminal_long_passes_print_progress_lines(capsys, monkeypatch):
+    """Under nohup or cron (stderr not a terminal) a pass says how far it got at a fixed
+    interval even while one message holds it up (30 s in use; shortened here)."""
+    import time
+
+    from checker.commands import exhibits as command
+
+    monkeypatch.setattr(command.sys.stderr, "isatty", lambda: False, raising=False)
+    progress = command._progress()
+    assert progress is command._progress_lines
+    with progress("rendering", 40, every=0.05) as advance:
+        advance()
+        advance()
+        time.sleep(0.3)  # a slow message: no advance, the lines keep coming
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("spamlaw exhibits: rendering")]
+    assert len(lines) >= 2 and "2/40" in lines[-1]
