@@ -219,6 +219,7 @@ def _summary(config, report, written) -> dict:
             "not_given": report.not_given, "seconds": report.seconds,
             "render_cpu_seconds": round(report.render_cpu, 3),
             "stamp_cpu_seconds": round(report.stamp_cpu, 3),
+            "rerendered_after_decisions": list(report.redone),
         },
         "files": {
             "exhibits": str(config.out / "exhibits"),
@@ -246,6 +247,9 @@ def _text(summary: dict) -> str:
         f"{run['retried']} slip sheet(s) replaced, {run['reused']} exhibit(s) kept; "
         f"{sum(run['seconds'].values()):.1f} s",
     ]
+    if run["rerendered_after_decisions"]:
+        lines.append("re-rendered after review decisions (same Bates range): "
+                     + ", ".join(run["rerendered_after_decisions"]))
     if run["not_given"]:
         lines.append(f"{run['not_given']} input(s) recorded in the case were not given this "
                      "run; they stay in the manifest")

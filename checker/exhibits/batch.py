@@ -176,6 +176,7 @@ class WorkerSetup:
     options: ExhibitOptions
     timeout: float | None
     out: str
+    decisions: Any = None  # checker.review.decisions.Decisions in force, or None
 
 
 @dataclass(frozen=True)
@@ -243,12 +244,13 @@ def audit_json(result: AuditResult) -> str:
 def _audited(item):
     """(message, audit result) as `spamlaw audit` gives it; never raises."""
     from checker.engine import audit
+    from checker.review.decisions import apply_to_result
 
     setup: WorkerSetup = _worker["setup"]
     msg = _message(item, setup.case)
     try:
         with time_bound(setup.timeout):
-            return msg, audit(_worker["ruleset"], msg)
+            return msg, apply_to_result(audit(_worker["ruleset"], msg), setup.decisions)
     except MessageTimeout:
         result = failed(item, f"{TIME_BOUND}: audit stopped after {setup.timeout:g} s")
     except Exception as exc:
@@ -318,6 +320,7 @@ class BatchReport:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per pass
     problems: list[str] = field(default_factory=list)  # one line each, for stderr
     not_given: int = 0  # rows of the case not among this run's inputs
+    redone: list[str] = field(default_factory=list)  # labels re-rendered after decisions
 
 
 def _noop_progress(label: str, total: Any):
@@ -347,10 +350,13 @@ class Batch:
         self.setup = WorkerSetup(config.ruleset, config.case, config.options, config.timeout,
                                  str(config.out))
         self.sources_options = {} if config.max_bytes is None else {"max_bytes": config.max_bytes}
-        self.workers = Workers(config.jobs, init_worker, (self.setup,))
         self.given: set[tuple[str, str, int]] = set()  # keys of this run's inputs
+        self.revisited: dict[tuple, InputRow] = {}  # re-rendered for decisions: row before
+        self.workers = Workers(config.jobs, init_worker, (self.setup,))
 
     def run(self) -> BatchReport:
+        self._apply_decisions()
+        self.workers = Workers(self.config.jobs, init_worker, (self.setup,))  # started once
         try:
             for name, step in (("audit", self.audit_pass), ("render", self.render_pass)):
                 started = time.monotonic()
@@ -381,6 +387,17 @@ class Batch:
                         local_init=lambda: init_worker(self.setup, self.ruleset),
                         workers=self.workers)
 
+    # --- counsel's decisions (checker.review) ---------------------------------------------
+
+    def _apply_decisions(self) -> None:
+        """Load the decisions in force; rows already made whose findings they change go
+        back to be rendered again in their own Bates range."""
+        from checker.review.casefolder import decisions_for, revisit
+
+        decisions = decisions_for(self.folder.db, self.ruleset)
+        self.setup = replace(self.setup, decisions=decisions)
+        self.revisited = revisit(self.folder, decisions, counts_from_json).to_render
+
     # --- pass 1: audit and number --------------------------------------------------------
 
     def audit_pass(self) -> None:
@@ -408,7 +425,10 @@ class Batch:
             results = run_audit(unsettled(), self.ruleset, self.config.jobs,
                                 source=self.config.ruleset, timeout=self.config.timeout,
                                 workers=self.workers)
+            from checker.review.decisions import apply_to_result
+
             for done, result in enumerate(results, 1):
+                result = apply_to_result(result, self.setup.decisions)
                 facts, key, row = pending.popleft()
                 claimed.add(self._record(facts, key, row, result))
                 advance()
@@ -550,6 +570,15 @@ class Batch:
         from checker.exhibits.stamp import StampError, stamp_bates
 
         pages, numbered = outcome.pages, None
+        before = self.revisited.get(row.key)
+        if before is not None and pages != row.pages:  # keep the exhibit already made
+            self.folder.save(before)
+            self.report.problems.append(
+                f"{row.label} ({row.source}): not re-rendered after the review decisions: "
+                f"its page count would change ({row.pages} → {pages}) and with it every later "
+                "Bates number; the exhibit, index and schedule keep the earlier findings "
+                "(start over with --fresh to apply them)")
+            return ""
         if row.bates_start is not None and pages != row.pages:
             if row.status != SLIP_SHEET or pages < (row.bates_pages or row.pages):
                 problem = (f"page count changed: {row.pages} page(s) reserved, {pages} "
@@ -575,6 +604,8 @@ class Batch:
             raise BatchError(f"cannot write {row.pdf_file}: {exc.strerror or exc}") from None
         if row.status == SLIP_SHEET:
             self.report.retried += 1
+        if before is not None:
+            self.report.redone.append(row.label)
         self.folder.save(replace(row, status=EXHIBIT, kind=EXHIBIT, pages=pages,
                                  bates_last=numbers[-1], bates_pages=numbered,
                                  pdf_sha256=hashlib.sha256(pdf).hexdigest(), reason=""))

@@ -259,9 +259,13 @@ class CaseFolder:
                       if f"{EXHIBITS_FOLDER}/{path.name}" not in known)
 
     def _remove_outputs(self) -> None:
-        """--fresh: delete what a batch writes here (and nothing else)."""
-        for name in (CASE_FILE, f"{CASE_FILE}-wal", f"{CASE_FILE}-shm", f"{CASE_FILE}-journal",
-                     *OUTPUT_FILES):
+        """--fresh: delete what a batch writes here (and nothing else). A ledger holding
+        counsel's review decisions is kept, its production tables dropped."""
+        from checker.review.journal import keep_on_fresh
+
+        ledger = () if keep_on_fresh(self.database) else (
+            CASE_FILE, f"{CASE_FILE}-wal", f"{CASE_FILE}-shm", f"{CASE_FILE}-journal")
+        for name in (*ledger, *OUTPUT_FILES):
             (self.root / name).unlink(missing_ok=True)
         for path in list(self._production_files()):
             path.unlink(missing_ok=True)
