@@ -41,7 +41,6 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 
 SCHEMA = "spamlaw.case/1"
@@ -157,7 +156,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     (or a resumed run) never sees half a file."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(handle, 0o666 & ~_umask())  # as open() would: colleagues can read it
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; colleagues must read it
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -168,8 +167,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-@cache
 def _umask() -> int:
+    """The process's umask (reading it means setting it; set straight back)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
