@@ -29,7 +29,8 @@ HELP = (
     "report (not standard input: the inputs are read more than once). Every input is "
     "audited as by `spamlaw audit` (same rules, --case, --state); the selected messages "
     "become exhibits numbered in input order, with Bates numbers continuous across "
-    "exhibits on every page. DIR receives exhibits/exhibit-00001.pdf …, index.pdf, "
+    "exhibits on every page. DIR receives exhibits/exhibit-00001.pdf …, index.pdf (every "
+    "input; its own page numbers INDEX-0001 …), schedule.pdf (the damages demonstrative), "
     "manifest.csv, manifest.json (one row per input: exhibit, slip_sheet, not_selected or "
     "error, with the reason), a production set (NATIVES/<BEGBATES>.eml, "
     "TEXT/<BEGBATES>.txt, DATA/<prefix>.dat Concordance and DATA/<prefix>.opt Opticon load "
@@ -202,7 +203,13 @@ def _run(config, ruleset, arguments: dict):
 def _summary(config, report, written) -> dict:
     import json
 
-    from checker.exhibits.casefile import CASE_FILE, INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON
+    from checker.exhibits.casefile import (
+        CASE_FILE,
+        INDEX_FILE,
+        MANIFEST_CSV,
+        MANIFEST_JSON,
+        SCHEDULE_FILE,
+    )
 
     manifest = json.loads((config.out / MANIFEST_JSON).read_text(encoding="ascii"))
     done = [row for row in manifest["inputs"] if row["pdf_file"]]
@@ -224,6 +231,8 @@ def _summary(config, report, written) -> dict:
         "files": {
             "exhibits": str(config.out / "exhibits"),
             "index": str(config.out / INDEX_FILE) if written.index else None,
+            "schedule": str(config.out / SCHEDULE_FILE)
+            if (config.out / SCHEDULE_FILE).is_file() else None,
             "manifest_csv": str(config.out / MANIFEST_CSV),
             "manifest_json": str(config.out / MANIFEST_JSON),
             "load_files": [str(config.out / name) for name in written.load_files],

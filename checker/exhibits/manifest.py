@@ -1,4 +1,6 @@
-"""The batch's accounting, from the ledger: manifest.csv, manifest.json and index.pdf.
+"""The batch's accounting, from the ledger: manifest.csv, manifest.json, index.pdf (every
+input, with Bates numbers of its own), schedule.pdf (the damages demonstrative) and the
+load files (checker.exhibits.production).
 
 One manifest row per input the case has seen, in position order (the order the case first
 saw it), so nothing is ever dropped: every input is an exhibit, a slip sheet, not selected
@@ -26,6 +28,7 @@ from checker.exhibits.casefile import (
     MANIFEST_CSV,
     MANIFEST_JSON,
     NOT_SELECTED,
+    SCHEDULE_FILE,
     SLIP_SHEET,
     CaseFolder,
     InputRow,
@@ -154,13 +157,17 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     counts = accounting(rows)
     notes: list[str] = []
     schedule = _schedule(ledger, rows, notes)
-    index = _index(ledger, rows, schedule, settings, counts, notes,
-                   title=title, case_name=case_name, selection=selection)
+    options = _index_options(settings, counts, title=title, case_name=case_name,
+                             selection=selection)
+    index = _index(ledger, rows, options, notes)
+    schedule_pdf = _schedule_pdf(schedule, options, notes)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
     write_atomically(folder.root / MANIFEST_JSON,
                      json_bytes(rows, settings, counts, schedule, notes))
     if index is not None:
         write_atomically(folder.root / INDEX_FILE, index)
+    if schedule_pdf is not None:
+        write_atomically(folder.root / SCHEDULE_FILE, schedule_pdf)
     bates = BatesSpec(settings.get("bates_prefix", ""), settings.get("bates_start", 1),
                       settings.get("bates_digits", 7))
     load_files = write_load_files(folder.root, ledger, bates, custodian)
@@ -188,17 +195,40 @@ def _without_evidence(message: dict) -> dict:
     return {**message, "findings": findings}
 
 
-def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
-           selection) -> bytes | None:
-    """The index PDF (checker.exhibits.index), or None with a note saying why not."""
-    try:
-        from checker.exhibits.index import IndexOptions, IndexRow, render_index
-    except ImportError as exc:
-        notes.append(f"index.pdf not written: {exc}")
+def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
+                   selection: str):
+    from checker.exhibits.index import IndexOptions
+
+    return IndexOptions(title=title, case_name=case_name,
+                        ruleset_sha256=settings.get("ruleset_sha256", ""),
+                        accounting={k: v for k, v in counts.items() if k in STATUSES},
+                        selection=selection, bates_prefix=settings.get("bates_prefix", ""))
+
+
+def _schedule_pdf(schedule: dict | None, options, notes: list[str]) -> bytes | None:
+    """schedule.pdf, a demonstrative of its own, or None with a note saying why not."""
+    from checker.exhibits.index import render_schedule
+
+    if schedule is None:
         return None
-    entries = []
+    try:
+        return render_schedule(schedule, options)
+    except Exception as exc:  # the manifests must still be written
+        notes.append(f"{SCHEDULE_FILE} not written: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _index(ledger, rows, options, notes) -> bytes | None:
+    """The index PDF (checker.exhibits.index): every exhibit and every other input, or
+    None with a note saying why not."""
+    from checker.exhibits.index import IndexRow, InputLine, render_index
+
+    entries, others = [], []
     for row, mrow in zip(ledger, rows, strict=True):
         if mrow["status"] not in DONE:
+            others.append(InputLine(position=row.position, status=mrow["status"],
+                                    reason=mrow["reason"] or "", source=row.source,
+                                    sha256=row.sha256 or ""))
             continue
         audit = row.audit()
         findings = [f for f in audit.get("findings") or () if isinstance(f, dict)]
@@ -213,12 +243,8 @@ def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
             note=row.reason if mrow["status"] == SLIP_SHEET else "",
         ))
     entries.sort(key=lambda entry: entry.number)
-    options = IndexOptions(title=title, case_name=case_name,
-                           ruleset_sha256=settings.get("ruleset_sha256", ""),
-                           accounting={k: v for k, v in counts.items() if k in STATUSES},
-                           selection=selection)
     try:
-        return render_index(schedule or {}, entries, options)
+        return render_index(entries, options, others=others)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"index.pdf not written: {type(exc).__name__}: {exc}")
         return None
