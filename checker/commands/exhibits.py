@@ -355,6 +355,10 @@ def exhibits(
     if counts["error"] or counts["slip_sheet"]:
         typer.echo(f"spamlaw exhibits: {counts['error']} error(s) and {counts['slip_sheet']} "
                    f"slip sheet(s); {config.out / 'manifest.csv'} gives each reason", err=True)
+        if counts["slip_sheet"] and not config.retry_slip_sheets:
+            typer.echo("spamlaw exhibits: to render slip-sheeted messages again (e.g. after "
+                       "time bounds on a busy machine) run the same command with "
+                       "--retry-slip-sheets; no other Bates number changes", err=True)
         raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 
