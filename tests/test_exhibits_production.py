@@ -19,6 +19,8 @@ from test_exhibits_batch import ROOT, copy_samples, numbered, run
 
 from checker import exitcodes
 
+CUSTODIAN = "Trap Operations, Example ISP"
+OPTIONS = ("--bates-prefix", "AGO", "--bates-start", "7", "--bates-digits", "5")
 NAMES = ("can-spam/no-opt-out.eml", "can-spam/compliant-newsletter.eml",
          "states/forged-path.eml", "can-spam/no-postal-address.eml")
 
@@ -57,14 +59,16 @@ def production(tmp_path_factory):
     base = tmp_path_factory.mktemp("production")
     inputs = copy_samples(base / "in", NAMES)
     out = base / "out"
-    code, _, text = run([inputs], out, "--bates-prefix", "AGO", "--bates-start", "7",
-                        "--bates-digits", "5")
+    case = base / "case.yaml"
+    case.write_text((ROOT / "cases" / "ma-trap.yaml").read_text()
+                    + f"custodian: {CUSTODIAN}\n")
+    code, _, text = run([inputs], out, *OPTIONS, "--case", str(case))
     assert code == exitcodes.OK, text
-    return inputs, out
+    return inputs, out, case
 
 
 def test_load_files_match_the_pdfs_and_the_natives(production):
-    inputs, out = production
+    inputs, out, _ = production
     dat = read_dat(out / "DATA" / "AGO.dat")
     opt = read_opt(out / "DATA" / "AGO.opt")
     assert list(dat[0]) == ["BEGBATES", "ENDBATES", "BEGATTACH", "ENDATTACH", "PAGECOUNT",
@@ -90,6 +94,7 @@ def test_load_files_match_the_pdfs_and_the_natives(production):
         assert record["MD5"] == hashlib.md5(raw).hexdigest()
         assert record["SHA1"] == hashlib.sha1(raw).hexdigest()
         assert native.name == f"{record['BEGBATES']}.eml"
+        assert record["CUSTODIAN"] == CUSTODIAN
         text = (out / local(record["TEXTPATH"])).read_text(encoding="utf-8")
         assert record["SUBJECT"] and f"Subject: {record['SUBJECT']}" in text
 
@@ -111,12 +116,13 @@ def test_load_files_match_the_pdfs_and_the_natives(production):
 
 
 def test_the_manifest_carries_the_same_metadata_for_every_input(production):
-    _, out = production
+    _, out, _ = production
     rows = json.loads((out / "manifest.json").read_text())["inputs"]
     dat = {record["SHA256"]: record for record in read_dat(out / "DATA" / "AGO.dat")}
     assert len(rows) == len(NAMES)
     for row in rows:
         assert row["md5"] and row["sha1"] and row["from"] and row["subject"]
+        assert row["custodian"] == CUSTODIAN
         if row["status"] == "exhibit":
             record = dat[row["sha256"]]
             assert (row["from"], row["to"], row["subject"], row["md5"]) == \
@@ -127,7 +133,7 @@ def test_the_manifest_carries_the_same_metadata_for_every_input(production):
 
 
 def test_outputs_follow_the_umask(production):
-    _, out = production
+    _, out, _ = production
     mask = os.umask(0o022)
     os.umask(mask)
     for path in [*out.glob("exhibits/*.pdf"), *out.glob("NATIVES/*"), out / "manifest.csv"]:
@@ -135,7 +141,7 @@ def test_outputs_follow_the_umask(production):
 
 
 def test_an_emptied_ledger_beside_exhibits_is_refused(production, tmp_path):
-    inputs, out = production
+    inputs, out, case = production
     import shutil
 
     copy = tmp_path / "out"
@@ -144,22 +150,20 @@ def test_an_emptied_ledger_beside_exhibits_is_refused(production, tmp_path):
     (copy / "case.sqlite").write_bytes(b"")
     for name in ("case.sqlite-wal", "case.sqlite-shm"):
         (copy / name).unlink(missing_ok=True)
-    code, _, text = run([inputs], copy, "--bates-prefix", "AGO", "--bates-start", "7",
-                        "--bates-digits", "5")
+    code, _, text = run([inputs], copy, *OPTIONS, "--case", str(case))
     assert code == exitcodes.USAGE
     assert "case.sqlite" in text and "--fresh" in text and "Traceback" not in text
     assert {p: p.read_bytes() for p in copy.glob("exhibits/*.pdf")} == before
 
 
 def test_a_pdf_the_ledger_does_not_know_is_reported(production, tmp_path):
-    inputs, out = production
+    inputs, out, case = production
     import shutil
 
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
     (copy / "exhibits" / "exhibit-00099.pdf").write_bytes(b"%PDF-1.7 left over")
-    code, summary, text = run([inputs], copy, "--bates-prefix", "AGO", "--bates-start", "7",
-                              "--bates-digits", "5")
+    code, summary, text = run([inputs], copy, *OPTIONS, "--case", str(case))
     assert code == exitcodes.OK
     assert "exhibits/exhibit-00099.pdf" in text and "not in the case ledger" in text
     with sqlite3.connect(copy / "case.sqlite") as db:
