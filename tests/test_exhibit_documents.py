@@ -181,9 +181,12 @@ def test_analysis_has_its_own_bates_range_and_evidence_type_of_8pt_or_more(rules
     made = render_analysis(msg, result, ExhibitOptions(bates=BatesSpec("AGO", 20, 7)),
                            ruleset.sha256)
     pages = pdf_pages_text(made.pdf)
-    assert made.bates_first == "AGO0000020"
+    assert made.bates_first == "AGO0000020" and len(pages) > 1
+    assert "Analysis AGO0000020" in pages[0]  # labelled as what it is, not as an exhibit
     for index, page in enumerate(pages):
         assert f"AGO{20 + index:07d}" in page
+        if index:  # the running header offers no second number
+            assert re.findall(r"\d{7}", page) == [f"{20 + index:07d}"], page
     sizes = _font_sizes(made.pdf, skip_margin=True)
     assert sizes and min(sizes) >= 7.99  # (PDF sizes are 8 less a rounding error)
 

@@ -121,7 +121,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "legend": clean_text(options.legend or ""),
         "bates": options.bates,
         "bates_first": bates_first,
-        "running_header": _running_header(label if options.label else "", msg.sha256),
+        "running_header": _running_header(_without_bates(label, options.bates), msg.sha256),
         "identity": identity,
         "collection": _collection(options, identity),
         "receipt": receipt,
@@ -251,6 +251,13 @@ def attachment_name(msg) -> str:
     if not name.lower().endswith(".eml") or "#" in msg.source_id:
         name = f"message-{msg.sha256[:16]}.eml"
     return clean_text(name)[:100]
+
+
+def _without_bates(label: str, bates: BatesSpec) -> str:
+    """The label, unless it holds a Bates-like number (the default "Exhibit AGO0000001",
+    "Analysis of Exhibit AGO0000001"): a running header must not offer a second one."""
+    digits = max(bates.digits, 4)
+    return "" if re.search(rf"\d{{{digits}}}", label) else label
 
 
 def _running_header(label: str, sha256: str) -> str:
@@ -533,11 +540,23 @@ def _evidence_row(ev: Evidence) -> dict[str, Any]:
     }
 
 
+FIELD_GROUPS = {
+    "body": "the text of the message", "subject": "the subject line",
+    "images": "the search for pictures", "attachments": "the search for attachments",
+    "links": "the links of the message", "received": "the Received headers",
+}
+
+
 def _group(ev: Evidence) -> str:
-    root = ev.note or ev.field
-    root = root.split(".")[0].split("[")[0]
-    return EVIDENCE_GROUPS.get(root, EVIDENCE_GROUPS["captured"] if ev.note == "captured"
-                               else f"the {ev.field.split('.')[0].split('[')[0].replace('_', ' ')} field")
+    """What a run of shared evidence is about, in words."""
+    if ev.note == "captured":
+        return EVIDENCE_GROUPS["captured"]
+    for source in (ev.note or "", ev.field):
+        root = source.split(".")[0].split("[")[0]
+        if root in EVIDENCE_GROUPS:
+            return EVIDENCE_GROUPS[root]
+    root = ev.field.split(".")[0].split("[")[0]
+    return FIELD_GROUPS.get(root, f"the {root.replace('_', ' ')} of the message")
 
 
 def _note(ev: Evidence) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -108,6 +108,8 @@ def rule_statuses(ruleset) -> dict[str, str]:
 
 def _render(document: str, msg, result, options, ruleset_sha256, templates, statuses) -> Exhibit:
     options = check_options(options or ExhibitOptions())
+    if document == ANALYSIS and options.label is None:  # not an exhibit: never "Exhibit ..."
+        options = replace(options, label=f"Analysis {options.bates.number(0)}")
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     with _captured_log() as log:
