@@ -186,7 +186,7 @@ def test_analysis_has_its_own_bates_range_and_evidence_type_of_8pt_or_more(rules
     for index, page in enumerate(pages):
         assert f"AGO{20 + index:07d}" in page
         if index:  # the running header offers no second number
-            assert re.findall(r"\d{7}", page) == [f"{20 + index:07d}"], page
+            assert re.findall(r"AGO\d{7}", page) == [f"AGO{20 + index:07d}"], page
     sizes = _font_sizes(made.pdf, skip_margin=True)
     assert sizes and min(sizes) >= 7.99  # (PDF sizes are 8 less a rounding error)
 
