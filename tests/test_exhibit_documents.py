@@ -16,8 +16,7 @@ from checker.engine import audit
 from checker.exhibits import BatesSpec, ExhibitOptions, render_analysis, render_exhibit
 from checker.exhibits.context import FIELD_HEADERS, build_context
 from checker.exhibits.render import ANALYSIS, PROVENANCE, exhibit_html, rule_statuses
-from checker.exhibits.sanitize import clean_text
-from checker.exhibits.views import header_block
+from checker.exhibits.views import header_block, shown
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.message import Message
 from checker.paths import templates_dir
@@ -65,7 +64,7 @@ def test_every_mark_in_every_sample_analysis_is_its_own_quote(ruleset):
             item = items[ref]
             ev: Evidence = item["evidence"]
             assert ev.searched is None, f"{path.name} {ref}: absence evidence marked"
-            quote = clean_text(item["quote"])
+            quote = shown(item["quote"])
             clipped = quote.endswith("…")  # the engine clips long quotes
             if item["anchor"]["cut"] or clipped:  # a long span: its first lines are shown
                 known = quote[:-1] if clipped else quote
@@ -240,3 +239,11 @@ def test_every_script_renders_without_a_missing_glyph():
     missing = render_exhibit(Message(build_message(None, "x \ue000"), source_id="p.eml"),
                              None, ExhibitOptions())
     assert _notdef_fonts(missing.pdf)
+
+
+def test_hidden_format_characters_are_shown_as_stand_ins():
+    raw = build_message(None, "pay here", subject="Invoice \u202egpj.exe").replace(
+        b'"Deals"', '"secure-bank\u202ecom"'.encode())
+    made = render_exhibit(Message(raw, source_id="bidi.eml"), None, ExhibitOptions())
+    text = "\n".join(pdf_pages_text(made.pdf))
+    assert "⟨U+202E⟩" in text and "\u202e" not in text

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from checker.display import reveal
 from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
 from checker.exhibits.views import (
@@ -46,6 +47,7 @@ FIELD_HEADERS = {
     "list_unsubscribe": ("List-Unsubscribe", "List-Unsubscribe-Post"),
     "authentication_results": ("Authentication-Results",),
 }
+_TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")  # a parsed trusted hop record
 INDEXED_HEADERS = frozenset({"received", "authentication_results"})  # field index = header index
 BODY_VIEWS = {"body.text": "text", "body.visible_text": "visible", "body.html": "html"}
 VIEW_TITLES = {
@@ -125,7 +127,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "identity": identity,
         "collection": _collection(options, identity),
         "receipt": receipt,
-        "statement": _statement(receipt, date_info),
+        "statement": _statement(receipt, date_info, reader.get("date.skew")),
         "key_headers": key_headers,
         "mail_headers": _mail_headers(key_headers),
         "date_info": date_info,
@@ -173,7 +175,10 @@ def _collection(options: ExhibitOptions, identity: dict) -> list[tuple[str, str]
     return rows
 
 
-def _statement(receipt: dict, date_info: dict) -> dict[str, str]:
+SKEW_HOURS = 24  # a Date header further than this from the receipt is worth saying
+
+
+def _statement(receipt: dict, date_info: dict, skew_hours=None) -> dict[str, str]:
     """The cover's first sentence: who received the message, where and when, and what
     the date rests on."""
     hop = receipt.get("hop") or {}
@@ -189,6 +194,9 @@ def _statement(receipt: dict, date_info: dict) -> dict[str, str]:
         text += f" on {receipt['time_utc']} (trusted Received hop)."
         claim = (f"The Date header, written by the sender, says {sender_date}."
                  if sender_date else "The message has no usable Date header.")
+        if isinstance(skew_hours, int) and abs(skew_hours) > SKEW_HOURS:
+            claim += (f" That is {abs(skew_hours):,} hours {'before' if skew_hours < 0 else 'after'}"
+                      " the receipt time: the Date header may be false.")
         return {"text": text, "date_note": claim}
     text = "Email message. No trusted Received hop gives the time it was received."
     claim = (f"The Date header says {sender_date}; that date is the sender's claim, not a "
@@ -210,10 +218,6 @@ def _short_value(text: str, limit: int = MAX_HEADER_VALUE) -> str:
 
 def _reveal(text: str) -> str:
     """Invisible and bidirectional format characters as visible stand-ins (contract 3)."""
-    try:
-        from checker.display import reveal
-    except ImportError:
-        return text
     return reveal(text)
 
 
@@ -350,10 +354,30 @@ def _receipt(reader: _Reader, trusted_hops: int) -> dict[str, Any]:
         receipt["note"] = f"(the message has {len(hops)} Received header(s); none is trusted)"
     else:
         hop = hops[trusted_hops - 1]
+        when = hop.get("date")
+        legal = _legal_receipt(reader, trusted_hops)  # contract 2: receipt.time / receipt.hop
+        if legal is not None:
+            hop, when = hops[legal[0]], legal[1]
         receipt["hop"] = hop
-        receipt["time"] = format_dt(hop.get("date")) or "(the hop states no usable time)"
-        receipt["time_utc"] = format_utc(hop.get("date"))
+        receipt["time"] = format_dt(when) or "(the hop states no usable time)"
+        receipt["time_utc"] = format_utc(when)
     return receipt
+
+
+def _legal_receipt(reader: _Reader, trusted_hops: int) -> tuple[int, datetime] | None:
+    """(hop index, time) from the registered receipt.time field, when the message was
+    read with the same trust boundary as the exhibit shows."""
+    try:
+        from checker.legal_date import trusted_hop_count
+    except ImportError:
+        return None
+    if trusted_hop_count(reader.msg) != trusted_hops:
+        return None
+    when, index = reader.get("receipt.time"), reader.get("receipt.hop")
+    hops = reader.get("received", [])
+    if isinstance(when, datetime) and isinstance(index, int) and 0 <= index < len(hops):
+        return index, when
+    return None
 
 
 def receipt_time(msg, trusted_hops: int) -> datetime | None:
@@ -530,7 +554,8 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
 
 def _evidence_row(ev: Evidence) -> dict[str, Any]:
     quote = ev.quote
-    if quote is not None and ev.field not in BODY_VIEWS and quote[:1] in ("{", "["):
+    if quote is not None and ev.field not in BODY_VIEWS and (
+            quote[:1] in ("{", "[") or _TRUSTED_HOP.match(ev.field)):
         quote = None  # a parsed record, not text of the message: its anchor shows the text
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
@@ -621,9 +646,6 @@ def _needs_visible(ev: Evidence, text, visible: str) -> bool:
     if ev.field in BODY_VIEWS or ev.field.split(".")[0] in FIELD_HEADERS or not ev.quote:
         return False
     return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
-
-
-_TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")
 
 
 def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):

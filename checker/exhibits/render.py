@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from checker import __version__
+from checker.display import reveal
 from checker.exhibits.bates import BatesError, check_corner, check_label, css_string
 from checker.exhibits.context import (
     ExhibitOptions,
@@ -279,7 +280,7 @@ def _finalize(value):
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return reveal(clean_text(value))
     return value
 
 
