@@ -554,9 +554,8 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
 
 def _evidence_row(ev: Evidence) -> dict[str, Any]:
     quote = ev.quote
-    if quote is not None and ev.field not in BODY_VIEWS and (
-            quote[:1] in ("{", "[") or _TRUSTED_HOP.match(ev.field)):
-        quote = None  # a parsed record, not text of the message: its anchor shows the text
+    if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
+        quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
     return {
