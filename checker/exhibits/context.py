@@ -185,6 +185,8 @@ def _statement(receipt: dict, date_info: dict, skew_hours=None) -> dict[str, str
     sender_date = date_info.get("utc") or date_info.get("local")
     if receipt.get("time_utc"):
         trap = _short_value(str(hop.get("for") or ""))
+        if "@" not in trap:  # a delivery path ("+lists/ports"), not an address
+            trap = ""
         server = _short_value(str(hop.get("by") or ""))
         text = "Email received"
         if trap:
