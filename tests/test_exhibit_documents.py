@@ -262,3 +262,25 @@ def test_hidden_format_characters_are_shown_as_stand_ins():
     made = render_exhibit(Message(raw, source_id="bidi.eml"), None, ExhibitOptions())
     text = "\n".join(pdf_pages_text(made.pdf))
     assert "⟨U+202E⟩" in text and "\u202e" not in text
+
+
+def test_wide_html_stays_inside_the_frame(tmp_path):
+    """A table wider than the page is cut at the frame: nothing is drawn in the right
+    margin, where the Bates number lives (corpus spam_2/00262 ran into it)."""
+    import subprocess
+
+    from PIL import Image
+
+    wide = ('<table width="1900" bgcolor="#000000"><tr><td><font color="#ffffff">LEFT</font>'
+            '</td><td align="right"><font color="#ffffff">RIGHT EDGE</font></td></tr></table>')
+    made = render_exhibit(Message(build_message(wide, subject="wide"), source_id="w.eml"), None,
+                          ExhibitOptions())
+    (tmp_path / "w.pdf").write_bytes(made.pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "w.pdf"), str(tmp_path / "p")],
+                   check=True)
+    for png in sorted(tmp_path.glob("p-*.png")):
+        image = Image.open(png).convert("L")
+        dpi = 40
+        right = image.width - int(0.6 * dpi)  # inside the 0.7 in right margin
+        band = image.crop((right, int(0.9 * dpi), image.width, image.height - int(1.0 * dpi)))
+        assert band.getextrema()[0] > 200, f"{png.name}: something drawn in the right margin"
