@@ -731,7 +731,8 @@ def _header_section(block: HeaderBlock, trusted_hops: int) -> dict:
         "view": view, "boundary_line": boundary_line, "boundary_text": boundary_text,
         "trusted_until": trusted_until, "trust_text": trust_text,
         "line_endings": block.line_endings, "non_utf8": block.non_utf8,
-        "truncated": block.truncated,
+        "truncated": block.truncated or view.truncated,
+        "total_bytes": block.total_bytes, "shown_lines": len(view.lines),
     }
 
 

@@ -178,6 +178,7 @@ class HeaderBlock:
     line_endings: str
     truncated: bool = False
     non_utf8: bool = False
+    total_bytes: int = 0  # the whole header section of the message, however much is shown
 
     def entries_named(self, *names: str) -> list[HeaderEntry]:
         wanted = {n.lower() for n in names}
@@ -207,8 +208,18 @@ def header_block(raw: bytes) -> HeaderBlock:
         entries=_entries(decoded),
         line_endings=_describe_endings(endings),
         truncated=not ended and len(raw) > MAX_HEADER_BYTES,
+        total_bytes=position if ended else _header_bytes(raw),
         non_utf8=any(not _is_utf8(line) for line in lines),
     )
+
+
+def _header_bytes(raw: bytes) -> int:
+    """Bytes before the first empty line (all of `raw` when there is none)."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n"), raw.find(b"\r\r")) if i >= 0]
+    if not ends:
+        return len(raw)
+    end = min(ends)
+    return end + (2 if raw[end:end + 2] == b"\r\n" else 1)  # with its last line ending
 
 
 def _decode_line(line: bytes) -> str:
