@@ -577,11 +577,12 @@ FIELD_GROUPS = {
 
 
 def _group(ev: Evidence) -> str:
-    """What a run of shared evidence is about, in words."""
-    if ev.note == "captured":
+    """What a run of shared evidence is about, in words: by the detector list it came
+    from (`source`, e.g. commercial.reasons[0]), else by its field."""
+    if ev.note == "captured" or getattr(ev, "source", None) == "captured":
         return EVIDENCE_GROUPS["captured"]
-    for source in (ev.note or "", ev.field):
-        root = source.split(".")[0].split("[")[0]
+    for origin in (getattr(ev, "source", None) or "", ev.note or "", ev.field):
+        root = origin.split(".")[0].split("[")[0]
         if root in EVIDENCE_GROUPS:
             return EVIDENCE_GROUPS[root]
     root = ev.field.split(".")[0].split("[")[0]
