@@ -513,6 +513,29 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     return rows, list(items.values())
 
 
+_INDEXED_LABELS = (
+    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
+    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
+    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
+    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
+    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
+    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+)
+
+
+def field_label(field: str) -> str:
+    """A field as a reader names it ("Received header 1", not "received[0].raw")."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    for pattern, label in _INDEXED_LABELS:
+        match = pattern.match(field)
+        if match:
+            return label.format(n=int(match.group(1)) + 1)
+    return field
+
+
 def _evidence_key(ev: Evidence) -> tuple:
     return (ev.field, ev.start, ev.end, ev.quote, ev.searched)
 
@@ -562,7 +585,7 @@ def _evidence_row(ev: Evidence) -> dict[str, Any]:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
     return {
         "ref": "", "shared": False, "field": ev.field,
-        "field_label": FIELD_LABELS.get(ev.field, ev.field),
+        "field_label": field_label(ev.field),
         "group": _group(ev), "quote": quote,
         "searched": list(ev.searched or ()), "note": _note(ev), "evidence": ev,
         "anchor": None, "used_by": [],
