@@ -8,9 +8,11 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from checker import __version__
 from checker.commands import audit as audit_command
+from checker.commands import campaigns as campaigns_command
 from checker.commands import exhibit as exhibit_command
 from checker.commands import exhibits as exhibits_command
 from checker.commands import fields as fields_command
+from checker.commands import review as review_command
 from checker.commands import rules as rules_command
 
 EXIT_CODES_HELP = (
@@ -95,9 +97,11 @@ def root(
 
 
 audit_command.register(app)
+campaigns_command.register(app)
 exhibit_command.register(app)
 exhibits_command.register(app)
 fields_command.register(app)
+review_command.register(app)
 rules_command.register(app)
 
 

@@ -140,6 +140,13 @@ def _prepare_equals(arg: Any, options: dict[str, bool]) -> tuple[Any, dict[str, 
     return (_fold(arg, options) if isinstance(arg, str) else arg), options
 
 
+def _value_text(value: Any) -> str:
+    """A non-text value as a note shows it to people (true, 12, not True or '12')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _equals(value: Any, prepared: tuple[Any, dict[str, bool]], other: Any) -> Match:
     arg, options = prepared
     if value is None:
@@ -148,7 +155,7 @@ def _equals(value: Any, prepared: tuple[Any, dict[str, bool]], other: Any) -> Ma
         ok = _fold(value, options) == arg
         return Match(ok, _whole(value))
     ok = type(value) is type(arg) and value == arg
-    return Match(ok, note=f"value {value!r}")
+    return Match(ok, note=f"value {_value_text(value)}")
 
 
 def _prepare_equals_any(arg: list, options: dict[str, bool]) -> tuple[frozenset, dict[str, bool]]:
@@ -162,7 +169,7 @@ def _equals_any(value: Any, prepared: tuple[frozenset, dict[str, bool]], other: 
     if isinstance(value, str):
         return Match(_fold(value, options) in entries, _whole(value))
     ok = not isinstance(value, bool) and value in entries
-    return Match(ok, note=f"value {value!r}")
+    return Match(ok, note=f"value {_value_text(value)}")
 
 
 def _prepare_contains(arg: str, options: dict[str, bool]) -> regex.Pattern:
@@ -238,7 +245,7 @@ def _exists(value: Any, prepared: Any, other: Any) -> Match:
         return Match(False, note="absent")
     if isinstance(value, str):
         return Match(True, _whole(value))
-    return Match(True, note=f"value {value!r}")
+    return Match(True, note=f"value {_value_text(value)}")
 
 
 def _missing(value: Any, prepared: Any, other: Any) -> Match:

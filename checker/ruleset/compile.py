@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.fields import Field, all_fields
+from checker.reasons import is_code
 from checker.ruleset import spec
 from checker.ruleset.checks import Usage, misplaced, suggest
 from checker.ruleset.conditions import ConditionCompiler, Scope
@@ -453,7 +454,13 @@ class _Compiler(ConditionCompiler):
             if condition is None:
                 continue
             description = self.as_text(pmap.get("description"), f"{what}: description") or ""
-            self.predicates[name] = Predicate(name, description, condition, key_node.pos, evidence)
+            title = self.as_text(pmap.get("title"), f"{what}: title") if "title" in pmap else None
+            code = self.as_text(pmap.get("code"), f"{what}: code") if "code" in pmap else None
+            if code is not None and not is_code(code):
+                self.error(pmap.get("code").pos, f"{what}: code {code!r} is not a reason code (checker/reasons.py)",
+                           "bad-value")
+                code = None
+            self.predicates[name] = Predicate(name, description, condition, key_node.pos, evidence, title, code)
             self.predicate_usage[name] = usage
 
     def check_predicate_cycles(self) -> None:
@@ -559,7 +566,7 @@ class _Compiler(ConditionCompiler):
         status = self.choice(ymap.get("status"), spec.RULE_STATUSES, f"{what}: status") or "draft"
         effective = self.dates(ymap.get("effective"), f"{what}: effective") if "effective" in ymap else (None, None)
         if "effective" in ymap:
-            self.need_field("date", ymap.key_pos("effective"), "effective dates", usage)
+            self.need_field("legal_date", ymap.key_pos("effective"), "effective dates", usage)
         requires = self.requirements(ymap.get("requires"), what, usage)
         conditions = {}
         for key in ("applies_when", "violation_when", "review_when"):

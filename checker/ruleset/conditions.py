@@ -13,6 +13,7 @@ import regex
 
 from checker.fields import Field
 from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, NamedListArg, Operator, describe
+from checker.reasons import is_code
 from checker.ruleset import spec
 from checker.ruleset.checks import Checker, Usage, misplaced, suggest
 from checker.ruleset.model import (
@@ -123,7 +124,7 @@ class ConditionCompiler(Checker):
         form = forms[0]
         allowed_extra = {
             "any_of": {"where"}, "all_of": {"where"}, "none_of": {"where"},
-            "rule": {"status_in"}, "weakly": {"reason"},
+            "rule": {"status_in"}, "weakly": {"reason", "code"},
         }.get(form, set())
         for key, (key_node, _value) in node.entries.items():
             if key != form and key not in allowed_extra and misplaced(key, f"the {form} condition"):
@@ -277,7 +278,11 @@ class ConditionCompiler(Checker):
         if child is None:
             return None
         reason = reason or DEFAULT_WEAK_REASON
-        return WeakCond(pos, f"weakly ({reason})", child, reason)
+        code = self.as_text(node.get("code"), "code") if "code" in node else "weak_condition"
+        if not is_code(code):
+            self.error(node.get("code").pos, f"code: {code!r} is not a reason code (checker/reasons.py)", "bad-value")
+            return None
+        return WeakCond(pos, f"weakly ({reason})", child, reason, code)
 
     def unknown_item_key(self, name: str, pos: Pos, scope: Scope) -> None:
         keys = [spec.ITEM_SELF] if scope.item_type == "list[text]" else sorted(scope.item_fields or {})

@@ -142,6 +142,7 @@ class RuleCond(Condition):
 class WeakCond(Condition):
     child: Condition
     reason: str
+    code: str = "weak_condition"  # checker/reasons.py
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,6 +179,8 @@ class Predicate:
     condition: Condition
     pos: Pos
     evidence_fields: tuple[str, ...] = ()
+    title: str | None = None  # what holds, in plain words
+    code: str | None = None  # reason code when an outcome rests on it holding
 
 
 # ------------------------------------------------------------------ rules

@@ -17,6 +17,7 @@ from typing import Any
 
 from checker.fields import all_fields
 from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, Operator
+from checker.reasons import REASONS
 from checker.ruleset import spec
 
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ].*)?$", "description": "YYYY-MM-DD"}
@@ -110,7 +111,7 @@ def _condition(scope: str) -> dict[str, Any]:
         one("any_of", list_field, where=REF_ITEM),
         one("all_of", list_field, where=REF_ITEM),
         one("none_of", list_field, where=REF_ITEM),
-        one("weakly", ref, reason=TEXT),
+        one("weakly", ref, reason=TEXT, code={"enum": sorted(REASONS)}),
     ]
     if scope == "message":
         alternatives += [

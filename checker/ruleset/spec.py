@@ -202,6 +202,8 @@ PREDICATE_KEYS = {
     "description": Key("What the predicate establishes and how strongly.", True),
     "when": Key("The condition.", True),
     "evidence": Key("Fields to quote whenever the predicate holds, e.g. [commercial.reasons]."),
+    "title": Key("What holds when the predicate does, in plain words for a finding, e.g. 'the message is commercial'."),
+    "code": Key("The reason code (checker/reasons.py) a finding carries when its outcome rests on this predicate holding."),
 }
 
 LIST_FILE_KEYS = {
@@ -234,6 +236,7 @@ CONDITION_EXTRAS = {
     "where": Key("With any_of / all_of / none_of: the condition each item is tested with."),
     "status_in": Key("With rule: the outcomes that make the condition true."),
     "reason": Key("With weakly: why the evidence is weak (it becomes part of the finding)."),
+    "code": Key("With weakly: the reason code (checker/reasons.py) for the weakness; its sentence replaces reason in findings."),
     "n": Key("With at_least: how many."),
     "of": Key("With at_least: the conditions."),
 }
@@ -253,6 +256,7 @@ TEMPLATE_VARIABLES = {
     "quotes": "the quoted texts of the evidence (a list)",
     "searched": "what was searched without a match, as 'field for patterns' texts (a list)",
     "review_reason": "why the finding needs review (empty unless status is needs_review)",
+    "reasons": 'the reason codes that hold (checker/reasons.py), e.g. {% if "pictures_present" in reasons %}',
     "outcomes": "the outcomes of the rules this rule builds on (rule: conditions): a mapping from rule id to outcome",
     "subject": "the message's Subject",
     "from": "the From address",

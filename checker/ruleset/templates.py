@@ -17,6 +17,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from checker.display import reveal
+from checker.reasons import is_code
 from checker.ruleset.spec import TEMPLATE_VARIABLES
 
 ABSENT = "(absent)"
@@ -40,6 +42,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 ENV = _Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters["reveal"] = reveal  # invisible and text-direction characters shown as ⟨U+202E⟩
 
 
 class Outcomes(dict):
@@ -94,6 +97,10 @@ def compile_template(source: str, is_field: Callable[[str], bool],
                 raise TemplateProblem(f"field({arg.value!r}): unknown field", call.lineno)
             field_names.append(arg.value)
     template = ENV.from_string(source, globals={"constants": _Constants(constants or {})})
+    # The reason codes the template speaks to itself; the engine adds the others' sentences.
+    template.reason_codes = frozenset(
+        const.value for const in ast.find_all(nodes.Const) if is_code(const.value)
+    )
     compiled = CompiledTemplate(template, frozenset(variables), tuple(field_names))
     _dry_run(compiled)
     return compiled
@@ -128,6 +135,7 @@ def sample_context(status: str, evidence: list[dict[str, Any]]) -> dict[str, Any
         "quotes": [e["quote"] for e in evidence if e.get("quote") is not None],
         "searched": [searched_text(e) for e in evidence if e.get("searched")],
         "review_reason": "a reason" if status == "needs_review" else "",
+        "reasons": ["pictures_present", "commercial_uncertain"] if status != "compliant" else [],
         "outcomes": Outcomes({"RULE-A": "violation", "RULE-B": "needs_review", "RULE-C": "compliant"}),
         "subject": "Subject",
         "from": "sender@example.com",
