@@ -22,6 +22,9 @@ EXIT_CODES_HELP = (
 
 
 
+SUMMARY_WIDTH = 64  # characters of a command's summary that fit beside its name in 80 columns
+
+
 def _plain_help(command) -> None:
     """Help a person reads: no type names (`<bool>`, `<list[str]>`), no `{INPUT...}...`.
     A flag shows no value; an option without a metavar shows its name (--rule RULE); an
@@ -55,13 +58,14 @@ def _plain_help(command) -> None:
         _plain_help(sub)
 
 
-def _first_sentence(text: str) -> str:
-    """The one-line summary `spamlaw --help` lists: the help's first sentence."""
+def _first_sentence(text: str, width: int = SUMMARY_WIDTH) -> str:
+    """The one-line summary `spamlaw --help` lists: the help's first sentence, cut at its
+    colon when it is too long for one line."""
     paragraph = " ".join(text.strip().split("\n\n")[0].split())
-    end = paragraph.find(": ")
-    stop = paragraph.find(". ")
-    cut = min(i for i in (end, stop, len(paragraph)) if i >= 0)
-    return paragraph[:cut].rstrip(".") + "."
+    sentence = paragraph.split(". ")[0].rstrip(".")
+    if len(sentence) > width and ": " in sentence:
+        sentence = sentence.split(": ")[0]
+    return sentence + "."
 
 
 class _PlainHelpGroup(TyperGroup):
