@@ -3,6 +3,8 @@ this module only assembles them and maps errors to the exit-code table."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
@@ -14,6 +16,11 @@ from checker.commands import exhibits as exhibits_command
 from checker.commands import fields as fields_command
 from checker.commands import review as review_command
 from checker.commands import rules as rules_command
+
+# Click's exception classes, whichever click Typer uses (its own copy since Typer 0.2x):
+# BadParameter is public and derives from both.
+_MRO = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError, ClickException = _MRO["UsageError"], _MRO["ClickException"]
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on "
@@ -72,6 +79,26 @@ class _PlainHelpGroup(TyperGroup):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _plain_help(self)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors (a missing argument, an unknown option) as one line prefixed with
+        the command, like every other error: `spamlaw audit: error: Missing argument ...`."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `spamlaw rules`: the help, as before
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) else "spamlaw"
+            hint = f" (see {where} --help)" if isinstance(exc, UsageError) else ""
+            typer.echo(f"{where}: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(
