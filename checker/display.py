@@ -166,6 +166,18 @@ FIELD_LABELS = {
     "adult.subject_explicit": "explicit words in the subject",
 }
 _INDEX = re.compile(r"\[(\d+|\*)\]")
+# Items of list fields, numbered from 1 as the message lists them (the same names as the
+# exhibits' analysis uses).
+_INDEXED_LABELS = (
+    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
+    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
+    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
+    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
+    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
+    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+)
 
 
 def field_label(field: str) -> str:
@@ -175,6 +187,10 @@ def field_label(field: str) -> str:
     label = FIELD_LABELS.get(field)
     if label is not None:
         return label
+    for pattern, indexed in _INDEXED_LABELS:
+        match = pattern.match(field)
+        if match:
+            return indexed.format(n=int(match.group(1)) + 1)
     indexes = [m.group(1) for m in _INDEX.finditer(field)]
     base = _INDEX.sub("", field)
     label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")

@@ -97,7 +97,7 @@ def test_an_empty_message_reads_as_absent_everywhere():
     assert msg.errors == []
     assert msg.get("headers") == [] and msg.get("subject") is None
     assert msg.get("from.address") is None and msg.get("from.valid") is None
-    assert msg.get("date") is None and msg.get("date.error") == "no Date header"
+    assert msg.get("date") is None and msg.get("date.error") == "the message has no Date header"
     assert msg.get("body.text") == "" and msg.get("body.visible_text") == ""
     assert msg.get("body.html") is None and msg.get("links") == []
     assert [p["path"] for p in msg.get("mime.parts")] == ["1"]
