@@ -473,7 +473,7 @@ _REASONS = {
     "subject": "the subject line promotes something",
     "bulk": "bulk-mailing language (removal instructions, \"this is not spam\", list notices)",
     "ad_label": "the message calls itself an advertisement",
-    "image_ad": "a picture advertisement: almost no text, remote images inside links",
+    "image_ad": "a picture advertisement: pictures loaded from the web and links, with little text",
     "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
                 "is a commercial product or service is for counsel",
     "adult": "adult-site promotion vocabulary",
@@ -704,7 +704,10 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     if not remote or not short or not (web_links or text_length == 0):
         return []
     record = span(field, visible_text, 0, len(visible_text))
-    record.update(category="image_ad", weight=2, reason=_REASONS["image_ad"])
+    # What was counted, as facts: the pictures need not sit inside the links.
+    reason = (f"a picture advertisement: {len(remote)} picture(s) loaded from the web and "
+              f"{len(web_links)} link(s), with {text_length:,} characters of text")
+    record.update(category="image_ad", weight=2, reason=reason)
     return [record]
 
 
