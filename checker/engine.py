@@ -174,6 +174,25 @@ def _cat(parts: Iterable[Iterable[Any]]) -> tuple:
     return tuple(out)
 
 
+def _one_per_span(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """A span quoted twice, once bare (the condition that matched it) and once with a note
+    saying what it shows (the detector's record), is listed once, with the note: the
+    reader otherwise sees "Subject: "RE:"" twice."""
+    out: list[Evidence] = []
+    where: dict[tuple, int] = {}
+    for item in evidence:
+        key = (item.field, item.start, item.end, item.quote)
+        if item.start is None or key not in where:
+            if item.start is not None:
+                where[key] = len(out)
+            out.append(item)
+        elif not out[where[key]].note:
+            out[where[key]] = item
+        elif item.note and item.note != out[where[key]].note:
+            out.append(item)
+    return tuple(out)
+
+
 def _facts(results) -> tuple[Reason, ...]:
     return _cat(r.facts for r in results)
 
@@ -556,6 +575,7 @@ class _Run:
             evidence = decision.evidence
             if decision.status != Status.NOT_APPLICABLE:
                 evidence = _cat([evidence, self.captures(rule.evidence_fields)])
+            evidence = _one_per_span(evidence)
             if decision.status in (Status.VIOLATION, Status.NEEDS_REVIEW) and any(
                 hidden_characters(e.quote) for e in evidence
             ):  # what is quoted does not read as it shows

@@ -257,6 +257,16 @@ def test_the_sexual_mark_violation_says_what_holds_of_the_pictures(shipped):
     assert "what the text lacks" not in label.finding and "is sexually oriented" not in label.finding
 
 
+def test_a_span_is_quoted_once_with_what_it_shows(shipped):
+    """The fake-reply finding quoted "RE:" twice: bare (the condition) and with the
+    detector's sentence. It is listed once, with the sentence."""
+    reply = findings(shipped, sample("can-spam/fake-reply.eml"))["CANSPAM-SUBJECT-FAKE-REPLY"]
+    spans = [(e.field, e.start, e.end) for e in reply.evidence if e.start is not None]
+    assert len(spans) == len(set(spans))
+    (marker,) = [e for e in reply.evidence if e.field == "subject" and e.quote == "RE:"]
+    assert marker.note and "In-Reply-To" in marker.note
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
