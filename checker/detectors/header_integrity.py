@@ -628,10 +628,14 @@ _PRIVATE_TLDS = frozenset("local localdomain lan home internal intranet corp inv
                           "localhost nospam private domain".split())
 
 
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+")
+
+
 def _public_name(domain: str) -> bool:
     labels = domain.split(".")
     return (
         len(labels) >= 2
+        and _HOST_NAME.fullmatch(domain) is not None  # not a file path ("c:\...\domains2.txt")
         and registrable_domain(domain) is not None
         and labels[-1].isalpha()
         and 2 <= len(labels[-1]) <= 6
