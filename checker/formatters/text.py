@@ -132,8 +132,8 @@ class TextFormatter(Formatter):
         label = self.paint(status, f"{LABELS[status]:<{LABEL_WIDTH}}")
         head = f"{INDENT}{label}{finding.rule}  {'; '.join(finding.citations)}".rstrip()
         body = [finding.title, finding.finding]
-        if finding.error:
-            body.append(f"error: {finding.error}")
+        if finding.error and finding.error not in (finding.finding or ""):
+            body.append(f"(technical detail: {finding.error})")  # the sentence above says it in words
         lines = [head]
         for paragraph in filter(None, body):
             lines.extend(textwrap.wrap(printable(paragraph), WIDTH, initial_indent=BODY_INDENT,
