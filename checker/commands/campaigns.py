@@ -33,9 +33,9 @@ HELP = (
     "header). Every message is audited as by `spamlaw audit` (same --rules, --case, --state) "
     "for the per-rule counts.\n\n"
     "--out DIR writes campaigns.json, campaigns.csv, campaign-members.csv and indicators.csv "
-    "(each indicator with its messages' SHA-256). When DIR is a `spamlaw exhibits` case "
-    "folder, the campaign of each message is also recorded in its case.sqlite, for "
-    "`spamlaw review decide --campaign`."
+    "(each indicator with its messages' SHA-256), and records each message's campaign in "
+    "DIR/case.sqlite: DIR is (or becomes) the `spamlaw exhibits` case folder, for "
+    "`spamlaw review decide --campaign` and `spamlaw exhibits --select representatives`."
 )
 
 
@@ -119,10 +119,10 @@ def _export(capture, out: Path) -> list[str]:
     try:
         written = write_exports(capture, out)
         notes = [f"wrote {', '.join(str(p) for p in written)}"]
-        if is_case_folder(out):
-            rows = record_in_case(capture, out)
-            notes.append(f"recorded the campaigns in {out / 'case.sqlite'} ({rows} case "
-                         "input(s) matched)")
+        known = is_case_folder(out)
+        rows = record_in_case(capture, out)
+        notes.append(f"recorded the campaigns in {out / 'case.sqlite'}"
+                     + (f" ({rows} case input(s) matched)" if known else ""))
     except OSError as exc:
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     return notes
