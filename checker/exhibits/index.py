@@ -88,6 +88,7 @@ class IndexOptions:
     ruleset_sha256: str = ""
     accounting: Mapping[str, int] = field(default_factory=dict)  # manifest status -> count
     selection: str = ""  # how exhibits were chosen, one sentence
+    campaigns: Sequence[Mapping] = ()  # summary by campaign (checker.campaigns.representatives)
 
 
 def render_index(schedule: dict, rows: Sequence[IndexRow], options: IndexOptions,
@@ -180,6 +181,7 @@ def build_context(schedule: dict, rows: Sequence[IndexRow], options: IndexOption
         "notes": [str(n) for n in schedule.get("notes") or ()],
         "as_of": _as_of(schedule),
         "rows": [_row(r) for r in rows],
+        "campaigns": [_campaign(c) for c in options.campaigns],
         "exhibit_pages": sum(max(int(r.pages), 0) for r in rows),
         "statuses": list(schedule.get("statuses") or ()),
         "rules": schedule.get("rules") or [],
@@ -188,6 +190,22 @@ def build_context(schedule: dict, rows: Sequence[IndexRow], options: IndexOption
         "idle_remedies": [f"{r.get('remedy')} ({', '.join(r.get('jurisdictions') or ())})"
                           for r in schedule.get("remedies") or () if not _has_messages(r)],
         "tool": f"{TOOL_NAME} {__version__} · WeasyPrint {weasyprint.__version__}",
+    }
+
+
+def _campaign(entry: Mapping) -> dict:
+    """One row of the summary by campaign, every value as bounded text."""
+    first, last = entry.get("first_received"), entry.get("last_received")
+    rules = entry.get("rules") or {}
+    return {
+        "campaign": shown(entry.get("campaign")),
+        "messages": int(entry.get("messages") or 0),
+        "received": f"{str(first)[:10]} – {str(last)[:10]}" if first else "no receipt date",
+        "findings": [f"{shown(rule)}: {n['violation']} violation, {n['needs_review']} needs "
+                     "review" for rule, n in sorted(rules.items())][:MAX_RULES_SHOWN],
+        "exhibits": ", ".join(f"{shown(label)} ({shown(bates)})" for label, bates in
+                              list(zip(entry.get("exhibits") or (), entry.get("bates") or (),
+                                       strict=False))[:MAX_EXHIBITS_LISTED]),
     }
 
 

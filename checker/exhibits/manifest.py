@@ -34,7 +34,7 @@ SCHEMA = "spamlaw.exhibits-manifest/1"
 STATUSES = (EXHIBIT, SLIP_SHEET, NOT_SELECTED, ERROR)
 FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_number",
           "label", "bates_first", "bates_last", "pages", "pdf_file", "pdf_sha256",
-          "violations", "needs_review", "rule_ids")
+          "violations", "needs_review", "rule_ids", "campaign")
 UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
 
 
@@ -62,6 +62,7 @@ def manifest_row(row: InputRow) -> dict:
         "violations": row.violations,
         "needs_review": row.reviews,
         "rule_ids": row.rule_ids.split() if row.rule_ids else [],
+        "campaign": None,  # filled by write_outputs when the case records campaigns
     }
 
 
@@ -120,9 +121,11 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     rows = [manifest_row(row) for row in ledger]
     counts = accounting(rows)
     notes: list[str] = []
+    campaigns = _campaigns(folder, rows)
     schedule = _schedule(ledger, rows, notes)
     index = _index(ledger, rows, schedule, settings, counts, notes,
-                   title=title, case_name=case_name, selection=selection)
+                   title=title, case_name=case_name, selection=selection,
+                   campaigns=campaigns)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
     write_atomically(folder.root / MANIFEST_JSON,
                      json_bytes(rows, settings, counts, schedule, notes))
@@ -145,6 +148,17 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
     return build_schedule(messages, labels)
 
 
+def _campaigns(folder: CaseFolder, rows: list[dict]) -> list[dict]:
+    """Each row's campaign (`spamlaw campaigns --out DIR`), and the summary by campaign
+    (checker.campaigns.representatives); nothing when the case records no campaigns."""
+    from checker.campaigns.representatives import membership, summary
+
+    members = membership(folder.db)[0]
+    for row in rows:
+        row["campaign"] = members.get(row["sha256"] or "")
+    return summary(folder) if members else []
+
+
 def _without_evidence(message: dict) -> dict:
     """The schedule counts findings; their evidence quotes would only cost memory."""
     findings = [{k: v for k, v in f.items() if k != "evidence"}
@@ -153,7 +167,7 @@ def _without_evidence(message: dict) -> dict:
 
 
 def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
-           selection) -> bytes | None:
+           selection, campaigns=()) -> bytes | None:
     """The index PDF (checker.exhibits.index), or None with a note saying why not."""
     try:
         from checker.exhibits.index import IndexOptions, IndexRow, render_index
@@ -179,7 +193,7 @@ def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
     options = IndexOptions(title=title, case_name=case_name,
                            ruleset_sha256=settings.get("ruleset_sha256", ""),
                            accounting={k: v for k, v in counts.items() if k in STATUSES},
-                           selection=selection)
+                           selection=selection, campaigns=tuple(campaigns))
     try:
         return render_index(schedule or {}, entries, options)
     except Exception as exc:  # the manifests must still be written
