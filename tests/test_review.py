@@ -251,3 +251,30 @@ def test_a_decided_finding_matches_the_audit_json_schema():
     validator.validate(decided["findings"][0])
     decided["findings"][0]["decision"]["action"] = "maybe"
     assert list(validator.iter_errors(decided["findings"][0]))
+
+
+def test_select_representatives_makes_one_exhibit_per_campaign_and_findings(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    near_duplicates((SAMPLES / "can-spam" / "po-box-2006.eml").read_bytes(), 3, inputs, "pobox")
+    shutil.copy(SAMPLES / "can-spam" / "no-opt-out.eml", inputs / "watches.eml")
+    shutil.copy(SAMPLES / "can-spam" / "compliant-newsletter.eml", inputs / "newsletter.eml")
+    out = tmp_path / "case"
+    code, _, text = run([inputs], out, "--select", "representatives")
+    assert code == 2 and "spamlaw campaigns" in text  # the campaigns come first
+    assert _cli("campaigns", str(inputs), "--out", str(out)).exit_code == 0
+    code, summary, text = run([inputs], out, "--select", "representatives")
+    assert code == 0, text
+    rows = _by_source(out)
+    pobox = [rows[f"pobox-{n}.eml"] for n in (1, 2, 3)]
+    exhibited = [r for r in pobox if r["status"] == "exhibit"]
+    assert len(exhibited) == 1 and exhibited[0]["exhibit_number"] == 1  # C0001 is earliest
+    label = exhibited[0]["label"]
+    assert all(r["reason"].startswith(f"represented by {label} (campaign C0001")
+               for r in pobox if r is not exhibited[0])
+    assert rows["watches.eml"]["status"] == "exhibit"
+    assert rows["newsletter.eml"]["status"] == "not_selected"  # no finding: nothing to show
+    assert {r["campaign"] for r in pobox} == {"C0001"}
+    index = " ".join(" ".join(pdf_pages_text((out / "index.pdf").read_bytes())).split())
+    assert "Summary by campaign (Fed. R. Evid. 1006)" in index
+    assert f"{label} ({exhibited[0]['bates_first']}–{exhibited[0]['bates_last']})" in index
