@@ -5,6 +5,7 @@ the work is `checker.campaigns` (describe, group, summarise, export)."""
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,13 +16,19 @@ import typer
 from checker import exitcodes
 from checker.commands.audit import (
     UsageError,
-    _check_inputs,
     _load_ruleset,
     case_settings_from_options,
     with_case,
 )
 
 FORMATS = ("text", "json")
+
+
+def _require_inputs(inputs: list[str]) -> None:
+    """Campaigns are formed over the whole capture: a missing input is a usage error."""
+    for name in inputs:
+        if name != "-" and not os.path.exists(name):
+            raise UsageError(f"{name}: no such file or directory")
 SHOWN_VALUES = 5  # values per indicator kind in the text report
 
 HELP = (
@@ -72,7 +79,7 @@ def campaigns(
             processes = jobs_from_option(jobs)
         except ValueError:
             raise UsageError(f"--jobs must be a positive number or auto, not {jobs!r}") from None
-        _check_inputs(inputs)
+        _require_inputs(inputs)
         if out is not None and out.exists() and not out.is_dir():
             raise UsageError(f"--out {out}: exists and is not a folder")
         settings = case_settings_from_options(case, state)

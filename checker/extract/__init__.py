@@ -10,3 +10,4 @@ from checker.extract import received  # noqa: F401
 from checker.extract import authres  # noqa: F401
 from checker.extract import body  # noqa: F401  (body.*, links, images)
 from checker.extract import structure  # noqa: F401  (attachments, mime.*, size)
+from checker.extract import unread  # noqa: F401  (content.not_read)
