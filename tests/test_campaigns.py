@@ -185,3 +185,18 @@ def test_removal_and_list_links_are_landing_urls_but_not_advertised_domains(tmp_
     assert [e["value"] for e in report["indicators"]["advertised_domain"]] == [
         "toner-deals.example"]
     assert len(report["indicators"]["landing_url"]) == 2
+
+
+def test_a_mailing_services_click_redirector_joins_no_campaigns(tmp_path):
+    head = "From: a@esp{n}.example\nTo: t@trap.example\nSubject: {subject}\n\n"
+    bodies = ["Build a free website today with hundreds of designer templates and a free "
+              "hosting trial: http://r.mailer-esp.example/?A%2F19fbb0eb2b= now.",
+              "Listen to the new legal thriller on your free MP3 player, designed and "
+              "manufactured to order: http://r.mailer-esp.example/?A%2F368b56677b= today."]
+    paths = []
+    for n, body in enumerate(bodies, 1):
+        path = tmp_path / f"m{n}.eml"
+        path.write_text(head.format(n=n, subject=f"offer {n}") + body)
+        paths.append(path)
+    report = _run(*map(str, paths))
+    assert _campaign_of(report, paths[0]) != _campaign_of(report, paths[1])
