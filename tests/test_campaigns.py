@@ -200,3 +200,11 @@ def test_a_mailing_services_click_redirector_joins_no_campaigns(tmp_path):
         paths.append(path)
     report = _run(*map(str, paths))
     assert _campaign_of(report, paths[0]) != _campaign_of(report, paths[1])
+
+
+def test_worker_processes_give_the_same_campaigns(tmp_path):
+    copies = near_duplicates(WATCHES.read_bytes(), 3, tmp_path, "w")
+    other = SAMPLES / "can-spam" / "no-postal-address.eml"
+    one = _run(*map(str, copies), str(other))
+    two = _run(*map(str, copies), str(other), "--jobs", "2")
+    assert one == two
