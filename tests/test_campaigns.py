@@ -71,6 +71,8 @@ def test_a_shared_landing_page_joins_different_texts(tmp_path):
         paths.append(path)
     report = _run(*map(str, paths))
     assert _campaign_of(report, paths[0]) == _campaign_of(report, paths[1])
+    (campaign,) = report["campaigns"]
+    assert campaign["dated_by_header"] == 2  # no Received line: the sender's Date only
 
 
 def test_ids_follow_the_first_receipt(tmp_path):
@@ -82,6 +84,7 @@ def test_ids_follow_the_first_receipt(tmp_path):
     assert _campaign_of(report, late[0]) == "C0002"
     first = report["campaigns"][0]
     assert first["first_received"] < first["last_received"]
+    assert first["dated_by_header"] == 0  # the trusted Received line dates them
 
 
 def test_normalisation_hides_names_numbers_and_tracking_ids():

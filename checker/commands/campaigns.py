@@ -159,6 +159,8 @@ def text_report(capture) -> str:
     for c in capture.campaigns:
         span = (f"{c['first_received'][:10]} – {c['last_received'][:10]}"
                 if c["first_received"] else "no date")
+        if c["dated_by_header"]:
+            span += f" ({c['dated_by_header']} dated by the Date header only)"
         lines.append("")
         lines.append(f"{c['id']}  {c['size']} message(s)  {span}  "
                      f"{c['subject_variant_count']} subject(s)")
