@@ -27,6 +27,7 @@ from checker.detectors import (  # noqa: F401  (imported so their fields registe
     commercial,
     header_integrity,
     opt_out,
+    pictures,
     postal_address,
     subject_integrity,
 )

@@ -381,13 +381,20 @@ def body_sources(msg: Any) -> list[TextSource]:
                 hidden_reason=run.get("reason") or "hidden",
             )
         )
-    return sources
+    return sources + picture_sources(msg)
+
+
+def picture_sources(msg: Any) -> list[TextSource]:
+    """The text read by OCR from each picture the message carries (what its reader sees)."""
+    return [TextSource(f"body.image_text[{i}].text", picture.get("text") or "")
+            for i, picture in enumerate(msg.get("body.image_text") or [])]
 
 
 def describe_searched(sources: list[TextSource]) -> str:
     """What a search for something absent covered, as a phrase for a finding:
     'the visible text (1,234 characters) and 2 hidden text runs (56 characters)'."""
-    visible = [s for s in sources if s.visible]
+    pictures = [s for s in sources if s.field.startswith("body.image_text")]
+    visible = [s for s in sources if s.visible and s not in pictures]
     hidden = [s for s in sources if not s.visible]
     parts = [f"the visible text ({sum(len(s.text) for s in visible):,} characters)"]
     if hidden:
@@ -395,6 +402,10 @@ def describe_searched(sources: list[TextSource]) -> str:
         parts.append(f"{len(hidden)} hidden text {runs} ({sum(len(s.text) for s in hidden):,} characters)")
     else:
         parts.append("no hidden text")
+    if pictures:
+        parts[-1:] = [parts[-1], f"the text read from {len(pictures)} picture(s) "
+                                 f"({sum(len(s.text) for s in pictures):,} characters)"]
+        return ", ".join(parts[:-1]) + " and " + parts[-1]
     return " and ".join(parts)
 
 

@@ -50,7 +50,10 @@ anchor is not hidden and has visible text or a visible image; `hidden_reason` sa
 ("no visible text or image" for an empty one). `host` follows browsers (backslashes,
 %-encoding, numeric IPv4 forms, <base href>); for mailto links it is the address's domain.
 Images: <img src>, <input type=image>, background= attributes and url(...) in style
-attributes; a 1x1 or 0-size image (a tracking beacon) is not visible.
+attributes; a 1x1 or 0-size image (a tracking beacon) is not visible. Each image also
+carries its declared size (`width`/`height` attributes or CSS pixels, None if not given),
+whether it is an image map (`usemap`), why it is not visible (`hidden_reason`), and how
+many visible characters follow it (`text_after`: 0 for a picture below all the text).
 """
 
 from __future__ import annotations
@@ -73,7 +76,8 @@ class HtmlAnalysis:
     visible_text: str  # only what a reader sees
     hidden: list[dict]  # [{"text", "reason"}] runs of hidden text, in document order
     links: list[dict]  # [{"url", "host", "text", "visible", "mailto", "hidden_reason"}]
-    images: list[dict]  # [{"src", "kind", "host", "alt", "visible"}]
+    images: list[dict]  # [{"src", "kind", "host", "alt", "visible", "width", "height",
+    #                        "usemap", "hidden_reason", "text_after"}]
     # Why the analysis is incomplete, if it is: the input was cut at the tag bound, or the
     # analyzer failed and fell back to tag stripping (never seen on the corpus). None if whole.
     error: str | None = None
@@ -718,6 +722,7 @@ def _image_kind(url: str) -> str:
 # input first).
 
 _BLOCK_1, _BLOCK_2, _BR, _CELL = "\x01", "\x02", "\x03", "\x04"  # new line, blank line, <br>, cell
+_MARKS = frozenset((_BLOCK_1, _BLOCK_2, _BR, _CELL))
 _PRE_SPACE, _PRE_TAB = "\x05", "\x06"  # &nbsp; and preformatted whitespace: never collapsed
 _PRE_PROTECT = str.maketrans({" ": _PRE_SPACE, "\t": _PRE_TAB, "\f": _PRE_SPACE, "\n": _BR})
 _CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b" + bytes(range(0x0e, 0x20)) + b"\x7f"
@@ -922,8 +927,21 @@ class _Analyzer:
             visible_text=text if self.visible is None else _render(self.visible),
             hidden=hidden,
             links=[link.record() for link in self.links],
-            images=self.images,
+            images=self._place_images(),
         )
+
+    def _place_images(self) -> list[dict]:
+        """The images with `text_after`: visible characters (not spaces) after each one."""
+        if not self.images:
+            return self.images
+        pieces = self.all if self.visible is None else self.visible
+        after = [0] * (len(pieces) + 1)
+        for i in range(len(pieces) - 1, -1, -1):
+            piece = pieces[i]
+            after[i] = after[i + 1] + (0 if piece in _MARKS else len("".join(piece.split())))
+        for image in self.images:
+            image["text_after"] = after[min(image.pop("at"), len(pieces))]
+        return self.images
 
     def _prepare(self, tree: LexborHTMLParser) -> None:
         """What applies to the whole document: <style> blocks, <base href>, the doctype."""
@@ -1058,7 +1076,7 @@ class _Analyzer:
             cache[exact] = derived
         style, urls = derived
         for url in urls:
-            self._image(url, "", style.img_hidden is None, link)
+            self._image(url, "", style.img_hidden is None, link, hidden_reason=style.img_hidden)
         return style
 
     # ---- text
@@ -1116,8 +1134,10 @@ class _Analyzer:
         elif tag == "img" or (tag == "input" and (attrs.get("type") or "").lower() == "image"):
             src = attrs.get("src") or ""
             if src.strip():
-                visible = style.img_hidden is None and not _tiny_image(attrs)
-                self._image(src, attrs.get("alt") or "", visible, link)
+                tiny = _tiny_image(attrs)
+                visible = style.img_hidden is None and not tiny
+                reason = style.img_hidden or ("1x1 or 0-size image" if tiny else None)
+                self._image(src, attrs.get("alt") or "", visible, link, attrs, reason)
         elif tag == "area" and "href" in attrs:
             area = _Link(_resolve(attrs["href"] or "", self.base), style.img_hidden)
             alt = attrs.get("alt") or ""
@@ -1127,12 +1147,18 @@ class _Analyzer:
                 area.has_visible_image = True
             self.links.append(area)
 
-    def _image(self, src: str, alt: str, visible: bool, link: _Link | None) -> None:
+    def _image(self, src: str, alt: str, visible: bool, link: _Link | None,
+               attrs: dict | None = None, hidden_reason: str | None = None) -> None:
         url = _resolve(src, self.base)
         kind = _image_kind(url)
+        width, height = _declared_size(attrs or {})
+        pieces = self.all if self.visible is None else self.visible
         self.images.append({"src": url, "kind": kind,
                             "host": _url_host(url) if kind == "remote" else None,
-                            "alt": _squash(alt), "visible": visible})
+                            "alt": _squash(alt), "visible": visible, "width": width,
+                            "height": height, "usemap": bool((attrs or {}).get("usemap")),
+                            "hidden_reason": None if visible else hidden_reason,
+                            "at": len(pieces)})
         if link is not None:
             link.all_alts.append(alt)
             if visible:
@@ -1148,6 +1174,24 @@ def _tiny_image(attrs: dict) -> bool:
     if width == 0 or height == 0:
         return True
     return width is not None and height is not None and width <= 1 and height <= 1
+
+
+_CSS_SIZE = re.compile(r"(?<![\w-])(width|height)\s*:\s*(\d{1,6})(?:\.\d*)?\s*(px)?\s*(?:;|$|!)",
+                       re.IGNORECASE)
+
+
+def _declared_size(attrs: dict) -> tuple[int | None, int | None]:
+    """The size an <img> declares, in CSS pixels: width/height attributes, or pixel widths in
+    its style attribute (which win, as in browsers). Percentages and unknown units: None."""
+    size = {}
+    for name in ("width", "height"):
+        value = (attrs.get(name) or "").strip()
+        if value and "%" not in value:
+            size[name] = _leading_int(value)
+    for name, number, unit in _CSS_SIZE.findall(attrs.get("style") or ""):
+        if unit or number == "0":
+            size[name.lower()] = int(number)
+    return size.get("width"), size.get("height")
 
 
 def _leading_int(value: str | None) -> int | None:

@@ -260,6 +260,7 @@ class _Compiler(ConditionCompiler):
             key=key,
             amount_for=tuple(amount_for),
             who=self.as_text(ymap.get("who"), f"{what}: who") or "",
+            plaintiffs=self.plaintiffs(ymap.get("plaintiffs"), what),
             basis=self.as_text(ymap.get("basis"), f"{what}: basis") or "",
             amount=self.remedy_amount(ymap.get("amount"), what),
             unit=unit or "message",
@@ -670,6 +671,12 @@ class _Compiler(ConditionCompiler):
             return None
         return value
 
+    def plaintiffs(self, node: YNode | None, what: str) -> tuple[str, ...]:
+        """A remedy's `plaintiffs`: each one of spec.PLAINTIFFS."""
+        seq = self.as_seq(node, f"{what}: plaintiffs")
+        chosen = [self.choice(item, spec.PLAINTIFFS, f"{what}: each plaintiff") for item in (seq.items if seq else ())]
+        return tuple(dict.fromkeys(p for p in chosen if p))
+
     def need_field(self, name: str, pos: Pos, what: str, usage: Usage) -> bool:
         if name not in self.fields:
             self.error(pos, f"unknown field {name!r} in {what}{suggest(name, self.fields)}", "unknown-field")
@@ -713,6 +720,7 @@ class _Compiler(ConditionCompiler):
                 {
                     "remedy": remedy.key,
                     "who": remedy.who,
+                    "plaintiffs": list(remedy.plaintiffs),
                     "basis": remedy.basis,
                     "amount": None if None in amounts else max(amounts),
                     "amount_to_verify": None in amounts,
