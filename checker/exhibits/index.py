@@ -125,7 +125,8 @@ def render_index(rows: Sequence[IndexRow], options: IndexOptions,
     context = {**_document_context(options, INDEX_SERIES),
                "rows": [_row(r) for r in ordered],
                "exhibit_pages": sum(max(int(r.pages), 0) for r in ordered),
-               "others": [_other(line) for line in rest]}
+               "others": [_other(line) for line in rest],
+               "campaigns": [_campaign(c) for c in options.campaigns]}
     identity = [[asdict(r) for r in ordered], [asdict(line) for line in rest]]
     return _render("index", TEMPLATE, context, identity, options, templates, attachment=None)
 
