@@ -18,8 +18,6 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from checker.fields import register
 from checker.message import Message
 
@@ -28,6 +26,9 @@ US_STATES = frozenset(
     "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR".split()
 )
 
+# Who brings the action; the remedies in rules/authorities.yaml name theirs (`plaintiffs`).
+PLAINTIFFS = ("state_ag", "isp", "ftc", "private")
+
 CASE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "spamlaw case settings",
@@ -35,6 +36,26 @@ CASE_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "case": {"type": "string", "description": "Name of the matter, shown in reports."},
+        "plaintiff": {
+            "enum": list(PLAINTIFFS),
+            "description": "Who brings the action: state_ag (a state attorney general), isp "
+            "(a provider of Internet access or e-mail service), ftc (the Federal Trade "
+            "Commission) or private (a recipient or other injured person). The damages "
+            "schedule shows this plaintiff's remedies; others only on request.",
+        },
+        "custodian": {
+            "type": "string",
+            "minLength": 1,
+            "description": "The custodian of the records (a name), as the production and the "
+            "exhibits state it.",
+        },
+        "collection": {
+            "type": "string",
+            "minLength": 1,
+            "description": "How, where and when the messages were collected (e.g. 'trap "
+            "mailboxes at trap.example, exported from the Office's mail server'), as the "
+            "exhibits state it.",
+        },
         "trusted": {
             "type": "object",
             "additionalProperties": False,
@@ -175,6 +196,9 @@ class CaseSettings:
     traps: tuple[Trap, ...] = ()
     opt_outs: tuple[OptOut, ...] = ()
     registries: tuple[RegistryEntry, ...] = ()
+    plaintiff: str | None = None  # one of PLAINTIFFS
+    custodian: str | None = None  # the custodian of the records (a name)
+    collection: str | None = None  # how, where and when the messages were collected
     forced_state: str | None = None  # `spamlaw audit --state MA`
     source: str = ""  # the settings file, for messages about nexus
 
@@ -195,19 +219,14 @@ class CaseSettings:
 
 
 def load_case_settings(path: Path) -> CaseSettings:
-    """Read and validate a case settings file; raise CaseSettingsError with one clear line."""
+    """Read and validate a case settings file; raise CaseSettingsError with one clear line.
+
+    The file is read by the rule loader's YAML reader (checker.ruleset.yaml_loader): plain
+    values only, no aliases or merge keys, bounded size and node count, so a hostile file
+    (a billion laughs) is refused at once instead of growing to gigabytes."""
     import jsonschema
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as exc:
-        raise CaseSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise CaseSettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise CaseSettingsError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    data = _read_yaml(path)
     data = _stringify_dates(data)
     validator = jsonschema.Draft202012Validator(
         CASE_SCHEMA, format_checker=jsonschema.FormatChecker()
@@ -218,6 +237,30 @@ def load_case_settings(path: Path) -> CaseSettings:
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
         raise CaseSettingsError(f"{path}: {where}: {err.message}")
     return _build(data, str(path))
+
+
+def _read_yaml(path: Path) -> Any:
+    from checker.ruleset.yaml_loader import MAX_FILE_BYTES, load_yaml_bytes, to_plain
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise CaseSettingsError(f"{path}: file larger than {MAX_FILE_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CaseSettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not raw.strip():
+        return {}
+    root, problems = load_yaml_bytes(raw, str(path))
+    errors = [p for p in problems if p.level == "error"]
+    if errors:
+        first = errors[0]
+        detail = first.message.removeprefix("YAML syntax error: ")
+        if first.code == "yaml-alias":
+            detail = "YAML aliases (*name) are not allowed in case settings: write the value out"
+        if detail == "the file is empty":  # only comments: no settings, like an empty file
+            return {}
+        raise CaseSettingsError(f"{first.file}:{first.line}:{first.col}: invalid YAML: {detail}")
+    return to_plain(root) if root is not None else {}
 
 
 def _stringify_dates(value: Any) -> Any:
@@ -235,6 +278,9 @@ def _build(data: dict[str, Any], source: str) -> CaseSettings:
     trusted = data.get("trusted", {})
     return CaseSettings(
         name=data.get("case", ""),
+        plaintiff=data.get("plaintiff"),
+        custodian=data.get("custodian"),
+        collection=data.get("collection"),
         trusted_hops=trusted.get("hops", 1),
         trusted_authserv_ids=tuple(a.lower() for a in trusted.get("authserv_ids", [])),
         traps=tuple(
@@ -432,17 +478,17 @@ def recipient_never_published(msg: Message) -> bool:
     return bool(trap and trap.published is False)
 
 
-def _plausible_day(value: object) -> date | None:
-    return value.date() if isinstance(value, datetime) and 1990 <= value.year <= 2100 else None
+def _legal_day(msg: Message) -> date | None:
+    """The message's legal day (checker.legal_date): the day the trap received it (trusted
+    Received line, UTC), else the day of a plausible Date header; None without either."""
+    value = msg.get("legal_date")
+    return value.date() if isinstance(value, datetime) else None
 
 
-def _sent_date(msg: Message) -> date | None:
-    """The earliest credible date of sending: the Date header if plausible, else the
-    trusted receipt time; the earlier of the two (favours the sender)."""
-    top = msg.get("received")[:1]
-    days = [_plausible_day(msg.get("date"))] + [_plausible_day(hop.get("date")) for hop in top]
-    days = [d for d in days if d is not None]
-    return min(days) if days else None
+def _dated_as(msg: Message, day: date) -> str:
+    if msg.get("legal_date.source") == "trusted_received":
+        return f"this message was received on {day.isoformat()}"
+    return f"this message is dated {day.isoformat()} by its Date header (the sender's claim)"
 
 
 def _sender_domains(msg: Message) -> set[str]:
@@ -457,7 +503,7 @@ def _matching_opt_out(msg: Message) -> tuple[OptOut, date] | None:
     if not case or not case.opt_outs:
         return None
     address = _recipient(msg)[0]
-    sent = _sent_date(msg)
+    sent = _legal_day(msg)
     if not address or not sent:
         return None
     domains = _sender_domains(msg)
@@ -477,7 +523,8 @@ def _matching_opt_out(msg: Message) -> tuple[OptOut, date] | None:
     "case.opt_out.business_days_after",
     "int",
     "Business days (weekends and federal holidays excluded) between the recipient's "
-    "opt-out request to this sender and the message; None without a matching request.",
+    "opt-out request to this sender and the message's legal date (when the trap received "
+    "it); None without a matching request.",
 )
 def opt_out_business_days(msg: Message) -> int | None:
     match = _matching_opt_out(msg)
@@ -499,7 +546,7 @@ def opt_out_record(msg: Message) -> str | None:
     opt_out, sent = match
     return (
         f"{opt_out.address} asked {', '.join(opt_out.sender_domains)} to stop on "
-        f"{opt_out.date.isoformat()}; this message was sent on {sent.isoformat()}, "
+        f"{opt_out.date.isoformat()}; {_dated_as(msg, sent)}, "
         f"{business_days_after(opt_out.date, sent)} business days later"
     )
 
@@ -508,14 +555,14 @@ def opt_out_record(msg: Message) -> str | None:
     "case.registry_states",
     "list[text]",
     "States whose child-protection registry listed the recipient more than 30 days "
-    "before the message was sent.",
+    "before the message's legal date (when the trap received it).",
 )
 def registry_states(msg: Message) -> list[str]:
     case = _case(msg)
     if not case or not case.registries:
         return []
     address = _recipient(msg)[0]
-    sent = _sent_date(msg)
+    sent = _legal_day(msg)
     if not address or sent is None:
         return []
     states = {

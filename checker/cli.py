@@ -4,12 +4,15 @@ this module only assembles them and maps errors to the exit-code table."""
 from __future__ import annotations
 
 import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from checker import __version__
 from checker.commands import audit as audit_command
+from checker.commands import campaigns as campaigns_command
 from checker.commands import exhibit as exhibit_command
 from checker.commands import exhibits as exhibits_command
 from checker.commands import fields as fields_command
+from checker.commands import review as review_command
 from checker.commands import rules as rules_command
 
 EXIT_CODES_HELP = (
@@ -17,7 +20,58 @@ EXIT_CODES_HELP = (
     "(or failing rule tests); 2 usage or input error; 3 rule errors."
 )
 
+
+
+def _plain_help(command) -> None:
+    """Help a person reads: no type names (`<bool>`, `<list[str]>`), no `{INPUT...}...`.
+    A flag shows no value; an option without a metavar shows its name (--rule RULE); an
+    argument reads INPUT... (optional ones [PATH]). Applied to every command and group,
+    including those other modules register."""
+    for param in command.params:
+        if isinstance(param, TyperOption):
+            if param.is_flag:
+                param.metavar = ""
+            elif param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+        elif isinstance(param, TyperArgument):
+            name = (param.metavar or param.name or "ARG").upper()
+            if param.nargs != 1 and not name.endswith("..."):
+                name += "..."
+            usage = name if param.required else f"[{name}]"
+            param._usage_display_name = lambda usage=usage: usage
+            param.display_type_rich = lambda ctx: None
+    original = command.get_help_option
+
+    def help_option(ctx, original=original):
+        option = original(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:
+            sub.short_help = _first_sentence(sub.help)
+        _plain_help(sub)
+
+
+def _first_sentence(text: str) -> str:
+    """The one-line summary `spamlaw --help` lists: the help's first sentence."""
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    end = paragraph.find(": ")
+    stop = paragraph.find(". ")
+    cut = min(i for i in (end, stop, len(paragraph)) if i >= 0)
+    return paragraph[:cut].rstrip(".") + "."
+
+
+class _PlainHelpGroup(TyperGroup):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _plain_help(self)
+
+
 app = typer.Typer(
+    cls=_PlainHelpGroup,
     name="spamlaw",
     help="Check email messages against anti-spam law and turn findings into evidence.\n\n"
     + EXIT_CODES_HELP,
@@ -43,9 +97,11 @@ def root(
 
 
 audit_command.register(app)
+campaigns_command.register(app)
 exhibit_command.register(app)
 exhibits_command.register(app)
 fields_command.register(app)
+review_command.register(app)
 rules_command.register(app)
 
 

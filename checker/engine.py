@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
+from checker.display import describe_hidden, hidden_characters, plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
+from checker.legal_date import TRUSTED_RECEIVED
 from checker.message import Message
 from checker.operators import PatternTimeout
+from checker.reasons import ENGINE_CODES, describe
 from checker.ruleset.model import (
     AllCond,
     AnyCond,
@@ -42,6 +45,7 @@ from checker.ruleset.model import (
     Ruleset,
     UseCond,
     WeakCond,
+    iter_conditions,
 )
 from checker.ruleset.templates import ABSENT, Outcomes, render, searched_text
 
@@ -122,13 +126,24 @@ def _evidence_text(ev: Evidence) -> str:
 # ------------------------------------------------------------------ results
 
 
+class Reason(NamedTuple):
+    """A reason code (checker/reasons.py) and, where the rule gives one, its own words."""
+
+    code: str
+    detail: str | None = None
+
+    def text(self) -> str:
+        return self.detail or describe(self.code)
+
+
 @dataclass(slots=True)
 class Result:
     value: bool
     weak: bool = False
     evidence: tuple[Evidence, ...] = ()
-    reasons: tuple[str, ...] = ()  # why it is weak
+    reasons: tuple[Reason, ...] = ()  # why it is weak
     node: ExplainNode | None = None
+    facts: tuple[Reason, ...] = ()  # coded predicates that held, where the value rests on them
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,8 +151,7 @@ class _Decision:
     status: Status
     evidence: tuple[Evidence, ...] = ()  # everything the outcome rests on
     deciding: tuple[Evidence, ...] = ()  # the deciding condition's evidence (for templates)
-    reasons: tuple[str, ...] = ()  # why it needs review
-    note: str | None = None  # for the default not_applicable sentence
+    reasons: tuple[Reason, ...] = ()  # why: review doubts, the facts it rests on, why not applicable
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +173,21 @@ def _cat(parts: Iterable[Iterable[Any]]) -> tuple:
     return tuple(out)
 
 
+def _facts(results) -> tuple[Reason, ...]:
+    return _cat(r.facts for r in results)
+
+
 def _all(results: list[Result]) -> Result:
     falses = [r for r in results if not r.value]
     if not falses:
         weak = [r for r in results if r.weak]
-        return Result(True, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak))
+        return Result(True, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak),
+                      facts=_facts(results))
     strong = next((r for r in falses if not r.weak), None)
     if strong:
-        return Result(False, False, strong.evidence)
-    return Result(False, True, _cat(r.evidence for r in falses), _cat(r.reasons for r in falses))
+        return Result(False, False, strong.evidence, facts=strong.facts)
+    return Result(False, True, _cat(r.evidence for r in falses), _cat(r.reasons for r in falses),
+                  facts=_facts(falses))
 
 
 def _any(results: list[Result]) -> Result:
@@ -175,10 +195,12 @@ def _any(results: list[Result]) -> Result:
     if trues:
         strong = next((r for r in trues if not r.weak), None)
         if strong:
-            return Result(True, False, strong.evidence)
-        return Result(True, True, _cat(r.evidence for r in trues), _cat(r.reasons for r in trues))
+            return Result(True, False, strong.evidence, facts=strong.facts)
+        return Result(True, True, _cat(r.evidence for r in trues), _cat(r.reasons for r in trues),
+                      facts=_facts(trues))
     weak = [r for r in results if r.weak]
-    return Result(False, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak))
+    return Result(False, bool(weak), _cat(r.evidence for r in results), _cat(r.reasons for r in weak),
+                  facts=_facts(results))
 
 
 def _at_least(n: int, results: list[Result]) -> Result:
@@ -187,11 +209,11 @@ def _at_least(n: int, results: list[Result]) -> Result:
     if len(trues) >= n:
         weak = len(strong) < n
         reasons = _cat(r.reasons for r in trues if r.weak) if weak else ()
-        return Result(True, weak, _cat(r.evidence for r in trues), reasons)
+        return Result(True, weak, _cat(r.evidence for r in trues), reasons, facts=_facts(trues))
     weak_falses = [r for r in results if not r.value and r.weak]
     weak = len(trues) + len(weak_falses) >= n
     reasons = _cat(r.reasons for r in weak_falses) if weak else ()
-    return Result(False, weak, _cat(r.evidence for r in results), reasons)
+    return Result(False, weak, _cat(r.evidence for r in results), reasons, facts=_facts(results))
 
 
 def _is_span_record(value: Any) -> bool:
@@ -226,6 +248,47 @@ def _shown(value: Any) -> str:
     else:
         text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= MAX_SEEN else text[:MAX_SEEN] + "…"
+
+
+def _plain(value: Any) -> str:
+    """A value as evidence quotes it for people: text as it is, records as 'key: value'
+    pairs, lists as their items (no Python quoting or brackets)."""
+    if value is None:
+        return "(absent)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        keys = [k for k in value if k != "raw"] or list(value)  # raw repeats the header
+        return "; ".join(f"{k}: {_plain(value[k])}" for k in keys if value[k] not in (None, "", []))
+    if isinstance(value, list | tuple):
+        shown = ", ".join(_plain(v) for v in value[:10])
+        return shown + (f" … and {len(value) - 10} more" if len(value) > 10 else "")
+    return str(value)
+
+
+# What one item of a detector's list is, for an evidence note when the item says nothing itself.
+_ITEM_NAMES = {
+    "commercial.reasons": "a sign of commercial purpose",
+    "opt_out.notices": "opt-out notice",
+    "opt_out.possible": "possible opt-out notice",
+    "opt_out.burdens": "possible opt-out burden",
+    "postal_addresses": "postal address",
+    "adult.indicators": "adult vocabulary",
+    "ad_label.matches": "advertisement label",
+    "header_integrity.indicators": "header indicator",
+    "subject_integrity.indicators": "subject indicator",
+}
+
+
+def _record_note(record: dict, list_name: str) -> str | None:
+    """The plain-English note of a detector's span record: its own reason or detail,
+    else what kind of item it is."""
+    for key in ("reason", "detail", "weakness"):
+        if isinstance(record.get(key), str) and record[key]:
+            return record[key]
+    return _ITEM_NAMES.get(list_name)
 
 
 def _generalize(evidence: tuple[Evidence, ...], path: str, count: int) -> tuple[Evidence, ...]:
@@ -316,7 +379,7 @@ class _Run:
 
     def eval_not(self, cond: NotCond, item: _Item | None) -> Result:
         r = self.eval(cond.child, item)
-        return self.node(cond, Result(not r.value, r.weak, r.evidence, r.reasons), [r.node])
+        return self.node(cond, Result(not r.value, r.weak, r.evidence, r.reasons, facts=r.facts), [r.node])
 
     def eval_at_least(self, cond: AtLeastCond, item: _Item | None) -> Result:
         results = []
@@ -329,7 +392,9 @@ class _Run:
 
     def eval_weak(self, cond: WeakCond, item: _Item | None) -> Result:
         r = self.eval(cond.child, item)
-        return self.node(cond, Result(r.value, True, r.evidence, _cat([r.reasons, (cond.reason,)])), [r.node])
+        weakness = Reason(cond.code, cond.reason if cond.code == "weak_condition" else None)
+        return self.node(cond, Result(r.value, True, r.evidence, _cat([r.reasons, (weakness,)]), facts=r.facts),
+                         [r.node])
 
     def eval_use(self, cond: UseCond, item: _Item | None) -> Result:
         key = (cond.name, self.trace)
@@ -339,9 +404,14 @@ class _Run:
             cached = self.eval(predicate.condition)
             if cached.value and predicate.evidence_fields:
                 extra = self.captures(predicate.evidence_fields)
-                cached = Result(cached.value, cached.weak, _cat([cached.evidence, extra]), cached.reasons, cached.node)
+                cached = Result(cached.value, cached.weak, _cat([cached.evidence, extra]), cached.reasons, cached.node,
+                                cached.facts)
+            if cached.value and predicate.code:
+                cached = Result(cached.value, cached.weak, cached.evidence, cached.reasons, cached.node,
+                                _cat([cached.facts, (Reason(predicate.code),)]))
             self.predicate_cache[key] = cached
-        return self.node(cond, Result(cached.value, cached.weak, cached.evidence, cached.reasons), [cached.node])
+        return self.node(cond, Result(cached.value, cached.weak, cached.evidence, cached.reasons, facts=cached.facts),
+                         [cached.node])
 
     def eval_rule(self, cond: RuleCond, item: _Item | None) -> Result:
         finding = self.findings.get(cond.rule_id)
@@ -366,10 +436,11 @@ class _Run:
             if cond.where is not None:
                 r = self.eval(cond.where, sub)
             else:
-                r = Result(True, False, (Evidence(sub.path, quote=_clip(_shown(value))),))
+                r = Result(True, False, (Evidence(sub.path, quote=_clip(_plain(value))),))
             if r.value and _is_span_record(value):  # a detector's finding: point at the text
-                span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]), note=sub.path)
-                r = Result(r.value, r.weak, (span,), r.reasons, r.node)
+                span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]),
+                                note=_record_note(value, cond.field))
+                r = Result(r.value, r.weak, (span,), r.reasons, r.node, r.facts)
             results.append(r)
             if r.value == stop_on and not r.weak and not self.trace:
                 break
@@ -383,9 +454,10 @@ class _Run:
                 folded = _generalize(combined.evidence, path, len(results)) or (
                     Evidence(f"{path}[*]", searched=(what,), note=f"{len(results)} item(s) searched"),
                 )
-                combined = Result(combined.value, combined.weak, folded, combined.reasons)
+                combined = Result(combined.value, combined.weak, folded, combined.reasons, facts=combined.facts)
             if cond.kind == "none_of":
-                combined = Result(not combined.value, combined.weak, combined.evidence, combined.reasons)
+                combined = Result(not combined.value, combined.weak, combined.evidence, combined.reasons,
+                                  facts=combined.facts)
             result = combined
         children = [r.node for r in results[:MAX_TRACE_ITEMS]]
         note = f"{len(items)} item(s)" + (f", first {MAX_TRACE_ITEMS} shown" if len(items) > MAX_TRACE_ITEMS else "")
@@ -403,7 +475,7 @@ class _Run:
                 for start, end in match.spans
             )
         elif match.ok and cond.op.name != "missing":
-            evidence = (Evidence(path, quote=_shown(value), note=match.note),)
+            evidence = (Evidence(path, quote=_plain(value), note=match.note),)
         else:
             evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
         return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
@@ -437,8 +509,13 @@ class _Run:
             evidence = decision.evidence
             if decision.status != Status.NOT_APPLICABLE:
                 evidence = _cat([evidence, self.captures(rule.evidence_fields)])
+            if decision.status in (Status.VIOLATION, Status.NEEDS_REVIEW) and any(
+                hidden_characters(e.quote) for e in evidence
+            ):  # what is quoted does not read as it shows
+                decision = replace(decision, reasons=_cat([decision.reasons, (Reason("invisible_characters"),)]))
             sentence = self.sentence(rule, decision)
-            finding = self.finding(rule, decision.status, sentence, evidence)
+            codes = tuple(dict.fromkeys(r.code for r in decision.reasons))
+            finding = self.finding(rule, decision.status, sentence, evidence, reasons=codes)
         except (FieldUnreadable, PatternTimeout, DependencyFailed) as exc:
             finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {exc}.", error=str(exc))
         except Exception as exc:  # a bug must cost one finding, not the batch
@@ -451,7 +528,7 @@ class _Run:
             self.trace_root = root
         return finding
 
-    def finding(self, rule: Rule, status: Status, sentence: str, evidence=(), error=None) -> Finding:
+    def finding(self, rule: Rule, status: Status, sentence: str, evidence=(), error=None, reasons=()) -> Finding:
         return Finding(
             rule=rule.id,
             status=status,
@@ -463,50 +540,54 @@ class _Run:
             evidence=tuple(evidence),
             penalty=rule.penalty,
             error=error,
+            reasons=reasons if status != Status.COMPLIANT else (),
         )
 
     def decide(self, rule: Rule, root: ExplainNode | None) -> _Decision:
-        date_reason = None
+        date_doubt: tuple[Reason, ...] = ()
         if rule.effective_from or rule.effective_until:
             date_reason, outside = self.effective(rule, root)
             if outside:
-                return _Decision(Status.NOT_APPLICABLE, note=outside)
+                return _Decision(Status.NOT_APPLICABLE, reasons=(Reason("not_in_force", outside),))
+            if date_reason:
+                date_doubt = (Reason("date_unusable", date_reason),)
+        dating = self.dating(rule)
         gates, refusal = self.requirements(rule, root)
         if refusal is not None:
             return refusal
         applies = self.part("applies_when", rule.applies_when, root) or Result(True)
         if not applies.value:
-            label = rule.applies_when.label if rule.applies_when else ""
-            note = f"its precondition ({label}) does not hold"
-            return _Decision(Status.NOT_APPLICABLE, applies.evidence, applies.evidence, note=note)
+            reading = self.reading(rule, self.fields_of(rule.applies_when))
+            why = Reason("precondition_false", self.precondition_text(rule))
+            if any(r.code == "content_not_read" for r in reading):  # the unread part may make it apply
+                reasons = _cat([(why,), reading, applies.facts])
+                return _Decision(Status.NEEDS_REVIEW, applies.evidence, applies.evidence, reasons)
+            return _Decision(Status.NOT_APPLICABLE, applies.evidence, applies.evidence, _cat([(why,), applies.facts]))
         if gates:  # what the requirements rest on counts like a precondition
             applies = _all([*gates, applies])
         base = applies.reasons if applies.weak else ()
         violation = self.part("violation_when", rule.violation_when, root)
         if violation is not None and violation.value:
-            doubts = list(_cat([base, violation.reasons if violation.weak else ()]))
-            if date_reason:
-                doubts.append(date_reason)
-            parse_error = getattr(self.message, "parse_error", None)
-            if parse_error:
-                doubts.append(f"the message's MIME structure could not be fully parsed ({parse_error})")
-            failures = [e for e in getattr(self.message, "errors", ()) if e.startswith("field ")]
-            if failures:  # a field this one was derived from may have failed
-                more = f" and {len(failures) - 1} more" if len(failures) > 1 else ""
-                doubts.append(f"part of the message could not be read ({failures[0]}{more}), "
-                              "so the finding may rest on incomplete data")
-            if applies.weak or violation.weak:
-                doubts = doubts or ["a condition was only weakly established"]
+            doubts = _cat([base, violation.reasons if violation.weak else (), date_doubt, self.reading(rule)])
+            if (applies.weak or violation.weak) and not doubts:
+                doubts = (Reason("weak_condition"),)
             status = Status.NEEDS_REVIEW if doubts else Status.VIOLATION
             evidence = _cat([violation.evidence, applies.evidence])  # the deciding part first
-            return _Decision(status, evidence, violation.evidence, tuple(doubts))
+            reasons = _cat([doubts, dating, violation.facts, applies.facts])
+            return _Decision(status, evidence, violation.evidence, reasons)
         review = self.part("review_when", rule.review_when, root)
+        failed = violation.facts if violation is not None else ()  # why the violation does not hold
+        reading = self.reading(rule)
         if review is not None and review.value:
-            reasons = _cat([(rule.review_reason or "",), base])
+            asked = (Reason("review_condition", rule.review_reason or None),)
+            reasons = _cat([asked, failed, review.facts, base, date_doubt, reading, dating])
             evidence = _cat([review.evidence, applies.evidence])
             return _Decision(Status.NEEDS_REVIEW, evidence, review.evidence, reasons)
         tested = [p.evidence for p in (violation, review) if p is not None]
-        return _Decision(Status.COMPLIANT, _cat([*tested, applies.evidence]), _cat(tested))
+        evidence = _cat([*tested, applies.evidence])
+        if reading:  # compliant on what was read; the rest may hold what the rule looks for
+            return _Decision(Status.NEEDS_REVIEW, evidence, _cat(tested), _cat([reading, failed, dating]))
+        return _Decision(Status.COMPLIANT, evidence, _cat(tested))
 
     def requirements(self, rule: Rule, root: ExplainNode | None) -> tuple[list[Result], _Decision | None]:
         """(the results of the rule's `requires` gates, the not_applicable decision of the
@@ -515,11 +596,79 @@ class _Run:
         for index, requirement in enumerate(rule.requires, 1):
             result = self.part(f"requires[{index}]", requirement.condition, root)
             if not result.value:
-                context = self.context(rule, Status.NOT_APPLICABLE, result.evidence, "", requirement.variables)
-                note = render(requirement.otherwise, context).rstrip(". ") or "a requirement does not hold"
-                return results, _Decision(Status.NOT_APPLICABLE, result.evidence, result.evidence, note=note)
+                context = self.context(rule, Status.NOT_APPLICABLE, result.evidence, (), requirement.variables)
+                note = render(requirement.otherwise, context).rstrip(". ") or None
+                reads = {c.field for c in iter_conditions(requirement.condition) if isinstance(c, FieldCond)}
+                code = "no_nexus" if any(f.startswith("recipient.state") for f in reads) else "requirement_unmet"
+                reasons = (Reason(code, note),)
+                return results, _Decision(Status.NOT_APPLICABLE, result.evidence, result.evidence, reasons)
             results.append(result)
         return results, None
+
+    def precondition_text(self, rule: Rule) -> str:
+        """The rule's precondition in plain words, said as not holding."""
+        wording = self.plain(rule.applies_when)
+        if wording is None:
+            return describe("precondition_false")
+        return f"the rule applies only when {wording}, and this message was not found to meet that condition"
+
+    def plain(self, cond: Condition | None) -> str | None:
+        """A precondition in plain words: predicates by their titles; None when it has
+        a part with no plain wording (the caller then uses the general sentence)."""
+        if isinstance(cond, UseCond):
+            return self.ruleset.predicates[cond.name].title
+        if isinstance(cond, AllCond | AnyCond):
+            parts = [self.plain(c) for c in cond.children]
+            if not parts or any(p is None for p in parts):
+                return None
+            joiner = " and " if isinstance(cond, AllCond) else " or "
+            return joiner.join(dict.fromkeys(parts))
+        return None
+
+    def dating(self, rule: Rule) -> tuple[Reason, ...]:
+        """`date_from_header` when the rule depends on the date and the legal date is the
+        sender's own Date header (no trusted receipt time)."""
+        if not (rule.effective_from or rule.effective_until) or not _registered("legal_date.source"):
+            return ()
+        return (Reason("date_from_header"),) if self.safe_text("legal_date.source") == "date_header" else ()
+
+    def fields_of(self, cond: Condition | None) -> frozenset[str]:
+        """The message fields a condition reads, through the predicates it uses."""
+        out: set[str] = set()
+        for c in iter_conditions(cond):
+            if isinstance(c, FieldCond | QuantCond) and c.scope == "message":
+                out.add(c.field)
+            elif isinstance(c, UseCond):
+                out |= self.fields_of(self.ruleset.predicates[c.name].condition)
+        return frozenset(out)
+
+    def reading(self, rule: Rule, fields: frozenset[str] | None = None) -> tuple[Reason, ...]:
+        """Why the message may have been read incompletely, as far as this rule (or the
+        given fields) is concerned: a broken MIME structure, a field that failed, content
+        that was cut."""
+        out = []
+        parse_error = getattr(self.message, "parse_error", None)
+        if parse_error:
+            out.append(Reason("mime_broken", f"the message's structure could not be read as sent "
+                                             f"({plain_defect(parse_error)}), so part of it may have been read wrongly"))
+        if any(e.startswith("field ") for e in getattr(self.message, "errors", ())):
+            out.append(Reason("field_unreadable"))
+        cut = [record for record in self.not_read() if _affects(record, rule.fields if fields is None else fields)]
+        if cut:
+            shown = "; ".join(dict.fromkeys(str(r.get("detail") or "") for r in cut[:3]))
+            more = f" (and {len(cut) - 3} more)" if len(cut) > 3 else ""
+            out.append(Reason("content_not_read", f"part of the message was not read ({shown}{more}), "
+                                                  "and what it holds may change the outcome"))
+        return tuple(out)
+
+    def not_read(self) -> list[dict]:
+        if not _registered("content.not_read"):
+            return []
+        try:
+            value = self.read("content.not_read")
+        except (FieldUnreadable, KeyError):
+            return []
+        return [r for r in value or [] if isinstance(r, dict)]
 
     def part(self, name: str, cond: Condition | None, root: ExplainNode | None) -> Result | None:
         if cond is None:
@@ -530,22 +679,32 @@ class _Run:
         return result
 
     def effective(self, rule: Rule, root: ExplainNode | None) -> tuple[str | None, str | None]:
-        """(why the in-force check is doubtful, why the rule is not in force) — each or None."""
+        """(why the in-force check is doubtful, why the rule is not in force) — each or None.
+
+        The legal date decides (checker.legal_date): when the trap received the message
+        (trusted Received line), else the sender's Date header when it is plausible."""
         start, end = _day(rule.effective_from), _day(rule.effective_until)
         span = f"in force {start or 'always'} to {end or 'now'}"
-        value = self.read("date")
-        if not isinstance(value, dt.datetime) or value.year < EARLIEST_PLAUSIBLE_YEAR:
-            shown = "no usable Date" if value is None else f"an implausible Date ({value.isoformat()})"
-            doubt = f"the message has {shown}, so whether the rule was in force when it was sent is unconfirmed"
+        value = self.read("legal_date")
+        if not isinstance(value, dt.datetime):
+            sent = self.read("date")
+            shown = "no usable Date" if sent is None else f"an implausible Date ({_shown(sent)})"
+            doubt = (f"no trusted Received line gives the time the trap received the message and "
+                     f"it has {shown}, so whether the rule was in force is unconfirmed")
             if root is not None:
-                root.children.append(ExplainNode(f"effective ({span})", None, seen=_shown(value), note=doubt))
+                root.children.append(ExplainNode(f"effective ({span})", None, seen=_shown(sent), note=doubt))
             return doubt, None
         day = value.date()
+        if self.read("legal_date.source") == TRUSTED_RECEIVED:
+            when = f"the message was received on {day}"
+        else:
+            when = (f"the message is dated {day} by its Date header (the sender's claim; no trusted "
+                    "Received line gives the time the trap received it)")
         outside = None
         if start and day < start:
-            outside = f"the message is dated {day}, before the rule took effect on {start}"
+            outside = f"{when}, before the rule took effect on {start}"
         elif end and day > end:
-            outside = f"the message is dated {day}, after the rule ceased to be in force on {end}"
+            outside = f"{when}, after the rule ceased to be in force on {end}"
         if root is not None:
             root.children.append(ExplainNode(f"effective ({span})", outside is None, seen=day.isoformat(), note=outside))
         return None, outside
@@ -561,11 +720,11 @@ class _Run:
                 for i, entry in enumerate(value[:10]):
                     if _is_span_record(entry):
                         out.append(Evidence(entry["field"], entry["start"], entry["end"],
-                                            _clip(entry["quote"]), note=f"{name}[{i}]"))
+                                            _clip(entry["quote"]), note=_record_note(entry, name)))
                     else:
-                        out.append(Evidence(f"{name}[{i}]", quote=_clip(_shown(entry)), note="captured"))
+                        out.append(Evidence(f"{name}[{i}]", quote=_clip(_plain(entry)), note="captured"))
             elif value is not None:
-                out.append(Evidence(name, quote=_shown(value), note="captured"))
+                out.append(Evidence(name, quote=_plain(value), note="captured"))
             else:
                 out.append(Evidence(name, searched=("exists",), note="absent"))
         return tuple(out)
@@ -573,21 +732,31 @@ class _Run:
     # -------------------------------------------------------------- sentences
 
     def sentence(self, rule: Rule, decision: _Decision) -> str:
-        status = decision.status
-        reason_text = "; ".join(r for r in decision.reasons if r)
+        """The finding's text: the rule's template (given the reason codes), then the
+        sentence of every reason the template does not itself mention. A rule's template
+        never speaks for a rule that is not in force: the date says why."""
+        status, reasons = decision.status, decision.reasons
         template = rule.finding.get(str(status))
+        codes = {r.code for r in reasons}
+        if "not_in_force" in codes or ("precondition_false" in codes and status != Status.NOT_APPLICABLE):
+            template = None  # the rule's own words would speak for a rule that is not in force / may not apply
         if template is None:
-            text = _default_sentence(rule, status, decision.note)
-        else:
-            context = self.context(rule, status, decision.deciding, reason_text)
-            text = render(template, context)
-        uses_reason = "review_reason" in rule.finding_variables.get(str(status), frozenset())
-        if status == Status.NEEDS_REVIEW and reason_text and not uses_reason:
-            text = f"{text.rstrip()} Needs review: {reason_text}."
-        return text
+            return _default_sentence(rule, status, reasons)
+        mentioned = getattr(template, "reason_codes", frozenset())
+        told = [r for r in reasons if r.code not in mentioned and r.code not in ENGINE_CODES]
+        always = [r for r in reasons if r.code in ENGINE_CODES]
+        variables = rule.finding_variables.get(str(status), frozenset())
+        text = render(template, self.context(rule, status, decision.deciding, reasons, told=told))
+        extra = always if "review_reason" in variables else [*told, *always]
+        if not extra:
+            return text
+        clauses = _clauses(extra)
+        if status == Status.NEEDS_REVIEW:
+            return f"{text.rstrip()} Needs review: {clauses}."
+        return f"{text.rstrip()} {clauses[:1].upper()}{clauses[1:]}."
 
-    def context(self, rule: Rule, status: Status, evidence, reason_text: str,
-                variables: frozenset[str] | None = None) -> dict[str, Any]:
+    def context(self, rule: Rule, status: Status, evidence, reasons: tuple[Reason, ...],
+                variables: frozenset[str] | None = None, told: list[Reason] | None = None) -> dict[str, Any]:
         if variables is None:
             variables = rule.finding_variables.get(str(status), frozenset())
         items = [
@@ -595,6 +764,7 @@ class _Run:
              "searched": list(e.searched) if e.searched is not None else None, "note": e.note}
             for e in evidence
         ]
+        reason_text = _clauses(told if told is not None else reasons)
         context: dict[str, Any] = {
             "rule": rule.id,
             "title": rule.title,
@@ -606,6 +776,7 @@ class _Run:
             "quotes": [e["quote"] for e in items if e["quote"] is not None],
             "searched": [searched_text(e) for e in items if e["searched"]],
             "review_reason": reason_text if status == Status.NEEDS_REVIEW else "",
+            "reasons": [r.code for r in reasons],
         }
         if "subject" in variables:
             context["subject"] = self.safe_text("subject") or ABSENT
@@ -639,7 +810,30 @@ class _Run:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
             if date_error:
                 out.append(f"date: {date_error}")
-        return tuple(dict.fromkeys(out))
+        out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
+        out.extend(self.hidden_characters())
+        return tuple(dict.fromkeys(plain_defect(e) for e in out))
+
+    def hidden_characters(self) -> list[str]:
+        """A warning for each place that holds invisible or text-direction characters: a
+        From name with U+202E reads backwards, and a reader cannot see a zero-width space."""
+        out = []
+        for name, where in _SHOWN_TEXTS:
+            if not _registered(name) or (name not in _HEADER_TEXTS and name not in self.ruleset.referenced_fields):
+                continue  # the body is scanned when the rules read it (fields are computed lazily)
+            try:
+                value = self.read(name)
+            except (FieldUnreadable, KeyError):
+                continue
+            texts = [value] if isinstance(value, str) else []
+            if isinstance(value, list):
+                texts = [" ".join(str(v.get(k) or "") for k in ("filename", "name", "display_name", "address"))
+                         if isinstance(v, dict) else v for v in value]
+            chars = list(dict.fromkeys(c for t in texts for c in hidden_characters(t)))
+            if chars:
+                out.append(f"invisible or text-direction characters in {where}, shown as stand-ins: "
+                           f"{describe_hidden(chars[:6])}" + (f" and {len(chars) - 6} more" if len(chars) > 6 else ""))
+        return out
 
 
 _HANDLERS = {
@@ -670,16 +864,64 @@ def _registered(name: str) -> bool:
     return name in all_fields()
 
 
+def _iso(run: _Run, name: str) -> str | None:
+    """A datetime field as ISO 8601 for the result summary; None when absent or unreadable."""
+    if not _registered(name):
+        return None
+    try:
+        value = run.read(name)
+    except (FieldUnreadable, KeyError):
+        return None
+    return value.isoformat() if isinstance(value, dt.datetime) else None
+
+
 def _day(value: dt.date | None) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _default_sentence(rule: Rule, status: Status, note: str | None) -> str:
+def _default_sentence(rule: Rule, status: Status, reasons: tuple[Reason, ...]) -> str:
     if status == Status.NOT_APPLICABLE:
-        return f"Not applicable: {note or 'its precondition does not hold'}."
+        return f"Not applicable: {_clauses(reasons) or describe('precondition_false')}."
     if status == Status.COMPLIANT:
         return f"No violation of {rule.id} found: its violation conditions do not hold for this message."
-    return f"{rule.title}."
+    if status == Status.NEEDS_REVIEW and any(r.code == "precondition_false" for r in reasons):
+        return f"Whether the rule applies could not be decided. Needs review: {_clauses(reasons)}."
+    if status == Status.NEEDS_REVIEW and reasons:
+        return f"{rule.title}. Needs review: {_clauses(reasons)}."
+    clauses = _clauses(reasons)
+    return f"{rule.title}." + (f" {clauses[:1].upper()}{clauses[1:]}." if clauses else "")
+
+
+def _clauses(reasons) -> str:
+    """The reasons' sentences as one run of clauses, each once."""
+    return "; ".join(dict.fromkeys(r.text().rstrip(". ") for r in reasons))
+
+
+def _affects(record: dict, fields: frozenset[str]) -> bool:
+    """Whether content that was not read (a `content.not_read` record) may matter to a
+    rule that reads `fields`: cut Received lines matter to the rules on the path and the
+    date; cut body content to any rule that reads more than the header."""
+    if record.get("area") == "received":
+        return any(_under(f, _PATH_FIELDS) for f in fields)
+    return any(not _under(f, _HEADER_FIELDS) for f in fields)
+
+
+def _under(name: str, roots: tuple[str, ...]) -> bool:
+    return any(name == root or name.startswith(root + ".") or name.startswith(root + "[") for root in roots)
+
+
+# Texts a reader sees, with how a warning names them.
+_SHOWN_TEXTS = (
+    ("from.raw", "the From header"), ("subject", "the Subject"), ("reply_to", "the Reply-To header"),
+    ("to", "the To header"), ("attachments", "an attachment's name"), ("body.visible_text", "the visible text"),
+)
+_HEADER_TEXTS = frozenset({"from.raw", "subject", "reply_to", "to"})
+_PATH_FIELDS = ("received", "header_integrity", "trusted", "receipt", "legal_date")
+_HEADER_FIELDS = (
+    "from", "to", "cc", "sender", "subject", "date", "message_id", "reply_to", "return_path", "received",
+    "authentication_results", "list_unsubscribe", "header_integrity", "trusted", "receipt", "legal_date",
+    "case", "recipient", "size", "headers", "dkim", "spf", "in_reply_to", "references",
+)
 
 
 # ------------------------------------------------------------------ public API
@@ -697,6 +939,8 @@ def audit(ruleset: Ruleset, message: Message) -> AuditResult:
         sender=run.safe_text("from.address") if _registered("from.address") else None,
         subject=run.safe_text("subject") if _registered("subject") else None,
         date=run.safe_text("date.raw") if _registered("date.raw") else None,
+        received=_iso(run, "receipt.time"),
+        date_source=run.safe_text("legal_date.source") if _registered("legal_date.source") else None,
         errors=run.errors(),
         findings=tuple(findings),
     )

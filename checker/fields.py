@@ -82,6 +82,7 @@ def _load_extractors() -> None:
     # The import order is the order `spamlaw fields` lists the fields in.
     # isort: off
     from checker import extract  # noqa: F401  (registers header, body and MIME fields)
+    from checker import legal_date  # noqa: F401  (receipt.time, legal_date, date.skew)
     from checker import case  # noqa: F401  (registers recipient.* and case.* fields)
     from checker import detectors  # noqa: F401  (registers detector fields: commercial, opt_out, ...)
     # isort: on

@@ -63,6 +63,9 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     penalty: dict[str, Any] | None = None
     error: str | None = None
+    # Why the outcome is what it is: codes of checker/reasons.py, decided by the engine
+    # for violation, needs_review and not_applicable outcomes (empty for compliant).
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -75,6 +78,7 @@ class Finding:
             "finding": self.finding,
             "evidence": [e.to_dict() for e in self.evidence],
             "penalty": self.penalty,
+            "reasons": list(self.reasons),
         }
         if self.error is not None:
             data["error"] = self.error
@@ -91,7 +95,9 @@ class AuditResult:
     message_id: str | None = None
     sender: str | None = None
     subject: str | None = None
-    date: str | None = None
+    date: str | None = None  # the Date header as written: the sender's claim
+    received: str | None = None  # ISO-8601 UTC of receipt.time (trusted Received line)
+    date_source: str | None = None  # legal_date.source: trusted_received | date_header
     errors: tuple[str, ...] = ()
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 

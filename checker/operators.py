@@ -35,6 +35,7 @@ ARG_KINDS = {
     "scalar": "a text, number or true/false (matching the field's type)",
     "scalars": "a list of texts or numbers, or {list: NAME}",
     "regex": "a regular expression",
+    "regexes": "a list of regular expressions, or {list: NAME} for a list in rules/lists/",
     "flag": "true",
     "count": "a whole number (0 or more)",
     "date": "a date (YYYY-MM-DD) or an ISO date-time",
@@ -139,6 +140,13 @@ def _prepare_equals(arg: Any, options: dict[str, bool]) -> tuple[Any, dict[str, 
     return (_fold(arg, options) if isinstance(arg, str) else arg), options
 
 
+def _value_text(value: Any) -> str:
+    """A non-text value as a note shows it to people (true, 12, not True or '12')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _equals(value: Any, prepared: tuple[Any, dict[str, bool]], other: Any) -> Match:
     arg, options = prepared
     if value is None:
@@ -147,7 +155,7 @@ def _equals(value: Any, prepared: tuple[Any, dict[str, bool]], other: Any) -> Ma
         ok = _fold(value, options) == arg
         return Match(ok, _whole(value))
     ok = type(value) is type(arg) and value == arg
-    return Match(ok, note=f"value {value!r}")
+    return Match(ok, note=f"value {_value_text(value)}")
 
 
 def _prepare_equals_any(arg: list, options: dict[str, bool]) -> tuple[frozenset, dict[str, bool]]:
@@ -161,7 +169,7 @@ def _equals_any(value: Any, prepared: tuple[frozenset, dict[str, bool]], other: 
     if isinstance(value, str):
         return Match(_fold(value, options) in entries, _whole(value))
     ok = not isinstance(value, bool) and value in entries
-    return Match(ok, note=f"value {value!r}")
+    return Match(ok, note=f"value {_value_text(value)}")
 
 
 def _prepare_contains(arg: str, options: dict[str, bool]) -> regex.Pattern:
@@ -210,6 +218,21 @@ def _prepare_matches(arg: str, options: dict[str, bool]) -> regex.Pattern:
     return compile_pattern(arg, options)
 
 
+def _prepare_matches_any(arg: list[str], options: dict[str, bool]) -> tuple[regex.Pattern, ...]:
+    return tuple(compile_pattern(pattern, options) for pattern in arg)
+
+
+def _matches_any(value: Any, prepared: tuple[regex.Pattern, ...], other: Any) -> Match:
+    if value is None:
+        return _absent()
+    spans: list[tuple[int, int]] = []
+    for pattern in prepared:
+        spans.extend(_search(pattern, value).spans)
+        if len(spans) >= MAX_SPANS:
+            break
+    return Match(bool(spans), tuple(sorted(spans)[:MAX_SPANS]))
+
+
 # ------------------------------------------------------------------ presence and counts
 
 
@@ -222,7 +245,7 @@ def _exists(value: Any, prepared: Any, other: Any) -> Match:
         return Match(False, note="absent")
     if isinstance(value, str):
         return Match(True, _whole(value))
-    return Match(True, note=f"value {value!r}")
+    return Match(True, note=f"value {_value_text(value)}")
 
 
 def _missing(value: Any, prepared: Any, other: Any) -> Match:
@@ -247,10 +270,21 @@ def _count_at_least(value: Any, prepared: int, other: Any) -> Match:
     return Match(count >= prepared, note=f"{count} item(s)")
 
 
-def _greater_than(value: Any, prepared: int, other: Any) -> Match:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return _absent()
-    return Match(value > prepared, note=f"value {value}")
+def _compare_number(check: Callable[[int, int], bool]) -> Callable[[Any, int, Any], Match]:
+    """A number operator: false (absent) when the field has no number."""
+
+    def test(value: Any, prepared: int, other: Any) -> Match:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _absent()
+        return Match(check(value, prepared), note=f"value {value}")
+
+    return test
+
+
+_greater_than = _compare_number(lambda value, limit: value > limit)
+_less_than = _compare_number(lambda value, limit: value < limit)
+_at_most = _compare_number(lambda value, limit: value <= limit)
+_at_least = _compare_number(lambda value, limit: value >= limit)
 
 
 # ------------------------------------------------------------------ dates
@@ -379,6 +413,13 @@ _TABLE = [
         _prepare_matches, _text_search,
     ),
     Operator(
+        "matches_any", "regexes", TEXT, _TEXT_OPTIONS,
+        "At least one of these regular expressions finds a match (every match is evidence); "
+        "the patterns may be a list in rules/lists/.",
+        r"{field: subject, matches_any: ['\bfree\b', '\bwin(ner)?\b']}",
+        _prepare_matches_any, _matches_any,
+    ),
+    Operator(
         "exists", "flag", SCALARS, (),
         "The field has a value (a header that is present, even if empty).",
         "{field: in_reply_to, exists: true}",
@@ -407,6 +448,25 @@ _TABLE = [
         "The number is greater than this (false when the number is absent).",
         "{field: case.opt_out.business_days_after, greater_than: 10}",
         _prepare_nothing, _greater_than,
+    ),
+    Operator(
+        "less_than", "count", frozenset({"int"}), (),
+        "The number is less than this (false when the number is absent).",
+        "{field: commercial.score, less_than: 3}",
+        _prepare_nothing, _less_than,
+    ),
+    Operator(
+        "at_most", "count", frozenset({"int"}), (),
+        "The number is this or less (false when the number is absent).",
+        "{field: case.opt_out.business_days_after, at_most: 10}",
+        _prepare_nothing, _at_most,
+    ),
+    Operator(
+        "at_least", "count", frozenset({"int"}), (),
+        "The number is this or more (false when the number is absent). Beside field: it is "
+        "this operator; alone, at_least: {n, of} is the condition form.",
+        "{field: case.opt_out.business_days_after, at_least: 11}",
+        _prepare_nothing, _at_least,
     ),
     Operator(
         "before", "date", frozenset({"datetime"}), (),

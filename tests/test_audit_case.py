@@ -23,6 +23,11 @@ MA_CASE = str(SAMPLES.parent / "cases" / "ma-trap.yaml")
 CA_CASE = str(SAMPLES.parent / "cases" / "ca-trap.yaml")
 
 
+# Nine levels of nine aliases: 387 million strings if expanded (the "billion laughs").
+BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+
+
 def invoke(*args: str):
     return CliRunner().invoke(app, list(args))
 
@@ -122,6 +127,8 @@ def test_jobs_give_the_same_findings_with_case_settings(tmp_path):
         ("traps: [{address: trap.example, state: MA}]\n", "does not match '@'"),
         ("trapz: []\n", "trapz"),
         ("traps: [\n", "invalid YAML"),
+        (BILLION_LAUGHS, "aliases"),  # refused at once, never expanded
+        ("case: !!python/object/apply:os.system ['true']\n", "tag"),
     ],
 )
 def test_a_bad_case_file_is_one_line_naming_the_file(tmp_path, text, words):

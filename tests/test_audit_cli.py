@@ -99,10 +99,20 @@ def test_exit_2_on_bad_options_with_one_line(rules, mail, args, expected):
     assert result.stdout == ""
 
 
-def test_exit_2_on_a_missing_input_or_rules_folder(rules, mail, tmp_path):
-    missing = audit("--rules", str(rules), mail("a.eml", "free"), str(tmp_path / "nope.eml"))
-    assert missing.exit_code == 2
-    assert "nope.eml: no such file or directory" in one_line_error(missing)
+def test_a_missing_input_is_listed_and_the_rest_audited(rules, mail, tmp_path):
+    good = mail("a.eml", "free")
+    missing = audit("--rules", str(rules), good, str(tmp_path / "nope.eml"), "--fail-on", "never")
+    assert missing.exit_code == 0, missing.output  # as the README says: exit 2 only with --strict
+    assert "TEST-FREE" in missing.stdout  # the good file was audited
+    assert "nope.eml" in missing.stdout and "no such file or directory" in missing.stdout
+    assert "spamlaw audit: 1 of 2 message(s) could not be audited" in one_line_error(missing)
+    strict = audit("--rules", str(rules), good, str(tmp_path / "nope.eml"), "--strict")
+    assert strict.exit_code == 2
+    alone = audit("--rules", str(rules), str(tmp_path / "nope.eml"))
+    assert alone.exit_code == 2  # nothing at all could be audited
+
+
+def test_exit_2_on_a_missing_rules_folder(rules, mail, tmp_path):
     no_rules = audit("--rules", str(tmp_path / "no-rules"), mail("b.eml", "free"))
     assert no_rules.exit_code == 2
     assert "--rules" in one_line_error(no_rules)
@@ -210,3 +220,48 @@ def test_text_report_escapes_hostile_subjects(rules, mail):
     result = audit("--rules", str(rules), path)
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "\\x1b]0;owned\\x07" in result.stdout
+
+
+def test_quiet_leaves_out_messages_with_nothing_to_report(rules, mail):
+    inputs = [mail("a.eml", "free"), mail("b.eml", "hello"), mail("c.eml", "hi there")]
+    full = audit("--rules", str(rules), *inputs, "--fail-on", "never")
+    assert "b.eml" in full.stdout and "nothing to report" in full.stdout
+    for flag in (["--quiet"], ["-q"], ["--only", "findings"]):
+        quiet = audit("--rules", str(rules), *inputs, "--fail-on", "never", *flag)
+        assert quiet.exit_code == 0
+        assert "a.eml" in quiet.stdout and "b.eml" not in quiet.stdout and "c.eml" not in quiet.stdout
+        assert "3 messages: 3 audited" in quiet.stdout  # the summary still counts them all
+    bad = audit("--rules", str(rules), *inputs, "--only", "everything")
+    assert bad.exit_code == 2
+    assert "spamlaw audit: error: --only must be one of messages, findings" in one_line_error(bad)
+
+
+def test_the_summary_says_why_rules_were_not_applicable(mail):
+    # the shipped rules on mail dated 2002: most rules were not yet in force
+    inputs = [mail("a.eml", "free"), mail("b.eml", "hello")]
+    result = audit(*inputs, "--fail-on", "never")
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("not applicable: ")]
+    total = int(re.match(r"not applicable: ([\d,]+) finding", line).group(1).replace(",", ""))
+    parts = line.split(": ", 2)[2].split("; ")
+    assert len(parts) >= 2 and sum(int(p.split()[0].replace(",", "")) for p in parts) == total
+    single = audit(inputs[0], "--fail-on", "never")  # one message: no such line
+    assert "not applicable: " not in single.stdout
+
+
+def test_not_applicable_reasons_are_grouped():
+    from types import SimpleNamespace
+
+    from checker.commands.audit import NotApplicableTally
+
+    def finding(text, reasons=()):
+        return SimpleNamespace(status="not_applicable", finding=text, reasons=reasons)
+
+    tally = NotApplicableTally()
+    tally.add(SimpleNamespace(findings=[
+        finding("Not applicable: the message is dated 2002-08-23, before the rule took effect on 2004-01-01."),
+        finding("Not applicable: the message is dated 2002-08-23, before the rule took effect on 2010-07-01."),
+        finding("Not applicable: no Washington nexus: recipient state unknown"),
+        SimpleNamespace(status="violation", finding="x", reasons=()),
+    ]))
+    assert tally.line() == ("not applicable: 3 finding(s): 2 the message is dated outside the rule's "
+                            "time in force; 1 no nexus with the state")

@@ -3,10 +3,12 @@ violation rests on, and the counterfactual mode used to study the 2002 corpus.""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from checker.case import CaseSettings
 from checker.engine import audit
 from checker.findings import Status
 from checker.message import Message
@@ -14,6 +16,7 @@ from checker.ruleset import load_ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+CORPUS = ROOT.parent / "shared" / "corpus" / "spamassassin"
 CITATIONS = {
     "15 U.S.C. § 7704(a)(1)", "15 U.S.C. § 7704(a)(2)", "15 U.S.C. § 7704(a)(3)",
     "15 U.S.C. § 7704(a)(4)", "15 U.S.C. § 7704(a)(5)(A)(i)", "15 U.S.C. § 7704(a)(5)(A)(ii)",
@@ -102,6 +105,46 @@ def test_counterfactual_mode_ignores_effective_dates_only(shipped):
 def test_counterfactual_mode_still_doubts_messages_without_a_date(shipped):
     raw = (SAMPLES / "can-spam" / "no-opt-out.eml").read_bytes()
     undated = b"\n".join(line for line in raw.split(b"\n") if not line.startswith(b"Date:"))
-    result = audit(shipped.ignoring_effective_dates(), Message(undated))
+    no_trusted_hop = {"case": CaseSettings(trusted_hops=0)}
+    result = audit(shipped.ignoring_effective_dates(), Message(undated, metadata=no_trusted_hop))
     finding = next(f for f in result.findings if f.rule == "CANSPAM-OPT-OUT-MISSING")
     assert finding.status == Status.NEEDS_REVIEW and "Date" in finding.finding
+    # with its trusted Received line the message is dated by its receipt: nothing to doubt
+    result = audit(shipped, Message(undated))
+    finding = next(f for f in result.findings if f.rule == "CANSPAM-OPT-OUT-MISSING")
+    assert finding.status == Status.VIOLATION
+
+
+def test_a_back_dated_message_received_in_2025_keeps_its_findings(shipped):
+    """A spam ring that writes Date: 1998 does not drop out of the case: the trap received
+    the message in 2025 (trusted Received line), and that is the date the law looks at."""
+    raw = (SAMPLES / "can-spam" / "no-opt-out.eml").read_bytes()
+    backdated = raw.replace(b"Date: Mon, 02 Jun 2025", b"Date: Tue, 02 Jun 1998")
+    assert backdated != raw
+    honest = {f.rule: f.status for f in audit(shipped, Message(raw)).findings}
+    claimed = audit(shipped, Message(backdated))
+    assert {f.rule: f.status for f in claimed.findings} == honest
+    assert honest["CANSPAM-OPT-OUT-MISSING"] == Status.VIOLATION
+    assert claimed.received.startswith("2025-06-02") and claimed.date_source == "trusted_received"
+    mismatch = Message(backdated).get("date.mismatch")
+    assert "1998-06-02" in mismatch and "2025-06-02" in mismatch
+
+
+@pytest.mark.parametrize("name", ["00211", "00605"])
+def test_corpus_mail_dated_0102_and_received_in_2002_is_outside_later_law(shipped, name):
+    """Date year "0102" (a mailer bug), received by the trap in 2002: every rule in force
+    only from 2004 is not applicable, whatever the message says."""
+    folder = CORPUS / "spam_2"
+    paths = sorted(folder.glob(f"{name}.*")) if folder.is_dir() else []
+    if not paths:
+        pytest.skip(f"corpus message spam_2/{name} not found under {CORPUS}")
+    result = audit(shipped, Message(paths[0].read_bytes(), source_id=str(paths[0])))
+    assert result.received.startswith("2002-") and result.date_source == "trusted_received"
+    later = {r.id for r in shipped.rules
+             if r.effective_from is not None and r.effective_from >= dt.date(2004, 1, 1)}
+    judged = [f for f in result.findings if f.rule in later]
+    assert judged and all(f.status == Status.NOT_APPLICABLE for f in judged), \
+        [(f.rule, str(f.status)) for f in judged if f.status != Status.NOT_APPLICABLE]
+    assert all("received on 2002-" in f.finding for f in judged)
+
+

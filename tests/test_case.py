@@ -28,10 +28,10 @@ registries:
 
 
 def make(rcpt="alice@trap.example", date_hdr="Mon, 28 Jun 2004 10:00:00 -0400",
-         sender="offers@deals.example", extra=""):
+         sender="offers@deals.example", extra="", received=None):
     raw = (
         f"Received: from relay.example (relay.example [192.0.2.7]) by mx.trap.example "
-        f"with SMTP id 1 for <{rcpt}>; {date_hdr}\n"
+        f"with SMTP id 1 for <{rcpt}>; {received or date_hdr}\n"
         f"From: Deals <{sender}>\nTo: someone@else.example\nSubject: hi\nDate: {date_hdr}\n"
         f"{extra}\nBody\n"
     ).encode()
@@ -102,9 +102,41 @@ def test_opt_out_counts_business_days_for_same_sender(case):
     assert other.get("case.opt_out.business_days_after") is None
 
 
+def test_opt_out_counts_to_the_day_the_trap_received_the_message(case):
+    """A sender who back-dates its mail to before the opt-out request is still counted
+    from the day the trap received it (trusted Received line)."""
+    backdated = Message(make(date_hdr="Tue, 01 Jun 2004 09:00:00 -0400",
+                             received="Tue, 29 Jun 2004 09:00:05 -0400"), metadata={"case": case})
+    assert backdated.get("case.opt_out.business_days_after") == 11
+    record = backdated.get("case.opt_out.record")
+    assert "received on 2004-06-29" in record and "2004-06-01" not in record
+    assert backdated.get("case.registry_states") == ["UT"]
+    # without a trusted Received line the Date header is used, and said to be the sender's
+    untrusted = Message(make(date_hdr="Tue, 29 Jun 2004 09:00:00 -0400",
+                             extra="Delivered-To: alice@trap.example\n"),
+                        metadata={"case": CaseSettings(**{**case.__dict__, "trusted_hops": 0})})
+    assert untrusted.get("case.opt_out.business_days_after") == 11
+    assert "by its Date header (the sender's claim)" in untrusted.get("case.opt_out.record")
+
+
 def test_registry_needs_thirty_days(case):
     msg = Message(make(), metadata={"case": case})
     assert msg.get("case.registry_states") == ["UT"]
+
+
+def test_plaintiff_custodian_and_collection_are_read(tmp_path):
+    path = tmp_path / "case.yaml"
+    path.write_text("plaintiff: state_ag\ncustodian: Jane Roe, Records Officer\n"
+                    "collection: trap mailboxes at trap.example, exported 2025-07-01\n")
+    settings = load_case_settings(path)
+    assert settings.plaintiff == "state_ag"
+    assert settings.custodian == "Jane Roe, Records Officer"
+    assert settings.collection.startswith("trap mailboxes")
+    assert load_case_settings(tmp_path / "case.yaml").traps == ()
+    path.write_text("plaintiff: attorney general\n")
+    with pytest.raises(CaseSettingsError) as info:
+        load_case_settings(path)
+    assert "plaintiff" in str(info.value)
 
 
 @pytest.mark.parametrize(

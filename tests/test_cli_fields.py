@@ -82,13 +82,13 @@ def test_unknown_field_is_a_one_line_usage_error(eml):
     result = run(str(eml), "--field", "subjekt")
     assert result.exit_code == exitcodes.USAGE
     assert result.output.strip() == (
-        "error: unknown field 'subjekt' (spamlaw fields --list shows them all)")
+        "spamlaw fields: error: unknown field 'subjekt' (spamlaw fields --list shows them all)")
 
 
 def test_missing_or_unreadable_message_is_a_one_line_usage_error(tmp_path):
     result = run(str(tmp_path / "nope.eml"))
     assert result.exit_code == exitcodes.USAGE
-    assert result.output.startswith("error: cannot read ")
+    assert result.output.startswith("spamlaw fields: error: ") and "nope.eml: no such file" in result.output
     assert len(result.output.strip().splitlines()) == 1
     assert "Traceback" not in result.output
     directory = run(str(tmp_path))
@@ -119,3 +119,20 @@ def test_headers_are_compact_and_show_raw_only_when_it_differs(eml):
     assert '      raw: "=?utf-8?Q?Caf=C3=A9_deals?="' in output
     assert '  [1] To: "trap@trap.example"' in output
     assert output[output.index('  [1] To: "trap@trap.example"') + 1].startswith("  [2]")
+
+
+def test_an_mbox_shows_the_first_of_n_or_the_index(tmp_path):
+    mbox = tmp_path / "two.mbox"
+    second = MESSAGE.replace(b"=?utf-8?Q?Caf=C3=A9_deals?=", b"Second one")
+    mbox.write_bytes(b"From a@b Mon Jun  2 10:00:00 2025\n" + MESSAGE + b"\n"
+                     b"From a@b Mon Jun  2 10:00:00 2025\n" + second + b"\n")
+    first = run(str(mbox), "--field", "subject")
+    assert first.exit_code == 0
+    assert first.stdout == 'subject: "Café deals"\n'
+    assert (f"spamlaw fields: {mbox} holds 2 messages; showing the first ({mbox}#1); "
+            "use --index N for another") in first.stderr
+    picked = run(str(mbox), "--field", "subject", "--index", "2")
+    assert picked.stdout == 'subject: "Second one"\n' and "holds" not in picked.stderr
+    beyond = run(str(mbox), "--index", "3")
+    assert beyond.exit_code == exitcodes.USAGE
+    assert beyond.stderr.strip() == f"spamlaw fields: error: --index 3: {mbox} holds 2 message(s)"

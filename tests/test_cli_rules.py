@@ -147,3 +147,61 @@ def test_schema(runner, tmp_path):
     target = tmp_path / "schema.json"
     assert invoke(runner, "schema", "-o", str(target)).exit_code == 0
     assert target.read_text(encoding="utf-8") == schema_text()
+
+
+def _pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def test_book_renders_every_rule_id_and_citation_with_the_hash_on_every_page(runner, tmp_path):
+    second = RULE.replace("T-CLI", "T-CLI-TWO").replace("[act-2]", "[act-1, act-2]").replace(
+        "violation_when: {field: subject, contains: spam}",
+        "violation_when: {all: [{field: subject, contains: spam}, {not: {field: t.num, less_than: 3}}]}")
+    path = ruleset(tmp_path, RULE + second)
+    out = tmp_path / "rulebook.pdf"
+    result = invoke(runner, "book", "--rules", path, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    from pypdf import PdfReader
+
+    from checker.ruleset import load_ruleset
+
+    shipped = load_ruleset(tmp_path / "rules")
+    pages = [page.extract_text() for page in PdfReader(str(out)).pages]
+    text = "\n".join(pages)
+    for rule in shipped.rules:
+        assert rule.id in text
+        for citation in rule.citation_texts:
+            assert citation in text
+    assert all(f"Ruleset SHA-256 {shipped.sha256}" in " ".join(page.split()) for page in pages)
+    assert "Index by citation" in text and "Violation when:" in text
+    assert 'subject contains "spam"' in text and "t.num is less than 3" in text  # elements in words
+    assert "The subject \"{{ subject }}\" mentions spam." in text  # the outcome wording as written
+    assert "USD 500 per message" in text  # the penalty
+
+
+def test_book_html_and_its_errors(runner, tmp_path):
+    out = tmp_path / "book.html"
+    result = invoke(runner, "book", "--rules", ruleset(tmp_path), "--out", str(out), "--format", "html")
+    assert result.exit_code == 0, result.output
+    assert "T-CLI" in out.read_text(encoding="utf-8")
+    bad = invoke(runner, "book", "--out", str(out), "--format", "docx")
+    assert bad.exit_code == 2 and "spamlaw rules book: error: --format must be pdf or html" in bad.output
+    nowhere = invoke(runner, "book", "--rules", ruleset(tmp_path), "--out", str(tmp_path / "no" / "b.html"),
+                     "--format", "html")
+    assert nowhere.exit_code == 2 and "spamlaw rules book: error: --out " in nowhere.output
+
+
+@pytest.mark.slow
+def test_book_of_the_shipped_rules_names_every_rule_and_citation(runner, tmp_path):
+    from checker.ruleset import load_ruleset
+
+    out = tmp_path / "rulebook.pdf"
+    assert invoke(runner, "book", "--out", str(out)).exit_code == 0
+    text = " ".join(_pdf_text(out).split())
+    shipped = load_ruleset()
+    for rule in shipped.reported_rules:
+        assert rule.id in text
+        for citation in rule.citation_texts:
+            assert " ".join(citation.split()) in text, citation

@@ -165,3 +165,43 @@ def test_a_subject_about_breasts_is_for_review_not_an_explicit_subject():
     assert any(i["field"] == "subject" and i["strength"] == "strong" for i in msg.get("adult.indicators"))
     raw2 = raw.replace(b"Huge natural tits", b"Mothers you want to fuck")
     assert Message(raw2).get("adult.subject_explicit") is True
+
+
+@pytest.mark.parametrize(
+    "subject",
+    ["Sexually-Explicit: Pictures from our trip", "Re: SEXUALLY-EXPLICIT: Pictures from our trip",
+     "SEXUALLY EXPLICIT: Pictures from our trip"],
+)
+def test_a_malformed_mark_is_not_sexual_content(subject):
+    result = detect_adult(subject, [])
+    assert result["label"] == "malformed"
+    assert result["indicators"] == [] and not result["subject_explicit"] and not result["likely"]
+
+
+def test_the_mark_repeated_in_the_body_is_not_sexual_content():
+    # 16 C.F.R. § 316.4(a)(2): what the recipient first sees repeats the mark
+    body = [TextSource("body.visible_text", "SEXUALLY-EXPLICIT: To view this message, click here.")]
+    result = detect_adult(LABEL + "Members update", body)
+    assert result["indicators"] == [] and not result["promoted"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Visit hardcore-fitness.com for gym plans, click here.",
+     "Write to nude.beach@resorts.example to book, click here.",
+     "See http://www.sexy-shoes.example/sale now.",
+     "Our partner www.xxx-autoparts.net ships today, click here."],
+)
+def test_a_domain_name_is_not_sexual_content(text):
+    result = detect_adult("Your order", [TextSource("body.visible_text", text)])
+    assert result["indicators"] == [] and not result["promoted"]
+
+
+def test_a_link_whose_domain_only_is_adult_is_not_promotion():
+    body_text = visible("Your invoice is attached.")
+    links = [{"url": "http://hardcore-fitness.example/invoice", "text": "hardcore-fitness.example",
+              "visible": True, "mailto": False}]
+    assert not detect_adult("Invoice", body_text, links=links)["promoted"]
+    real_words = "Hardcore porn, horny sluts: click here to join now."
+    still = detect_adult("Hi", visible(real_words))
+    assert still["likely"] and still["promoted"]  # the words themselves still count

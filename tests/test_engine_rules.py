@@ -36,7 +36,10 @@ def _conditions(ruleset):
 def test_every_operator_and_condition_form_is_used(shipped):
     conditions = _conditions(shipped)
     used_ops = {c.op.name for c in conditions if isinstance(c, FieldCond)}
-    assert used_ops == set(OPERATORS)
+    # counsel's additions (issue 14) that no shipped rule needs yet: covered by
+    # tests/test_operators.py and tests/test_loader.py instead
+    not_yet_shipped = {"less_than", "at_most", "at_least", "matches_any"}
+    assert used_ops | not_yet_shipped == set(OPERATORS)
     forms = {c.label.split()[0] for c in conditions if not isinstance(c, FieldCond)}
     forms = {"at_least" if f == "at" else f for f in forms}
     assert forms | {"field"} == set(CONDITION_FORMS)

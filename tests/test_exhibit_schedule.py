@@ -291,17 +291,23 @@ def test_every_registry_remedy_gets_a_figure_for_dated_messages():
         assert not any(n.startswith("not computed") for n in established["notes"])
 
 
-def test_day_of_receipt_when_supplied_wins_over_the_date_header():
+def test_days_are_the_days_the_trap_received_the_messages_not_the_date_headers():
     rule = "TX-321.051-FALSITY"
     shape = facts(rule, "tx-321-106-emsp-damages")  # greater of per message or per day
     year_0102 = "Thu, 22 Aug 0102 12:07:35 +0800"  # a real mailer bug in the corpus
-    messages = [{**message(1, finding(rule), date=year_0102), "receipt_date": "2002-08-22"},
+    messages = [{**message(1, finding(rule), date=year_0102), "received": "2002-08-22T04:07:40+00:00"},
                 {**message(2, finding(rule), date=year_0102),
-                 "receipt_date": "2002-08-23T01:00:00+00:00"},
-                {**message(3, finding(rule), date=DAY1), "receipt_date": "garbage"}]
+                 "received": "2002-08-23T01:00:00+00:00"},
+                {**message(3, finding(rule), date=DAY1), "received": "garbage"}]
     entry = remedy(build_schedule(messages), "tx-321-106-emsp-damages")["established"]
     assert entry["days"] == 3 and entry["undated"] == 0
     assert entry["total"] == max(3 * shape["amount"], 3 * shape["alternative"]["amount"])
+    # a sender who back-dates every message to one day does not collapse the day count
+    same_claim = [{**message(n, finding(rule), date=DAY1), "received": f"2025-01-0{n}T12:00:00+00:00"}
+                  for n in (1, 2, 3)]
+    entry = remedy(build_schedule(same_claim), "tx-321-106-emsp-damages")["established"]
+    assert entry["days"] == 3
+    assert any("received" in note for note in entry["notes"])
     without = remedy(build_schedule([message(1, finding(rule), date=year_0102),
                                      message(2, finding(rule), date=year_0102)]),
                      "tx-321-106-emsp-damages")["established"]

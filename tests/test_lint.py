@@ -1,11 +1,13 @@
-"""`rules lint` validators: warnings for weak rules, errors for missing samples."""
+"""`rules lint` validators: warnings for weak rules; a missing sample fails `rules test`, not lint."""
 
 from __future__ import annotations
 
 import pytest
 from rules_support import register_fake_fields, rule_file, unregister, write_ruleset
 
+from checker.ruleset import load_ruleset
 from checker.ruleset.lint import VALIDATORS, lint, nested_quantifier
+from checker.ruleset.runner import FAIL, run_tests
 
 RULE = """\
 - id: T-LINT
@@ -77,12 +79,15 @@ def test_backtracking_regex_warning_points_at_the_pattern(tmp_path):
     assert (problem.code, problem.line, problem.col) == ("regex-backtracking", 7, 46)
 
 
-def test_missing_sample_is_an_error(tmp_path):
+def test_missing_sample_is_a_test_failure_saying_where_it_looked_not_a_lint_error(tmp_path):
     missing = RULE.replace("{inline: {headers: {Subject: a}}, expect: violation}",
                            "{message: samples/nope.eml, expect: violation}")
-    (problem,) = run_lint(tmp_path, missing)
-    assert (problem.code, problem.level) == ("missing-sample", "error")
-    assert "samples/nope.eml" in problem.message
+    assert run_lint(tmp_path, missing) == []
+    outcome = next(o for o in run_tests(load_ruleset(tmp_path / "rules")) if o.test.message)
+    assert outcome.result == FAIL
+    (problem,) = outcome.problems
+    assert problem.startswith("no such message file samples/nope.eml (looked in: ")
+    assert "rules/samples/nope.eml" in problem  # the rule set's own folder comes first
 
 
 def test_load_errors_come_first_and_suppress_unused_warnings(tmp_path):

@@ -287,3 +287,133 @@ def test_templates_run_sandboxed(tmp_path, template):
     body = GOOD_RULE.replace("finding: Spam found.", f"finding: {template}")
     (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
     assert problem.code == "template-error"
+
+
+# ---------------------------------------------------------------- errors a lawyer reads (issue 14)
+
+
+def test_a_yaml_syntax_error_is_reported_first_alone_and_in_words(tmp_path):
+    other = rule_file("""\
+        - id: T-TWO
+          title: Two
+          citations: [act-1]
+          severity: low
+          violation_when: {rule: T-ONE, status_in: [violation]}
+          finding: x
+        """)
+    broken = rule_file(GOOD_RULE + "  tests:\n    - {inline: {headers: {Subject: a}}, expect: violation}\n"
+                       "   - {inline: {headers: {Subject: b}}, expect: compliant}\n")
+    root = write_ruleset(tmp_path / "rules", {"us/test.yaml": broken, "us/other.yaml": other})
+    (problem,) = problems_of(root)  # no follow-on "unknown rule T-ONE" from the other file
+    assert problem.code == "yaml-syntax"
+    assert problem.message == ("YAML syntax: line 11, column 6: this list item is indented one space less "
+                               "than the items above it (line 10); line them up")
+    assert "<block end>" not in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("rules:\n  - id: A\n    title: Opt-out: ten days\n", "a colon followed by a space inside a value"),
+        ("rules:\n\t- id: A\n", "a tab character: YAML indents with spaces only"),
+        ("rules:\n  - id: A\n    title\n    severity: low\n", "'title' is not followed by a colon"),
+        ("rules:\n  - id: 'A\n    title: x\n", "the quote that starts here is never closed"),
+        ("rules:\n  - id: A\n    title: x\n     severity: low\n",
+         "this line is indented one space more than the line above it (line 3)"),
+    ],
+)
+def test_yaml_syntax_errors_in_words(tmp_path, text, words):
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", {"us/test.yaml": text}))
+    assert words in problem.message and "expected" not in problem.message
+
+
+def test_a_misplaced_key_names_itself(tmp_path):
+    body = GOOD_RULE.replace("  finding: Spam found.\n",
+                             "  finding:\n    violation: Spam found.\n    evidence: [t.text]\n")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert problem.code == "misplaced-key"
+    assert problem.message == "`evidence` is indented under `finding`; it belongs at the rule's level (lined up with id:)"
+    in_test = GOOD_RULE + "  tests:\n    - {inline: {headers: {Subject: a}}, expect: violation, severity: low}\n"
+    (problem,) = problems_of(write_ruleset(tmp_path / "b", rule_file(in_test)))
+    assert problem.message.startswith("`severity` is indented under rule T-ONE: test 1; it belongs at the rule's level")
+
+
+def test_an_unknown_operator_lists_the_valid_ones(tmp_path):
+    body = GOOD_RULE.replace("contains: spam", "contians: spam")
+    (problem,) = problems_of(write_ruleset(tmp_path / "rules", rule_file(body)))
+    assert "unknown operator 'contians' (did you mean 'contains'?)" in problem.message
+    assert "the operators are equals, equals_any, contains," in problem.message
+    assert "less_than" in problem.message and "matches_any" in problem.message
+
+
+def _verdict(root, **metadata):
+    from rules_support import message
+
+    from checker.engine import audit
+
+    ruleset = load_ruleset(root)
+    return {f.rule: (str(f.status), f.finding) for f in audit(ruleset, message(**metadata)).findings}
+
+
+def test_number_operators_and_at_least_beside_field(tmp_path):
+    body = GOOD_RULE.replace("{field: t.text, contains: spam}",
+                             "{all: [{field: t.num, at_least: 2}, {field: t.num, at_most: 4}, "
+                             "{not: {field: t.num, less_than: 3}}]}")
+    root = write_ruleset(tmp_path / "rules", rule_file(body))
+    assert [_verdict(root, **{"t.num": n})["T-ONE"][0] for n in (2, 3, 4, 5)] == [
+        "compliant", "violation", "violation", "compliant"]
+    alone = GOOD_RULE.replace("{field: t.text, contains: spam}", "{at_least: 2}")
+    (problem,) = problems_of(write_ruleset(tmp_path / "b", rule_file(alone)))
+    assert "at_least with a number is an operator and needs a field" in problem.message
+
+
+def test_named_constants_in_conditions_and_templates(tmp_path):
+    text = ("jurisdiction: US\nconstants:\n  MAX_DAYS: 10\n  WORDS: [spam, junk]\nrules:\n"
+            + "  - id: T-ONE\n    title: One\n    citations: [act-1]\n    severity: high\n"
+            "    violation_when:\n      all:\n        - {field: t.num, greater_than: {constant: MAX_DAYS}}\n"
+            "        - {field: t.text, contains_any: {constant: WORDS}}\n"
+            "    finding: 'More than {{ constants.MAX_DAYS }} days.'\n")
+    root = write_ruleset(tmp_path / "rules", {"us/test.yaml": text})
+    assert _verdict(root, **{"t.num": 11, "t.text": "junk"})["T-ONE"] == ("violation", "More than 10 days.")
+    assert _verdict(root, **{"t.num": 10, "t.text": "junk"})["T-ONE"][0] == "compliant"
+    typo = text.replace("{constant: MAX_DAYS}}", "{constant: MAX_DAY}}")
+    (problem,) = problems_of(write_ruleset(tmp_path / "b", {"us/test.yaml": typo}))
+    assert "unknown constant 'MAX_DAY' (did you mean 'MAX_DAYS'?)" in problem.message
+    bad_template = text.replace("constants.MAX_DAYS }}", "constants.MAX_DAY }}")
+    (problem,) = problems_of(write_ruleset(tmp_path / "c", {"us/test.yaml": bad_template}))
+    assert problem.code == "template-error" and "MAX_DAY" in problem.message
+
+
+def test_matches_any_over_a_word_list(tmp_path):
+    body = GOOD_RULE.replace("{field: t.text, contains: spam}", "{field: t.text, matches_any: {list: spammy}}")
+    lists = {"spammy": "description: d\nitems: ['\\bfree\\b', 'win(ner)?']\n"}
+    root = write_ruleset(tmp_path / "rules", rule_file(body), lists=lists)
+    assert _verdict(root, **{"t.text": "a winner"})["T-ONE"][0] == "violation"
+    assert _verdict(root, **{"t.text": "freedom"})["T-ONE"][0] == "compliant"
+
+
+def test_a_state_definition_is_a_predicate_of_its_own_rule_file(tmp_path):
+    state = ("jurisdiction: OK\npredicates:\n  ok_commercial:\n    description: Okla. § 776.5(5)\n"
+             "    when: {field: t.text, contains: sale}\nrules:\n"
+             "  - id: OK-ONE\n    title: One\n    citations: [act-1]\n    severity: high\n"
+             "    violation_when: {use: ok_commercial}\n    finding: x\n")
+    other = rule_file(GOOD_RULE.replace("{field: t.text, contains: spam}", "{use: ok_commercial}"))
+    root = write_ruleset(tmp_path / "rules", {"us-ok/776.yaml": state})
+    assert _verdict(root, **{"t.text": "big sale"})["OK-ONE"][0] == "violation"
+    both = write_ruleset(tmp_path / "b", {"us-ok/776.yaml": state, "us/test.yaml": other})
+    (problem,) = problems_of(both)
+    assert problem.message == ("unknown predicate 'ok_commercial'; 'ok_commercial' is defined in "
+                               "b/us-ok/776.yaml and only that file's rules can use it")
+
+
+def test_a_remedy_amount_to_verify(tmp_path):
+    from rules_support import AUTHORITIES
+
+    authorities = AUTHORITIES.replace("    amount: 100\n", "    amount: verify\n").replace(
+        "    amount_for: {act-1: 500}\n", "")
+    ruleset = load_ruleset(write_ruleset(tmp_path / "rules", rule_file(GOOD_RULE), authorities=authorities))
+    (remedy,) = ruleset.rules[0].penalty["remedies"]
+    assert remedy["amount"] is None and remedy["amount_to_verify"] is True
+    wrong = AUTHORITIES.replace("    amount: 100\n", "    amount: unknown\n")
+    (problem,) = problems_of(write_ruleset(tmp_path / "b", rule_file(GOOD_RULE), authorities=wrong))
+    assert "amount must be a number, or verify when it is not yet known" in problem.message

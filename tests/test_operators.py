@@ -23,12 +23,35 @@ def test_table_is_complete_and_documented():
     assert set(OPERATORS) == {
         "equals", "equals_any", "contains", "contains_any", "starts_with", "ends_with", "matches",
         "exists", "missing", "not_empty", "count_at_least", "greater_than", "before", "after", "in_list",
-        "differs_from",
+        "differs_from", "less_than", "at_most", "at_least", "matches_any",
     }
     for op in OPERATORS.values():
         assert op.arg in ARG_KINDS and op.doc and op.example.startswith("{")
         assert set(op.options) <= set(OPTIONS)
-        assert op.name not in CONDITION_FORMS  # an operator never shadows a condition form
+    # only at_least is both: beside field: the operator, alone the {n, of} form
+    assert {op for op in OPERATORS if op in CONDITION_FORMS} == {"at_least"}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "limit", "ok"),
+    [
+        ("less_than", 9, 10, True), ("less_than", 10, 10, False),
+        ("at_most", 10, 10, True), ("at_most", 11, 10, False),
+        ("at_least", 10, 10, True), ("at_least", 9, 10, False),
+        ("greater_than", 11, 10, True), ("greater_than", 10, 10, False),
+    ],
+)
+def test_number_comparisons(name, value, limit, ok):
+    assert run(name, value, limit).ok is ok
+    assert not run(name, None, limit).ok  # an absent number never satisfies a comparison
+
+
+def test_matches_any_quotes_every_pattern_match():
+    text = "FREE pills, you are a WINNER"
+    match = run("matches_any", text, [r"\bfree\b", r"\bwin(ner)?\b"])
+    assert match.ok and quoted(text, match) == ["FREE", "WINNER"]
+    assert not run("matches_any", "hello", [r"\bfree\b", "win"]).ok
+    assert not run("matches_any", None, ["x"]).ok
 
 
 def test_equals_ignores_case_unless_case_sensitive():

@@ -20,10 +20,11 @@ from checker import exitcodes
 from checker.batch import DEFAULT_TIMEOUT, RulesetSource, jobs_from_option, run_audit
 from checker.findings import Status
 from checker.formatters import FORMATTERS, RulesetInfo, Summary
-from checker.formatters.base import ALL_STATUSES, DEFAULT_STATUSES
+from checker.formatters.base import ALL_STATUSES, DEFAULT_STATUSES, was_audited
 
 FAIL_ON = ("violation", "needs_review", "never")
 COLOR = ("auto", "always", "never")
+ONLY = ("messages", "findings")
 PROGRESS_MIN = 50  # inputs below this many messages get no progress bar
 
 HELP = (
@@ -31,11 +32,14 @@ HELP = (
     "INPUT is a message file, a folder (searched recursively), an mbox, a Maildir, an ARF "
     "abuse report, or - for standard input.\n\n"
     "By default the report lists violation, needs_review and error findings; --all adds "
-    "compliant and not_applicable.\n\n"
+    "compliant and not_applicable. --quiet (--only findings) leaves out the messages with "
+    "nothing to report. After a run of several messages the text report says why rules "
+    "were not applicable (e.g. dated before the law, no nexus with the state).\n\n"
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on; "
     "2 usage or input error; 3 rule errors (the ruleset does not load). An input that "
-    "cannot be read or is not a message is listed in the report with its error; it makes "
-    "the exit code 2 only with --strict or when no message at all could be audited."
+    "does not exist, cannot be read or is not a message is listed in the report with its "
+    "error and the others are audited; it makes the exit code 2 only with --strict or when "
+    "no message at all could be audited."
 )
 
 
@@ -53,12 +57,6 @@ def _choice(option: str, value: str, choices: tuple[str, ...]) -> str:
     if normalised not in choices:
         raise UsageError(f"{option} must be one of {', '.join(choices)}, not {value!r}")
     return normalised
-
-
-def _check_inputs(inputs: list[str]) -> None:
-    for name in inputs:
-        if name != "-" and not os.path.exists(name):
-            raise UsageError(f"{name}: no such file or directory")
 
 
 def rule_count(ruleset) -> int:
@@ -174,6 +172,12 @@ def audit(
         help="Only rules of this jurisdiction (repeatable).")] = None,
     show_all: Annotated[bool, typer.Option(
         "--all", help="Also list compliant and not_applicable findings.")] = False,
+    only: Annotated[str, typer.Option(
+        "--only", metavar="WHAT",
+        help="messages (every message) or findings (only messages with a finding to "
+             "report, or that could not be audited).")] = "messages",
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Same as --only findings.")] = False,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="FILE",
         help="Write the report to FILE instead of stdout.")] = None,
@@ -203,13 +207,13 @@ def audit(
         format = _choice("--format", format, tuple(FORMATTERS))
         fail_on = _choice("--fail-on", fail_on, FAIL_ON)
         color = _choice("--color", color, COLOR)
+        only = "findings" if quiet else _choice("--only", only, ONLY)
         try:
             processes = jobs_from_option(jobs)
         except ValueError:
             raise UsageError(f"--jobs must be a positive number or auto, not {jobs!r}") from None
         if timeout < 0 or (max_bytes is not None and max_bytes < 1):
             raise UsageError("--timeout and --max-bytes must be positive")
-        _check_inputs(inputs)
         settings = case_settings_from_options(case, state)
         ruleset, source = _load_ruleset(str(rules) if rules else None, tuple(rule or ()),
                                         tuple(jurisdiction or ()))
@@ -218,7 +222,7 @@ def audit(
                               statuses=ALL_STATUSES if show_all else DEFAULT_STATUSES,
                               color=_use_color(color, stream) and format == "text",
                               jobs=processes, timeout=timeout or None, max_bytes=max_bytes,
-                              settings=settings)
+                              settings=settings, only_findings=only == "findings")
     except UsageError as exc:
         raise _fail(str(exc)) from None
     except BrokenPipeError:  # `spamlaw audit big.mbox | head`: stop quietly
@@ -260,24 +264,74 @@ def with_case(items, settings):
 
 
 def _report(inputs, ruleset, source, stream, *, format, statuses, color, jobs, timeout,
-            max_bytes, settings=None) -> Summary:
+            max_bytes, settings=None, only_findings=False) -> Summary:
     """Run the audit and write the report; returns the counts for the exit code."""
     from checker.sources import iter_sources
 
     formatter = FORMATTERS[format](stream, RulesetInfo(ruleset.sha256, rule_count(ruleset)),
                                    statuses=statuses, color=color)
     summary = Summary()
+    not_applicable = NotApplicableTally()
     options = {} if max_bytes is None else {"max_bytes": max_bytes}
     items = with_case(iter_sources(inputs, **options), settings)
     formatter.start()
     with _progress(inputs, stream) as advance:
         for result in run_audit(items, ruleset, jobs, source=source, timeout=timeout):
             summary.add(result)
-            formatter.handle(result)
+            not_applicable.add(result)
+            if not only_findings or _has_something(result, statuses):
+                formatter.handle(result)
             advance()
     formatter.stop(summary)
+    if format == "text" and summary.messages > 1 and not_applicable.total:
+        stream.write(not_applicable.line() + "\n")
     stream.flush()
     return summary
+
+
+def _has_something(result, statuses) -> bool:
+    """Whether --only findings keeps the message: a finding at a shown status, or the
+    message could not be audited."""
+    return not was_audited(result) or any(Status(f.status) in statuses for f in result.findings)
+
+
+class NotApplicableTally:
+    """Why rules were not applicable over a run, for the text report's last line (a big
+    corpus is mostly "not applicable" and the reader must see why: dates before the law,
+    no nexus with the state, preconditions not met)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.total = 0
+
+    def add(self, result) -> None:
+        for finding in result.findings:
+            if str(finding.status) == "not_applicable":
+                self.total += 1
+                why = self.reason(finding)
+                self.counts[why] = self.counts.get(why, 0) + 1
+
+    @staticmethod
+    def reason(finding) -> str:
+        codes = tuple(getattr(finding, "reasons", ()) or ())
+        if codes:
+            try:
+                from checker.reasons import describe
+            except ImportError:  # the reason catalogue is not installed yet: the codes
+                return ", ".join(codes)
+            return "; ".join(describe(code) for code in codes)
+        text = finding.finding or ""
+        if "before the rule took effect" in text or "after the rule ceased" in text:
+            return "the message is dated outside the rule's time in force"
+        if "nexus" in text:
+            return "no nexus with the state"
+        return "a precondition did not hold"
+
+    def line(self) -> str:
+        parts = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = "; ".join(f"{n:,} {why}" for why, n in parts[:6])
+        more = f"; {sum(n for _, n in parts[6:]):,} other" if len(parts) > 6 else ""
+        return f"not applicable: {self.total:,} finding(s): {shown}{more}"
 
 
 def register(app: typer.Typer) -> None:

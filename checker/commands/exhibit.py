@@ -36,14 +36,17 @@ def _fail(message: str, code: int = exitcodes.USAGE) -> typer.Exit:
 
 def _read_message(path: Path):
     """The one message in `path` as a SourceItem (exit 2 if there is not exactly one)."""
+    import sys
+
     from checker.sources import iter_sources
 
-    if not path.exists():
+    stdin = str(path) == "-"  # like `spamlaw audit -`
+    if not stdin and not path.exists():
         raise _fail(f"{path}: no such file")
-    if path.is_dir():
+    if not stdin and path.is_dir():
         raise _fail(f"{path} is a folder; `spamlaw exhibit` takes one message file")
     items = []
-    for item in iter_sources([str(path)]):
+    for item in iter_sources([str(path)], stdin=sys.stdin.buffer):
         items.append(item)
         if len(items) > 1:
             raise _fail(f"{path} holds more than one message; exhibit one message file")
@@ -120,7 +123,9 @@ def make_exhibit(item, ruleset, options, settings=None):
 
 def exhibit(
     message: Annotated[Path, typer.Argument(
-        help="The message file (.eml; an ARF report gives the reported message).")],
+        metavar="MESSAGE",
+        help="The message file (.eml; an ARF report gives the reported message); - reads "
+             "standard input.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the PDF.")],
     label: Annotated[str | None, typer.Option(
         "--label", help='Exhibit label, e.g. "Exhibit 12" (default: "Exhibit " and the first '

@@ -180,6 +180,7 @@ def _summary(config, report, written) -> dict:
             "laid_out": report.laid_out, "rendered": report.rendered,
             "slip_sheets": report.slip_sheets, "reused": report.reused,
             "not_given": report.not_given, "seconds": report.seconds,
+            "rerendered_after_decisions": list(report.redone),
             "layout_cpu_seconds": round(report.layout_cpu, 3),
             "render_cpu_seconds": round(render_cpu, 3),
             "layout_to_render_cpu": round(report.layout_cpu / render_cpu, 3) if render_cpu else None,
@@ -213,6 +214,9 @@ def _text(summary: dict) -> str:
         lines.append(f"page counting cost {run['layout_cpu_seconds']:.1f} CPU-s beside "
                      f"{run['render_cpu_seconds']:.1f} CPU-s of rendering "
                      f"(×{run['layout_to_render_cpu']:.2f})")
+    if run["rerendered_after_decisions"]:
+        lines.append("re-rendered after review decisions (same Bates range): "
+                     + ", ".join(run["rerendered_after_decisions"]))
     if run["not_given"]:
         lines.append(f"{run['not_given']} input(s) recorded in the case were not given this "
                      "run; they stay in the manifest")

@@ -115,31 +115,49 @@ def format_registry(fields: dict[str, Field]) -> list[str]:
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"spamlaw fields: error: {message}", err=True)
     return typer.Exit(exitcodes.USAGE)
 
 
-def _read(message: str) -> bytes:
-    if message == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(message).read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {message}: {exc.strerror or exc}") from None
+def _pick(message: str, index: int | None):
+    """The message to show: the only one in MESSAGE, or its INDEX-th (1-based) when it is
+    an mbox, a Maildir or a folder; says on stderr which of how many it shows."""
+    from checker.sources import iter_sources
+
+    if message != "-" and not Path(message).exists():
+        raise _fail(f"{message}: no such file or directory")
+    chosen, count = None, 0
+    for item in iter_sources([message], stdin=sys.stdin.buffer):
+        count += 1
+        if count == (index or 1):
+            chosen = item
+    if chosen is None:
+        raise _fail(f"--index {index}: {message} holds {count} message(s)")
+    if chosen.error:
+        raise _fail(f"{chosen.source_id}: {chosen.error}")
+    if count > 1 and index is None:
+        typer.echo(f"spamlaw fields: {message} holds {count} messages; showing the first "
+                   f"({chosen.source_id}); use --index N for another", err=True)
+    return chosen
 
 
 def fields(
     message: Annotated[
-        str | None, typer.Argument(help="An .eml file ('-' reads standard input).")
+        str | None, typer.Argument(metavar="MESSAGE", help="An .eml file, an mbox ('-' reads standard input).")
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: Annotated[str, typer.Option("--format", metavar="FORMAT", help="text or json.")] = "text",
     field: Annotated[
         list[str] | None,
-        typer.Option("--field", help="Only this field, shown in full (repeatable)."),
+        typer.Option("--field", metavar="NAME", help="Only this field, shown in full (repeatable)."),
     ] = None,
     list_fields: Annotated[
         bool, typer.Option("--list", help="List every field name with its type and meaning.")
     ] = False,
+    index: Annotated[
+        int | None,
+        typer.Option("--index", metavar="N", min=1,
+                     help="Which message of an mbox, Maildir or folder (1 = the first)."),
+    ] = None,
 ) -> None:
     """Print every field of MESSAGE as the rule engine will see it."""
     registry = all_fields()
@@ -153,7 +171,8 @@ def fields(
     unknown = [name for name in field or [] if name not in registry]
     if unknown:
         raise _fail(f"unknown field {unknown[0]!r} (spamlaw fields --list shows them all)")
-    msg = Message(_read(message), source_id=message)
+    item = _pick(message, index)
+    msg = Message(item.raw, source_id=item.source_id)
     names = field or list(registry)
     values = {name: msg.get(name) for name in names}
     if format == "json":
@@ -163,7 +182,7 @@ def fields(
         for name, value in values.items():
             typer.echo("\n".join(format_field(name, value, limit)))
     for error in msg.errors:
-        typer.echo(f"warning: {error}", err=True)
+        typer.echo(f"spamlaw fields: warning: {error}", err=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,12 +1,15 @@
-"""`spamlaw rules lint|test|list|explain|schema`: counsel's workflow for the rule files.
+"""`spamlaw rules lint|test|list|explain|book|new|schema`: counsel's workflow for the rule files.
 
-    spamlaw rules lint [PATH] [--strict]    load errors (exit 3) and warnings
-    spamlaw rules test [PATH] [--rule ID]   run the rules' tests (exit 1 on a failure)
-    spamlaw rules list [PATH]               id, jurisdiction, citations, severity, tests
-    spamlaw rules explain RULE MESSAGE      the evaluation tree of one rule on one message
-    spamlaw rules schema [-o FILE]          the JSON Schema of the rule files
+    spamlaw rules lint [--rules DIR] [--strict]    load errors (exit 3) and warnings
+    spamlaw rules test [--rules DIR] [--rule ID]   run the rules' tests (exit 1 on a failure)
+    spamlaw rules list [--rules DIR]               id, jurisdiction, citations, severity, tests
+    spamlaw rules explain RULE MESSAGE [--rules DIR]  one rule's evaluation on one message
+    spamlaw rules book [--rules DIR] --out FILE    the rulebook (PDF or HTML) for counsel and court
+    spamlaw rules new ID --jurisdiction XX [--dir DIR]  a new rule file with samples and tests
+    spamlaw rules schema [-o FILE]                 the JSON Schema of the rule files
 
-PATH is a ruleset folder (default: the shipped rules/) or one rule file inside it.
+--rules is a ruleset folder (default: the shipped rules/) or one rule file inside it; lint,
+test and list also take it as a positional PATH, as before.
 """
 
 from __future__ import annotations
@@ -20,21 +23,33 @@ import typer
 from checker import exitcodes
 
 rules_app = typer.Typer(
-    help="Write, check and test the legal rules: lint, test, list, explain, schema.\n\n"
+    help="Write, check and test the legal rules: lint, test, list, explain, book, new, schema.\n\n"
     "Exit codes: 0 ok; 1 failing rule tests; 2 usage or input error; 3 rule errors.",
     no_args_is_help=True,
 )
 
 PathArg = Annotated[
     Path | None,
-    typer.Argument(help="A ruleset folder or one rule file in it (default: the shipped rules/)."),
+    typer.Argument(metavar="PATH", show_default=False,
+                   help="Same as --rules (a ruleset folder or one rule file in it)."),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text or json")]
+RulesOpt = Annotated[
+    Path | None,
+    typer.Option("--rules", metavar="DIR", show_default=False,
+                 help="A ruleset folder, or one rule file in it (default: the shipped rules)."),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text or json.")]
 
 
 def _fail(command: str, message: str, code: int = exitcodes.USAGE) -> typer.Exit:
     typer.echo(f"spamlaw rules {command}: error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _pick(command: str, positional: Path | None, option: Path | None) -> Path | None:
+    if positional is not None and option is not None and positional != option:
+        raise _fail(command, f"give the rules once: {positional} or --rules {option}")
+    return option if option is not None else positional
 
 
 def _target(command: str, path: Path | None) -> Path:
@@ -70,6 +85,7 @@ def _load(command: str, path: Path | None):
 @rules_app.command("lint")
 def lint_command(
     path: PathArg = None,
+    rules: RulesOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 3).")] = False,
     format: FormatOpt = "text",
 ) -> None:
@@ -77,7 +93,7 @@ def lint_command(
     from checker.ruleset.lint import lint
 
     fmt = _format("lint", format)
-    problems, build = lint(_target("lint", path))
+    problems, build = lint(_target("lint", _pick("lint", path, rules)))
     errors = [p for p in problems if p.level == "error"]
     warnings = [p for p in problems if p.level == "warning"]
     rules = len(build.ruleset.reported) if build.ruleset else 0
@@ -94,6 +110,7 @@ def lint_command(
 @rules_app.command("test")
 def test_command(
     path: PathArg = None,
+    rules: RulesOpt = None,
     rule: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule (repeatable).")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every finding sentence.")] = False,
     format: FormatOpt = "text",
@@ -102,7 +119,7 @@ def test_command(
     from checker.ruleset.runner import run_tests, summary
 
     fmt = _format("test", format)
-    ruleset = _load("test", path)
+    ruleset = _load("test", _pick("test", path, rules))
     wanted = tuple(rule or ())
     unknown = [r for r in wanted if r not in ruleset.reported]
     if unknown:
@@ -122,14 +139,16 @@ def test_command(
 @rules_app.command("list")
 def list_command(
     path: PathArg = None,
+    rules: RulesOpt = None,
     jurisdiction: Annotated[
-        list[str] | None, typer.Option("--jurisdiction", "-j", help="Only this jurisdiction (repeatable).")
+        list[str] | None, typer.Option("--jurisdiction", metavar="CODE",
+                                       help="Only this jurisdiction (repeatable).")
     ] = None,
     format: FormatOpt = "text",
 ) -> None:
     """List the rules: id, jurisdiction, citations, severity, status and test count."""
     fmt = _format("list", format)
-    ruleset = _load("list", path).select(jurisdictions=tuple(jurisdiction or ()))
+    ruleset = _load("list", _pick("list", path, rules)).select(jurisdictions=tuple(jurisdiction or ()))
     rows = [
         {
             "id": r.id,
@@ -157,12 +176,14 @@ def list_command(
 
 @rules_app.command("explain")
 def explain_command(
-    rule: Annotated[str, typer.Argument(help="The rule id.")],
-    message: Annotated[Path, typer.Argument(help="The message file (.eml).")],
-    rules: Annotated[Path | None, typer.Option("--rules", help="Ruleset folder or file (default: rules/).")] = None,
+    rule: Annotated[str, typer.Argument(metavar="RULE", help="The rule id.")],
+    message: Annotated[Path, typer.Argument(metavar="MESSAGE", help="The message file (.eml).")],
+    rules: RulesOpt = None,
     format: FormatOpt = "text",
-    case: Annotated[Path | None, typer.Option("--case", help="Case settings file, as for spamlaw audit.")] = None,
-    state: Annotated[str | None, typer.Option("--state", help="Recipient's US state, as for spamlaw audit.")] = None,
+    case: Annotated[Path | None, typer.Option("--case", metavar="FILE",
+                                              help="Case settings file, as for spamlaw audit.")] = None,
+    state: Annotated[str | None, typer.Option("--state", metavar="CODE",
+                                              help="Recipient's US state, as for spamlaw audit.")] = None,
 ) -> None:
     """Show how RULE evaluates MESSAGE: every condition, true or false, and the values it saw."""
     import difflib
@@ -177,7 +198,8 @@ def explain_command(
     if rule not in ruleset.reported:
         close = difflib.get_close_matches(rule, sorted(ruleset.reported), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        raise _fail("explain", f"unknown rule {rule!r}{hint}")
+        where = f"the rule set {_target('explain', rules)}" if rules else "the shipped rules (use --rules DIR for yours)"
+        raise _fail("explain", f"unknown rule {rule!r} in {where}{hint}")
     from checker.commands.audit import UsageError, case_settings_from_options
 
     try:
@@ -193,9 +215,54 @@ def explain_command(
         typer.echo(tree.render_text())
 
 
+@rules_app.command("new")
+def new_command(
+    rule_id: Annotated[str, typer.Argument(metavar="ID", help="The new rule's id, e.g. OK-776-6.")],
+    jurisdiction: Annotated[str, typer.Option(
+        "--jurisdiction", metavar="CODE", help="US, a state code such as OK, or policy.")],
+    directory: Annotated[Path, typer.Option(
+        "--dir", metavar="DIR", help="The rule set folder (created if needed; default: here).")] = Path("."),
+) -> None:
+    """Scaffold a rule: a rule file with a commented skeleton, two sample messages and their tests, which lint and pass as they are."""
+    from checker.ruleset.compile import display_path
+    from checker.ruleset.scaffold import ScaffoldError, new_rule
+
+    try:
+        made = new_rule(rule_id, jurisdiction, directory)
+    except ScaffoldError as exc:
+        raise _fail("new", str(exc)) from None
+    except OSError as exc:
+        raise _fail("new", f"{exc.filename}: {exc.strerror}") from None
+    for path in made.written:
+        typer.echo(f"wrote {display_path(path.resolve())}")
+    typer.echo(f"next: edit {display_path(made.rule_file.resolve())}, then "
+               f"spamlaw rules test --rules {directory}")
+
+
+@rules_app.command("book")
+def book_command(
+    out: Annotated[Path, typer.Option("--out", "-o", metavar="FILE", help="Where to write the rulebook.")],
+    rules: RulesOpt = None,
+    format: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="pdf or html.")] = "pdf",
+) -> None:
+    """Write the rulebook: every rule with its citations, elements in plain English, outcomes, penalties and tests."""
+    from checker.ruleset.book import BookError, write_book
+
+    if format not in ("pdf", "html"):
+        raise _fail("book", f"--format must be pdf or html, not {format!r}")
+    ruleset = _load("book", rules)
+    try:
+        pages = write_book(ruleset, out, format)
+    except BookError as exc:
+        raise _fail("book", str(exc)) from None
+    what = f"{pages} page(s)" if format == "pdf" else "HTML"
+    typer.echo(f"wrote {out} ({len(ruleset.reported)} rule(s), {what}; ruleset sha256 {ruleset.sha256})")
+
+
 @rules_app.command("schema")
 def schema_command(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE",
+                                                help="Write to this file instead.")] = None,
     case: Annotated[bool, typer.Option(
         "--case", help="The schema of case settings files instead (docs/case-settings.schema.json).")] = False,
 ) -> None:

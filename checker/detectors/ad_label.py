@@ -9,7 +9,9 @@ advertisement or solicitation; the detector counts these forms (`form` of each m
   advertisement / solicitation / promotional e-mail", "The following is a paid
   advertisement", "sent to you as an advertisement", "The preceding was an advertisement".
 * `heading`: a line reading only "ADVERTISEMENT" (or "Paid advertisement", "Advertisement:"
-  at the start of a line, "Publicité", "Werbung", 広告 ...), and the foreign labels
+  at the start of a line, "Publicité", "Publicidad", "Publicidade", "Pubblicità", "Werbung",
+  "Anzeige", "Reclame", 広告, 광고, 广告 ...; with an age notice beside it: "ADVERTISEMENT -
+  18+ ONLY"), and the foreign labels
   2002-era spam carried (Japanese 未承諾広告, Korean (광고), Chinese [广告]).
 * `self_reference`: "You have received this advertisement because …", "this solicitation
   is sent in compliance with …". It calls the message itself an advertisement, so it
@@ -83,8 +85,12 @@ _BODY_LABEL = re.compile(
     + r"""
     | (?P<heading>
         (?m:^[^\w\n@/&]*(?:(?:paid|commercial)\s+)?(?:advertisement|advertisment|advertising
-          |solicitation|publicit[ée]|publicidad|werbung|anzeige|広告|광고|广告|廣告
-          |(?:promotional|sponsored)\s+(?:message|e-?mail|content))[^\w\n@/&]*$)
+          |solicitation|publicit[ée]|publicidade?|pubblicit[àa]|werbung|anzeige|reclame|reklame
+          |広告|광고|广告|廣告|(?:promotional|sponsored)\s+(?:message|e-?mail|content))
+          # "ADVERTISEMENT - 18+ ONLY", "Anzeige | nur ab 18": an age notice beside the label.
+          (?:[ \t]*[-\u2013\u2014:|/·•][ \t]*(?:(?:for\s+)?adults?\s+only|18\s?\+(?:[ \t]+only)?
+            |(?:only\s+)?(?:for\s+)?(?:18|21)\s?\+|(?:nur\s+)?ab\s+18|(?:solo\s+)?(?:para\s+)?mayores
+            \s+de\s+18|\+18))?[^\w\n@/&]*$)
       | (?m:^[^\w\n@/&]*advertisement\s*:)
       | 未承諾広告 | [(\[（【]\s*(?:광고|広告|广告|廣告)\s*[)\]）】]
       )
@@ -94,7 +100,8 @@ _BODY_LABEL = re.compile(
 _SHORT_AD_LABEL = re.compile(_grammar(_ADJ + _SHORT_AD), re.IGNORECASE | re.VERBOSE)
 _BODY_LABEL_SCANNERS = (
     Scanner(_BODY_LABEL, "advertis advertisment solicitation promotion commercial sponsored "
-                         "広告 광고 广告 廣告 publicit werbung anzeige".split()),
+                         "広告 광고 广告 廣告 publicit publicid pubblicit werbung anzeige reclame "
+                         "reklame".split()),
     Scanner(_SHORT_AD_LABEL, ["this", "following", "preceding", "previous", "above", " as a"]),
 )
 

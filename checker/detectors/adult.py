@@ -95,6 +95,22 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 PROMOTION_REACH = 300  # characters either side of an adult word searched for a call to action
+
+# Text that is not sexual content even when its letters spell an adult word:
+# - the mark itself, "SEXUALLY-EXPLICIT:", which 16 C.F.R. § 316.4(a) requires in the subject
+#   and in what the recipient first sees (a sender obeying the rule must not be counted
+#   as showing sexual material for it), in any spelling a malformed mark takes;
+# - a domain name, web address or e-mail address (names chosen by the sender, e.g.
+#   "hardcore-fitness.example", describe nothing the message shows).
+_NOT_CONTENT = re.compile(
+    r"sexually[\s_\-]*explicit\s*:"
+    r"|\b(?:https?|ftp)://[^\s<>\"']+"
+    r"|\bwww\.[^\s<>\"']+"
+    r"|[\w.+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+"
+    r"|\b(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+(?:com|net|org|biz|info|xxx|adult|porn|sex|sexy"
+    r"|tv|ws|cc|us|uk|de|ru|cn|nl|ca|au|fr|it|jp|br|es|to|me|io|co|eu|example|invalid|test)\b",
+    re.IGNORECASE,
+)
 _URL_WORDS = re.compile(r"[^a-z0-9]+")
 
 
@@ -142,10 +158,13 @@ def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict
     found: list[dict[str, Any]] = []
     for source in [TextSource("subject", label_free), *sources]:
         strong_spans = [(start, end) for start, end, _ in found_spans(strong, source.text)]
+        not_content = not_content_spans(source.text)
         for strength, pattern in (("strong", strong), ("weak", weak)):
             for start, end, match in found_spans(pattern, source.text):
                 if strength == "weak" and _inside(start, end, strong_spans):
                     continue  # "adult" in "Adult Sites": one phrase, counted once
+                if _overlaps(start, end, not_content):
+                    continue  # the required mark, or a domain name
                 text = subject if source.field == "subject" else source.text
                 record = span(source.field, text or "", start, end)
                 record.update(word=match.group(0).lower(), strength=strength,
@@ -159,6 +178,18 @@ def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict
 
 def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(lo <= start and end <= hi for lo, hi in spans)
+
+
+def not_content_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` that are the SEXUALLY-EXPLICIT mark or a domain, web or e-mail
+    address: adult words inside them are not sexual content."""
+    if not text:
+        return []
+    return [m.span() for m in _NOT_CONTENT.finditer(text[:200_000])]
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(lo < end and start < hi for lo, hi in spans)
 
 
 def _promoted(source: TextSource, start: int, end: int) -> bool:
@@ -178,8 +209,12 @@ def adult_link(links: list[dict[str, Any]]) -> bool:
     for link in links[:200]:
         if not link.get("visible", True) or link.get("mailto"):
             continue
-        address = _URL_WORDS.sub(" ", str(link.get("url") or "").lower()[:300])
-        for text in (str(link.get("text") or "")[:300], address):
+        # the address's path, not its domain name (a name the sender chose shows nothing)
+        url = str(link.get("url") or "").lower()[:300]
+        path = url.split("://", 1)[-1].partition("/")[2]
+        anchor = str(link.get("text") or "")[:300]
+        anchor_masked = _NOT_CONTENT.sub(" ", anchor)
+        for text in (anchor_masked, _URL_WORDS.sub(" ", path)):
             if strong.pattern.search(text):
                 return True
     return False
@@ -192,7 +227,9 @@ def detect_adult(
     indicators = find_indicators(subject, sources)
     label, detail = label_status(subject, subject_raw)
     label_free = (subject or "")[len(LABEL):] if label == "exact" else (subject or "")
-    subject_explicit = any(True for _ in explicit_pattern().finditer(label_free))
+    masked = not_content_spans(label_free)
+    subject_explicit = any(not _overlaps(start, end, masked)
+                           for start, end, _ in found_spans(explicit_pattern(), label_free))
     visible = next((s.text for s in sources if s.visible), "")
     body_words = {(i["word"], i["strength"]) for i in indicators if i["field"] != "subject"}
     body_score = sum(2 if strength == "strong" else 1 for _, strength in body_words)

@@ -164,6 +164,47 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("cta", 2, _rx("compre comprar ahora kaufen bestellen achetez commandez compra",
                    r"\b(?:compre|comprar?|compra)\s+(?:ahora|ya|hoy|agora|j[áa])\b|\bjetzt\s+(?:kaufen|bestellen)\b"
                    r"|\bbestellen\s+sie\b|\b(?:achetez|commandez)(?:-le)?\s+(?:maintenant|d[èe]s\s+maintenant)\b")),
+    # Acting on an offer of a service: "Renew your coverage today", "Extend now", "Lock in
+    # your rate today", "Claim your discount now", "Upgrade today".
+    ("cta", 2, _rx("renew extend upgrade activate claim redeem unlock lock grab switch",
+                   r"\b(?:renew|extend|upgrade|activate|claim|redeem|unlock|lock\s+in|grab|switch)"
+                   r"(?:\s+(?:your|my|the|this|our|a)?\s*[\w-]+){0,2}?\s+(?:now|today)\b")),
+    # The same in the other languages of modern mail: "Solicita tu préstamo ahora", "Acquista
+    # ora", "Jetzt entdecken", "J'en profite", "Bestel nu", "Comprar agora".
+    ("cta", 2, _rx("solicit pide consigue contrat reserv aprovech llam acquist ordin scopri approfitt jetzt "
+                   "profit découvr decouvr command bestel koop boek bekijk aproveit garant peça peca",
+                   r"\b(?:solicita|pide|consigue|contrata|reserva|aprovecha|llama|compra|acquista|ordina|scopri"
+                   r"|approfitta|aproveite|garanta|pe[çc]a|bestel|koop|boek)(?:\s+(?:tu|su|el|la|los|las|il|lo|la|"
+                   r"o|a|os|as|je|de|het|uw)?\s*[\w\u00c0-\u024f-]+){0,2}?\s+(?:ahora|hoy|ya|ora|subito|oggi|agora|j[áa]"
+                   r"|hoje|nu|vandaag|direct)\b"
+                   r"|\bjetzt\s+(?:entdecken|sichern|zugreifen|shoppen|kaufen|bestellen|anmelden|buchen|testen)\b"
+                   r"|\bj'en\s+profite\b|\bprofitez[-\s]en\b|\bje\s+(?:d[ée]couvre|commande|r[ée]serve)\b"
+                   r"|\bbekijk\s+(?:de|alle|onze)\s+(?:deals|aanbiedingen|acties)\b")),
+    # Terms of an offer: "$0 down", "0% APR", "low monthly rate", "sin intereses", "TAE 0 %".
+    ("price", 2, _rx("$0 money apr financing monthly intereses interessi zinsen juros tae",
+                     r"\$0\s+(?:down|up[\s-]?front)\b|\bno\s+money\s+down\b|\b0\s?%\s+(?:apr|interest|financing)\b"
+                     r"|\blow\s+monthly\s+(?:rates?|payments?|premiums?)\b|\bsin\s+intereses\b"
+                     r"|\bsenza\s+interessi\b|\bohne\s+zinsen\b|\bsem\s+juros\b|\btae\s+\d")),
+    # Services sold to consumers by modern campaigns: vehicle service contracts, payday
+    # loans, final-expense insurance, solar leases.
+    ("pitch", 1, _rx("extended vehicle protection roadside coverage warranty labor labour",
+                     r"\bextended\s+(?:warranty|coverage|auto\s+warranty)\b|\bvehicle\s+(?:service\s+contract"
+                     r"|protection)\b|\bprotection\s+plans?\b|\broadside\s+assistance\b"
+                     r"|\b(?:parts|repairs?)\s+and\s+labou?r\b|\b(?:manufacturer|factory)\s+(?:coverage|warranty)"
+                     r"\s+(?:has\s+|is\s+(?:about\s+to\s+|set\s+to\s+)?)?expir")),
+    ("pitch", 1, _words("préstamo préstamos minicrédito minicréditos prestamo prestamos "
+                        "empréstimo empréstimos prestito prestiti kredit sofortkredit")),
+    ("pitch", 1, _rx("sin sem senza aval papeleo ohne schufa", r"\bsin\s+(?:aval|papeleo|n[óo]mina)\b"
+                     r"|\bsem\s+fiador\b|\bohne\s+schufa\b|\bcr[ée]dito\s+r[áa]pido\b|\bdinero\s+r[áa]pido\b")),
+    # Discounts and free delivery in the other languages: "Rabatt", "korting", "sconto",
+    # "statt 799 €", "au lieu de 259 €", "envío gratis", "livraison offerte".
+    ("discount", 2, _words("rabatt rabatte korting sconto sconti soldes rebajas saldi promoção")),
+    ("discount", 2, _rx("statt lieu invece van envío envio portes livraison versand spedizione verzending bezorging",
+                        r"\b(?:statt|anstatt)\s+(?:\d|€)|\bau\s+lieu\s+de\s+\d|\binvece\s+di\s+(?:\d|€)"
+                        r"|\bvan\s+€\s?\d[\d.,]*\s+voor\b"
+                        r"|\benv[íi]o\s+gratis\b|\bportes\s+gr[áa]tis\b|\blivraison\s+(?:offerte|gratuite)\b"
+                        r"|\bversandkostenfrei\b|\bkostenloser\s+versand\b|\bspedizione\s+gratuita\b"
+                        r"|\bgratis\s+(?:verzending|bezorging)\b|\bfrete\s+gr[áa]tis\b")),
     ("cta", 1, _rx("information", r"\bfor\s+more\s+information\b")),
     # "Click here" and "no longer receive" in the other languages of the trap mailboxes.
     ("cta", 1, _rx("cliquez clic klicken klay clique",
@@ -301,7 +342,8 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                         r"(?:kind\s+)?(?:assistance|help|cooperation|partnership|consent)\b"
                         r"|\bvery\s+confidential\b")),
     ("proposal", 1, _rx("account transfer deposit security fund consignment trunk",
-                        r"\b(?:your|foreign|overseas|offshore)\s+(?:bank\s+)?account\b"
+                        r"\b(?:your|foreign|overseas|offshore)\s+bank\s+account\b"
+                        r"|\b(?:foreign|overseas|offshore)\s+account\b|\binto\s+your\s+account\b"
                         r"|\btransfer(?:red|ring)?\s+(?:this|these|the)\s+(?:sum|funds?|money|amount)\b"
                         r"|\bdeposit(?:ed)?\s+(?:it\s+)?(?:with|in)\s+a\s+(?:private\s+)?(?:security|finance|"
                         r"financial|bank)\b|\bsecurity\s+(?:company|firm|vault)\b|\b(?:the|this)\s+fund\b"
@@ -337,6 +379,28 @@ TRANSACTIONAL: list[tuple[str, int, Scanner]] = [
         r"|\bterms\s+(?:of\s+service|and\s+conditions)\s+(?:have|has)\s+changed\b"
         r"|\byour\s+subscription\s+(?:has|will|is)\b|\bdelivery\s+(?:confirmation|notice|date)\b"
         r"|\bbenefits?\s+(?:statement|enrollment\s+confirmation)\b")),
+    # Account security and service notices (§ 7702(17)(A)(iii), (v)): "new sign-in to your
+    # account", "reset your password", "your statement is ready", "account ending in 4821".
+    ("transactional", 2, _rx(
+        "sign-in sign login log security verification one-time passcode password statement ending "
+        "service",
+        r"\bnew\s+(?:sign[\s-]?in|log[\s-]?in|device)\s+(?:to|on|from|detected)\b"
+        r"|\b(?:sign[\s-]?in|log[\s-]?in)\s+(?:attempt|activity|alert)\b"
+        r"|\bsecurity\s+(?:alert|notice|code|notification)\b|\bverification\s+code\b"
+        r"|\bone[\s-]time\s+(?:code|passcode|password|pin)\b"
+        r"|\b(?:reset|change)\s+(?:your|the)\s+password\b|\bpassword\s+for\s+your\b"
+        r"|\b(?:your\s+)?(?:\w+\s+)?statement\s+(?:is\s+(?:now\s+)?(?:ready|available))\b"
+        r"|\bstatement\s+period\b|\baccount\s+ending\s+in\b"
+        r"|\bservice\s+(?:e-?mail|message)\s+(?:about|concerning|regarding)\s+your\b")),
+    # What credential and parcel phishing imitates (transactional in appearance): mailbox
+    # quota, account verification or suspension, failed parcel delivery.
+    ("transactional", 2, _rx(
+        "mailbox storage quota verify account package parcel shipment redelivery",
+        r"\bmailbox\s+(?:is\s+(?:almost\s+)?full|storage|quota|has\s+reached)\b|\bstorage\s+quota\b"
+        r"|\bverify\s+your\s+(?:identity|account|e-?mail\s+account)\b"
+        r"|\baccess\s+to\s+your\s+account\s+has\s+been\s+(?:temporarily\s+)?(?:limited|restricted|suspended)\b"
+        r"|\byour\s+account\s+(?:has\s+been|will\s+be)\s+(?:temporarily\s+)?(?:suspended|limited|locked|closed)\b"
+        r"|\b(?:package|parcel|shipment)\s+could\s+not\s+be\s+delivered\b|\bschedule\s+(?:a\s+)?redelivery\b")),
 ]
 _SHOP_URL = re.compile(
     r"(?:/|\b)(?:shop|store|cart|basket|checkout|order|buy|purchase|product|catalog|pricing|"
@@ -368,7 +432,7 @@ IMAGE_AD_MAX_TEXT = 300
 ITEM_FIELDS = {
     "reason": ("text", "What the span shows (e.g. 'a price', 'a call to action')."),
     "category": ("text", "price, discount, cta, pitch, word, shop_link, subject, bulk, ad_label, donation, "
-                         "image_ad, link_ad, proposal, adult, transactional."),
+                         "image_ad, link_ad, proposal, adult, transactional, notice."),
     "weight": ("int", "How strongly it suggests promotion (transactional: weight of the "
                       "transactional claim)."),
     "field": ("text", "The text field the span is in."),
@@ -396,6 +460,9 @@ _REASONS = {
                      "warranty, recall)",
     "donation": "a request for donations (political or charitable), not a commercial product "
                 "or service",
+    "notice": "an administrative notice of a mailing list or mail system (a moderation "
+              "request, a delivery failure, an abuse report): the message it quotes or holds "
+              "is not the notice's own purpose (15 U.S.C. § 7702(2))",
 }
 
 
@@ -556,6 +623,50 @@ def _ad_labels(subject: str | None, body: TextSource) -> list[dict[str, Any]]:
     return out
 
 
+# Where a line reading "Advertisement" / "Publicidad" labels the message itself (further
+# down, a heading may label one sponsor block of a newsletter).
+LABEL_AT_TOP_CHARS = 600
+_DECLARING_FORMS = {"subject_prefix", "statement", "self_reference"}
+
+
+def _declares_itself(subject: str | None, body: TextSource) -> bool:
+    """The sender calls this message an advertisement: a label in the subject ("ADV:",
+    "【广告】", "(광고)"), a statement or self-reference in the text ("This is an
+    advertisement", "You are receiving this advertisement because"), or a conspicuous
+    label line at the top ("Advertisement", "Werbung", "ADVERTISEMENT - 18+ ONLY")."""
+    if any(label["visible"] for label in subject_labels(subject)):
+        return True
+    return any(
+        label["visible"] and (label["form"] in _DECLARING_FORMS
+                              or (label["conspicuous"] and label["start"] < LABEL_AT_TOP_CHARS))
+        for label in body_labels([body], limit=3))
+
+
+# What makes an offer: something sold and a way to take it (an amount with a call to act,
+# a discount, a shop link), or several distinct pitches of a product with a call to act.
+PROMOTES = {"price", "discount", "cta", "shop_link", "pitch", "adult"}
+
+
+def _established_offer(totals: dict[str, int], strong: set[str], declared: bool,
+                       unsubscribe: bool) -> bool:
+    """An offer that establishes commercial purpose (issue: self-labelled ads and ESP mail):
+    the message calls itself an advertisement and promotes something (an amount, a
+    discount, a call to act on it, a shop link, or two pitches); or it carries an
+    unsubscribe mechanism and makes a priced or discounted offer with a way to act on it."""
+    promotes = bool(strong & {"price", "discount", "cta", "shop_link", "adult"}) or totals.get("pitch", 0) >= 2
+    if declared and promotes:
+        return True
+    priced = bool(strong & {"price", "discount"})
+    if unsubscribe and priced and bool(strong & {"cta", "shop_link"}):
+        return True
+    # Bulk-mail removal language in the text itself ("to be removed from our list", "you
+    # are receiving this mailing") beside a promotion: the sender mails an offer in bulk.
+    # Removal language alone ("remove", "opt out") is common in discussions of spam: the
+    # bulk wording must be strong and the promotion weigh as much as an established one.
+    return ("bulk" in strong and promotes and "proposal" not in totals
+            and _score(totals) >= ESTABLISHED_SCORE)
+
+
 def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
               field: str) -> list[dict[str, Any]]:
     if images is None:
@@ -633,6 +744,7 @@ def _score(totals: dict[str, int]) -> int:
 def classify(
     subject: str | None, visible_text: str, links: list[dict] | None = None,
     images: list[dict] | None = None, field: str = "body.visible_text", is_reply: bool = False,
+    unsubscribe_header: bool = False,
     pictures: list[TextSource] = (),
 ) -> dict[str, Any]:
     """{status, reasons, score, transactional_at_beginning} for one message's content.
@@ -641,7 +753,8 @@ def classify(
     purpose. `images` (the `images` field) enables the picture-advertisement reason.
     `is_reply`: the message answers another (In-Reply-To or References), so it is at most
     commercial_uncertain: a reply in a conversation that mentions prices is not clearly an
-    advertisement."""
+    advertisement. `unsubscribe_header`: the message has a List-Unsubscribe header (an
+    unsubscribe mechanism, like opt-out wording in the text)."""
     body = TextSource(field, visible_text or "")
     links = links or []
     subject_source = TextSource("subject", subject or "")
@@ -667,18 +780,30 @@ def classify(
     transactional_first = at_beginning and "subject" not in totals
     reasons = sorted(commercial, key=lambda h: (h["field"] != "subject", h["field"], h["start"]))
     density = _density(commercial, body.text)
-    status = _cap(_status(totals, {h["category"] for h in commercial if h["weight"] >= 2},
-                          score, bool(transactional), transactional_first,
-                          short=len(body.text) <= SPARSE_MIN_CHARS),
+    strong = {h["category"] for h in commercial if h["weight"] >= 2}
+    declared = _declares_itself(subject, body)
+    unsubscribe = unsubscribe_header or any(h["category"] == "bulk" for h in commercial)
+    status = _cap(_status(totals, strong, score, bool(transactional), transactional_first,
+                          short=len(body.text) <= SPARSE_MIN_CHARS,
+                          offer=not is_reply and _established_offer(totals, strong, declared, unsubscribe)),
                   doubtful=is_reply or density < SPARSE_HITS_PER_1000,
                   faint=score < ESTABLISHED_SCORE and (is_reply or density < FAINT_HITS_PER_1000),
                   transactional=bool(transactional))
     donation = _hits(body, DONATION)
     if len(donation) >= DONATION_HITS and not set(totals) & NAMES_A_PRODUCT:
         status = "non_commercial"  # a political or charitable appeal, promoting no product
+    if status == "transactional" and "bulk" in strong:
+        # "This is a one-time mailing", "removed from our list": bulk mail dressed as an
+        # account notice is not one; a person weighs it.
+        status = "commercial_uncertain"
+    if status == "transactional" and not strong & (PROMOTES - {"cta"}):
+        # A notice about the reader's account or order whose only "selling" words are a
+        # phone number or "call us at", "marketing email" or a link (a security alert): no
+        # promotion at all; nothing is offered.
+        commercial, score = [], 0
     return {
         "status": status,
-        "reasons": reasons + transactional + donation,
+        "reasons": (reasons if commercial else []) + transactional + donation,
         "score": score,
         "transactional_at_beginning": at_beginning,
     }
@@ -728,9 +853,11 @@ PRODUCT_SIGNS = {"pitch", "discount", "shop_link", "ad_label", "adult", "subject
 
 
 def _status(totals: dict[str, int], strong: set[str], score: int, transactional: bool,
-            transactional_first: bool = False, short: bool = True) -> str:
+            transactional_first: bool = False, short: bool = True, offer: bool = False) -> str:
     """The sorting described in the module docstring. `strong`: the categories with a hit
-    of weight 2 or more (an actual amount, "order now", not just "great prices")."""
+    of weight 2 or more (an actual amount, "order now", not just "great prices"). `offer`:
+    the message declares itself an advertisement or carries an unsubscribe mechanism, and
+    makes an offer (`_established_offer`)."""
     categories = set(totals)
     clear = (
         {"price", "cta"} <= strong
@@ -750,6 +877,8 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
     established = score - min(totals.get("link_ad", 0), CATEGORY_CAP["link_ad"])
     if transactional and transactional_first and score < ESTABLISHED_SCORE:
         return "transactional"  # § 316.3(a)(2): the transaction comes first, lightly promoted
+    if offer and not transactional:
+        return "commercial"
     if clear and established >= ESTABLISHED_SCORE and len(categories - {"link_ad"}) >= 3:
         # A money-transfer proposal is a fraud pattern first: whether it "promotes a
         # product or service" is for a person.
@@ -774,14 +903,97 @@ def _status(totals: dict[str, int], strong: set[str], score: int, transactional:
 # ------------------------------------------------------------------- fields
 
 
+def _classify_message(m) -> dict[str, Any]:
+    text = m.get("body.visible_text") or ""
+    notice = notice_wording(text) if _sent_by_mail_system(m) else None
+    if notice:
+        return classify_notice(m.get("subject"), text, notice, message_links(m))
+    return classify(m.get("subject"), text, message_links(m), m.get("images") or [],
+                    is_reply=bool(m.get("in_reply_to") or m.get("references")),
+                    unsubscribe_header=bool(m.get("list_unsubscribe")),
+                    pictures=picture_sources(m))
+
+
 def _detect(msg) -> dict[str, Any]:
-    return msg.memo(
-        "detector:commercial",
-        lambda m: classify(m.get("subject"), m.get("body.visible_text") or "", message_links(m),
-                           m.get("images") or [],
-                           is_reply=bool(m.get("in_reply_to") or m.get("references")),
-                           pictures=picture_sources(m)),
-    )
+    return msg.memo("detector:commercial", _classify_message)
+
+
+# ------------------------------------------------------- administrative notices
+# A mailing list's moderation request, a delivery failure (bounce) or an abuse report is
+# sent by a list or mail system about another message; the held, returned or reported
+# message it quotes is not the notice's own purpose (15 U.S.C. § 7702(2)).
+_NOTICE = re.compile(
+    r"\byour\s+authori[sz]ation\s+is\s+requested\s+for\s+the\s+following\s+(?:mailing\s+list\s+)?post"
+    r"|\b(?:post(?:ing)?|message)\b[^\n]{0,120}?\b(?:requires|awaits|is\s+awaiting|needs)\s+(?:your\s+)?"
+    r"(?:approval|moderat(?:ion|or))\b"
+    r"|\bheld\s+for\s+(?:moderat(?:ion|or)|approval)\b|\bpending\s+moderator\s+approval\b"
+    r"|\bcould\s+not\s+be\s+delivered\s+to\s+one\s+or\s+more\s+recipients\b"
+    r"|\b(?:message|mail)\s+(?:could\s+not|was\s+not|cannot)\s+be\s+delivered\b"
+    r"|\bdelivery\s+(?:to\s+the\s+following\s+recipients?\s+)?(?:has\s+)?failed\b"
+    r"|\bpermanent\s+(?:fatal\s+)?errors?\b|\bdelivery\s+status\s+notification\b"
+    r"|\b(?:this\s+is\s+an?\s+)?(?:abuse|spam|feedback)\s+(?:report|complaint)\b"
+    r"|\bwe\s+(?:have\s+)?received\s+an?\s+(?:spam\s+|abuse\s+)?complaint\b",
+    re.IGNORECASE)
+# Local parts of the addresses lists and mail systems send from.
+_SYSTEM_SENDER = re.compile(
+    r"^(?:mailer-daemon|postmaster|abuse|mailman|listserv|majordomo|ecartis|sympa)$"
+    r"|-(?:admin|owner|request|bounces?|approval)$|^owner-", re.IGNORECASE)
+_LIST_HEADERS = {"list-id", "x-beenthere", "x-mailman-version", "mailing-list", "list-post"}
+# Where a notice copies the other message: copy markers and the copied header lines.
+_COPY_MARKER = re.compile(
+    r"^[ \t-]*(?:-{2,}\s*)?(?:original\s+message|forwarded\s+message|(?:this\s+is\s+)?a\s+copy\s+of\s+"
+    r"(?:the|your)\s+message|below\s+this\s+line\s+is\s+a\s+copy|undelivered\s+message|returned\s+message)"
+    r"[^\n]*$", re.IGNORECASE | re.MULTILINE)
+_COPIED_HEADER_LINE = re.compile(
+    r"^[ \t]*(?:from|subject|to|cc|date|sender|reason|list|message-id|return-path|received|content-type)"
+    r"[ \t]*:[^\n]*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _sent_by_mail_system(m) -> bool:
+    """A list, a mail server or an abuse desk wrote the message (its From or Sender local
+    part, the list headers, Auto-Submitted, or a multipart/report body)."""
+    names = {h["name"].lower(): h["value"] for h in m.get("headers") or []}
+    if _LIST_HEADERS & names.keys() or names.get("auto-submitted", "no").strip().lower() != "no":
+        return True
+    if "multipart/report" in names.get("content-type", "").lower():
+        return True
+    for field in ("from.address", "sender.address"):
+        local = (m.get(field) or "").rsplit("@", 1)[0]
+        if local and _SYSTEM_SENDER.search(local):
+            return True
+    return False
+
+
+def notice_wording(text: str) -> re.Match | None:
+    """Wording of a moderation request, bounce or abuse report near the top of the text."""
+    return _NOTICE.search(text, 0, NOTICE_WORDING_CHARS)
+
+
+NOTICE_WORDING_CHARS = 1500
+
+
+def notice_own_text(text: str) -> str:
+    """The notice without what it copies: the text stops at a copy marker ("---- Original
+    message ----"), and copied header lines ("Subject: ...", "Reason: ...") are blanked
+    (offsets are kept, so evidence spans stay true)."""
+    marker = _COPY_MARKER.search(text)
+    own = text[:marker.start()] + " " * (len(text) - marker.start()) if marker else text
+    return _COPIED_HEADER_LINE.sub(lambda mt: " " * len(mt.group(0)), own)
+
+
+def classify_notice(subject: str | None, text: str, notice: re.Match,
+                    links: list[dict]) -> dict[str, Any]:
+    """An administrative notice is non_commercial unless its own text (without the copied
+    message) is itself clearly an advertisement: a promotion dressed as a bounce is still
+    one."""
+    own = classify(None, notice_own_text(text), [lk for lk in links if (lk.get("url") or "") in text],
+                   is_reply=False)
+    record = span("body.visible_text", text, notice.start(), notice.end())
+    record.update(category="notice", weight=0, reason=_REASONS["notice"])
+    if own["status"] == "commercial":
+        return own
+    return {"status": "non_commercial", "reasons": [record], "score": 0,
+            "transactional_at_beginning": False}
 
 
 @register(

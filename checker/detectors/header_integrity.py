@@ -349,8 +349,50 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
                 _in_raw(claimed, by),
             ))
     out += _forged_provider_helos(untrusted)
+    out += _forged_sender_hop(inp, hop, untrusted)
     out += _date_indicators(hop, untrusted)
     return out
+
+
+def _authenticated_from(inp: HeaderInputs, from_org: str) -> bool:
+    """A trusted DKIM or DMARC pass for the From address's organisation."""
+    for result in _trusted_ar(inp):
+        if (result.get("result") or "").lower() != "pass":
+            continue
+        domain = result.get("header_from") or result.get("header_d")
+        if (result.get("method") or "").lower() in {"dkim", "dmarc"} and registrable_domain(domain) == from_org:
+            return True
+    return False
+
+
+def _handoff_named(handoff: dict) -> str:
+    """The handing-over computer as the trusted server recorded it (its HELO is a claim)."""
+    ip, rdns = handoff.get("ip") or "?", handoff.get("from_rdns")
+    return f"{rdns} ({ip})" if rdns else f"{ip} (no reverse DNS name)"
+
+
+def _forged_sender_hop(inp: HeaderInputs, handoff: dict, untrusted: list[dict]) -> list[dict[str, Any]]:
+    """A sender-supplied Received line claiming that the From domain's own server received
+    the message from a private address (`from [192.168.1.23] by smtp.bank.example`), on a
+    message that the operator received from another network and that no trusted DKIM or
+    DMARC pass ties to that domain: the path was written to look like the brand's own."""
+    from_org = registrable_domain(inp.from_domain or domain_of(inp.from_address))
+    if not from_org or not untrusted or _authenticated_from(inp, from_org):
+        return []
+    if registrable_domain(handoff.get("from_rdns")) == from_org:
+        return []
+    for hop in untrusted[:3]:
+        by, ip = hop.get("by"), hop.get("ip")
+        if registrable_domain(by) == from_org and ip and _LOOPBACK_OR_PRIVATE.match(ip):
+            return [_indicator(
+                "claimed_provider_hop",
+                f"A Received line the sender supplied claims that {by}, a server of the From "
+                f"domain, received the message from the private address {ip}; but the computer "
+                f"that handed it to the operator's server was "
+                f"{_handoff_named(handoff)}, outside that domain.",
+                _in_raw(hop, by),
+            )]
+    return []
 
 
 def _forged_provider_helos(untrusted: list[dict]) -> list[dict[str, Any]]:
@@ -395,7 +437,10 @@ def _date_indicators(handoff: dict, untrusted: list[dict]) -> list[dict[str, Any
 
 def _auth_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     out = []
-    trusted = [id(r) for r in _trusted_ar(inp)]
+    trusted_results = _trusted_ar(inp)
+    trusted = [id(r) for r in trusted_results]
+    dmarc_failed = any((r.get("method") or "").lower() == "dmarc" and (r.get("result") or "").lower() == "fail"
+                       for r in trusted_results)
     for i, result in enumerate(inp.authentication_results):
         if id(result) not in trusted:
             continue
@@ -403,8 +448,8 @@ def _auth_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
         outcome = (result.get("result") or "").lower()
         if method not in {"spf", "dkim", "dmarc"} or outcome not in {"fail", "softfail"}:
             continue
-        if method == "spf" and outcome == "softfail":
-            continue
+        if method == "spf" and outcome == "softfail" and not dmarc_failed:
+            continue  # a softfail alone is a policy hint; beside a DMARC failure, a sign
         domain = (result.get("header_from") if method == "dmarc" else result.get("header_d")
                   if method == "dkim" else result.get("smtp_mailfrom")) or "?"
         raw = result.get("raw") or ""
@@ -412,13 +457,19 @@ def _auth_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
         at = raw.lower().find(token)
         evidence = (span(f"authentication_results[{i}].raw", raw, at, at + len(token))
                     if at >= 0 else whole(f"authentication_results[{i}].raw", raw))
+        policy = _DMARC_POLICY.search(raw) if method == "dmarc" else None
+        stated = f", whose published policy is p={policy.group(1).lower()}" if policy else ""
         out.append(_indicator(
             f"{method}_fail",
-            f"The operator's server recorded {method.upper()} {outcome} for {domain} "
+            f"The operator's server recorded {method.upper()} {outcome} for {domain}{stated} "
             f"(authserv-id {result.get('authserv_id')}).",
             evidence,
         ))
     return out
+
+
+# The domain's DMARC policy as the receiving server notes it: "dmarc=fail (p=REJECT sp=...)".
+_DMARC_POLICY = re.compile(r"dmarc=fail\s*\(\s*p=(none|quarantine|reject)\b", re.IGNORECASE)
 
 
 def _trusted_ar(inp: HeaderInputs) -> list[dict]:

@@ -51,7 +51,7 @@ from checker.fields import register
 # literal is a common word ("like", "off", "stop") stay small.
 _WORDING_GROUPS: list[tuple[str, str]] = [
     ("subscri opt remov prefer delet exclu preferences subscription sabonn sinscri baja "
-     "suscripci abmelden abbestellen austragen cancella 退订 取消订阅 退訂 取消訂閱 수신 配信停止 "
+     "suscripci abmelden abbestellen austragen cancella disiscriv 退订 取消订阅 退訂 取消訂閱 수신 配信停止 "
      "配信解除 購読解除",
      r"""
        (?:\bun-?\s?|\(un\))subscri(?:be[ds]?|bing|ption)\b
@@ -62,7 +62,8 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
      | \bexclu(?:de|ded|sion)\s+(?:you|your|from)
      | \b(?:manage|update|change|edit)\s+(?:your\s+)?(?:e-?mail\s+|subscription\s+|mailing\s+
        |communication\s+|contact\s+)?(?:preferences|subscriptions?)\b
-     | \bd[ée]sabonn | \bd[ée]sinscri | \bdar(?:se)?\s+de\s+baja | \bcancelar\s+(?:la\s+)?suscripci
+     | \bd[ée]sabonn | \bd[ée]sinscri | \bd(?:ar(?:se|te)?|ate|ese)\s+de\s+baja
+     | \bcancelar\s+(?:la\s+)?suscripci | \bcancellar(?:ti|si|mi)\b | \bdisiscriv\w*
      | \babmelden | \babbestellen | \baustragen | \bcancella(?:re|zione)\s+(?:l'|dalla)
      | 退订 | 取消订阅 | 退訂 | 取消訂閱 | 수신\s*거부 | 수신\s*을\s*원치 | 配信停止 | 配信解除 | 購読解除
      """),
@@ -76,7 +77,7 @@ _WORDING_GROUPS: list[tuple[str, str]] = [
     # Norwegian, Swedish, Polish, Russian, Korean, Japanese, German, Spanish.
     ("descadastr inscri iscrizione afmeld uitschrijv wypisz avregistr avmeld avsluta отпис "
      "구독 登録解除 購読停止 abonnement desuscrib desinscrib subscri",
-     r"""\bdescadastr\w* | \b(?:cancelar|anular)\s+(?:a\s+)?(?:inscri[çc][ãa]o|subscri[çc][ãa]o)
+     r"""\bdescadastr\w* | \b(?:cancel(?:ar|e|a)|anular?)\s+(?:a\s+)?(?:sua\s+)?(?:inscri[çc][ãa]o|subscri[çc][ãa]o)
        | \b(?:annulla|cancella)(?:re)?\s+(?:l'|la\s+)?iscrizione | \bafmeld\w* | \buitschrijv\w*
        | \bwypisz\w* | \bavregistr\w* | \bavmeld\w* | \bavsluta\s+prenumeration | отпис\w*
        | 구독\s*취소 | 登録解除 | 購読停止 | \babonnement\s+(?:beenden|kündigen|k[üu]ndigen)

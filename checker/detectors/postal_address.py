@@ -77,10 +77,13 @@ STREET_SUFFIXES = (
     "Freeway|Fwy|Turnpike|Tpke|Run|Point|Pt|Ridge|Park|Walk|Path|Cove|Crescent|Cres|Landing|"
     "Mall|Hill|Heights|Hts|Glen|Creek|Bend|Causeway|Row|Mews|Close|Passage|Pass|Springs|Pointe"
 )
-_UNIT = (
-    r"(?P<unit>(?i:suite|ste|apt|apartment|unit|floor|fl|room|rm|bldg|building|dept|pmb|"
+_ONE_UNIT = (
+    r"(?:(?i:suite|ste|apt|apartment|unit|floor|fl|room|rm|bldg|building|dept|pmb|"
     r"private\s+mail\s*box|box|no)\.?\s*#?\s*[\w\-]{1,8}|\#\s*[\w\-]{1,8}|(?i:\d{1,3}(?:st|nd|rd|th)\s+floor))"
 )
+# One unit, or two: a registered agent's suite and the client's box in it ("Suite 600
+# #4417", "Ste 2487 PMB 12").
+_UNIT = rf"(?P<unit>{_ONE_UNIT}(?:[ \t]*,?[ \t]*{_ONE_UNIT}(?![\w\-]))?)"
 # Street number, optional direction, 0-4 name words, a suffix; or a numbered route. A bare
 # number is never a name word: in "Ultra Trim 2002\n4132 Pompton Ct." the street starts at
 # 4132, not at the year.
@@ -160,8 +163,10 @@ _FOREIGN_CONTINENTAL = (
     # Street word, name, then the number, as Spain, Italy and Portugal write them:
     # "Calle Mayor 10, 28013 Madrid", "Via Roma 10, 00184 Roma", "Rua Augusta 100, 1100-053 Lisboa".
     # (capitalised, as in an address: "shop via our app 10, 2000 Users" is not one).
-    r"|(?P<street4>\b(?:Calle|CALLE|Avenida|Avda\.?|Paseo|Plaza|Carrer|Via|VIA|Viale|Corso|Piazza"
-    r"|Largo|Rua|RUA|Travessa|Praça)[ \t]+(?:(?:de|del|de la|della|di|da|do|dos|das)[ \t]+)?"
+    # "C/ Mayor 5", "Gran Vía, 28", "Avinguda Diagonal 640", "Estrada de Benfica 12" too.
+    r"|(?P<street4>(?:\b(?:Calle|CALLE|Avenida|Avda\.?|Paseo|Plaza|Carrer|Via|VIA|Viale|Corso|Piazza"
+    r"|Largo|Rua|RUA|Rúa|Travessa|Praça|Avinguda|Passeig|Ronda|Camino|Carretera|Travesía|Estrada"
+    r"|Alameda|Gran)|(?<![\w/])C/)[ \t]*(?:(?:de|del|de la|della|di|da|do|dos|das)[ \t]+)?"
     r"[A-ZÁÉÍÓÚÑ][^\n,\d]{1,40}?,?[ \t]*(?:n[º°o]\.?[ \t]*)?\d{1,5}[a-zA-Z]?)"
     r"[\s,]+(?:[A-Z]{1,2}-)?\d{4,5}(?:-\d{3})?[ \t]+[A-Z][\w\-]+"
 )

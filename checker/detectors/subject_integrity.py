@@ -176,8 +176,8 @@ def detect_subject_indicators(
         out.append(_indicator(
             "transactional_subject_on_ad", subject, transactional.start(), transactional.end(),
             f"The subject reads like a transaction or account notice "
-            f"({transactional.group(0)!r}) but the body is advertising "
-            f"(commercial.status = {commercial_status}).",
+            f"(\"{transactional.group(0)}\") but the body is advertising"
+            f"{'' if commercial_status == 'commercial' else ' (its commercial purpose is uncertain)'}.",
         ))
     prize = _PRIZE.search(subject)
     if prize:

@@ -172,6 +172,7 @@ class WorkerSetup:
     options: ExhibitOptions
     timeout: float | None
     out: str
+    decisions: Any = None  # checker.review.decisions.Decisions in force, or None
 
 
 @dataclass(frozen=True)
@@ -255,12 +256,13 @@ def audit_json(result: AuditResult) -> str:
 def _audited(item):
     """(message, audit result) as `spamlaw audit` gives it; never raises."""
     from checker.engine import audit
+    from checker.review.decisions import apply_to_result
 
     setup: WorkerSetup = _worker["setup"]
     msg = _message(item, setup.case)
     try:
         with time_bound(setup.timeout):
-            return msg, audit(_worker["ruleset"], msg)
+            return msg, apply_to_result(audit(_worker["ruleset"], msg), setup.decisions)
     except MessageTimeout:
         result = failed(item, f"{TIME_BOUND}: audit stopped after {setup.timeout:g} s")
     except Exception as exc:
@@ -352,6 +354,7 @@ class BatchReport:
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per pass
     problems: list[str] = field(default_factory=list)  # one line each, for stderr
     not_given: int = 0  # rows of the case not among this run's inputs
+    redone: list[str] = field(default_factory=list)  # labels re-rendered after decisions
 
 
 def _noop_progress(label: str, total: Any):
@@ -381,8 +384,10 @@ class Batch:
         self.setup = WorkerSetup(config.ruleset, config.case, config.options, config.timeout,
                                  str(config.out))
         self.sources_options = {} if config.max_bytes is None else {"max_bytes": config.max_bytes}
+        self.revisited: dict[tuple, InputRow] = {}  # re-rendered for decisions: row before
 
     def run(self) -> BatchReport:
+        self._apply_decisions()
         for name, step in (("audit", self.audit_pass), ("count pages", self.layout_pass),
                            ("render", self.render_pass)):
             started = time.monotonic()
@@ -404,6 +409,17 @@ class Batch:
         bound = None if not self.config.timeout else 3 * self.config.timeout + HARD_GRACE
         return TaskPool(function, self.config.jobs, bound, init_worker, (self.setup,),
                         local_init=lambda: init_worker(self.setup, self.ruleset))
+
+    # --- counsel's decisions (checker.review) ---------------------------------------------
+
+    def _apply_decisions(self) -> None:
+        """Load the decisions in force; rows already made whose findings they change go
+        back to be rendered again in their own Bates range."""
+        from checker.review.casefolder import decisions_for, revisit
+
+        decisions = decisions_for(self.folder.db, self.ruleset)
+        self.setup = replace(self.setup, decisions=decisions)
+        self.revisited = revisit(self.folder, decisions, counts_from_json).to_render
 
     # --- pass 1: audit and number --------------------------------------------------------
 
@@ -430,7 +446,10 @@ class Batch:
         with self.progress("auditing", lambda: count_sources(self.config.inputs)) as advance:
             results = run_audit(unsettled(), self.ruleset, self.config.jobs,
                                 source=self.config.ruleset, timeout=self.config.timeout)
+            from checker.review.decisions import apply_to_result
+
             for done, result in enumerate(results, 1):
+                result = apply_to_result(result, self.setup.decisions)
                 facts, key, row = pending.popleft()
                 claimed.add(self._record(facts, key, row, result))
                 advance()
@@ -592,6 +611,17 @@ class Batch:
                 self.folder.save(replace(row, status=EXHIBIT, pdf_sha256=outcome.pdf_sha256,
                                          reason=""))
                 self.report.rendered += 1
+                if task.key in self.revisited:
+                    self.report.redone.append(row.label)
+                return
+            before = self.revisited.get(task.key)
+            if before is not None and outcome.pages is not None:  # keep the exhibit made
+                self.folder.save(before)
+                self.report.problems.append(
+                    f"{row.label} ({row.source}): not re-rendered after the review decisions: "
+                    f"its page count would change ({task.pages} → {outcome.pages}) and with "
+                    "it every later Bates number; the exhibit, index and schedule keep the "
+                    "earlier findings (start over with --fresh to apply them)")
                 return
             if outcome.pages is not None:  # the page count changed: say so loudly
                 self.report.problems.append(f"{row.label} ({row.source}): {outcome.reason}")

@@ -204,9 +204,13 @@ class CaseFolder:
         return self.exhibits.is_dir() and any(self.exhibits.glob("exhibit-*.pdf"))
 
     def _remove_outputs(self) -> None:
-        """--fresh: delete what a batch writes here (and nothing else)."""
-        for name in (CASE_FILE, f"{CASE_FILE}-wal", f"{CASE_FILE}-shm", f"{CASE_FILE}-journal",
-                     INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON):
+        """--fresh: delete what a batch writes here (and nothing else). A ledger holding
+        counsel's review decisions is kept, its production tables dropped."""
+        from checker.review.journal import keep_on_fresh
+
+        ledger = () if keep_on_fresh(self.database) else (
+            CASE_FILE, f"{CASE_FILE}-wal", f"{CASE_FILE}-shm", f"{CASE_FILE}-journal")
+        for name in (*ledger, INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON):
             (self.root / name).unlink(missing_ok=True)
         if self.exhibits.is_dir():
             for path in self.exhibits.glob("exhibit-*.pdf"):

@@ -288,7 +288,10 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
         return [], []
     # The table shows what a court needs to read: violations, findings that need review,
     # and rule errors. Compliant and not-applicable outcomes are counted, not tabulated.
-    reported = [f for f in result.findings if Status(f.status) in TABULATED_STATUSES]
+    # A finding counsel decided (checker.review) is shown whatever its status now, with
+    # the decision in its sentence: a dismissal is part of the record too.
+    reported = [f for f in result.findings if Status(f.status) in TABULATED_STATUSES
+                or getattr(f, "decision", None)]
     ordered = sorted(reported, key=lambda f: (STATUS_RANK.get(f.status, 9), f.rule))
     rows, evidence = [], []
     for finding in ordered:

@@ -29,6 +29,7 @@ from checker.exhibits.casefile import (
     InputRow,
     write_atomically,
 )
+from checker.legal_date import legal_date_text
 
 SCHEMA = "spamlaw.exhibits-manifest/1"
 STATUSES = (EXHIBIT, SLIP_SHEET, NOT_SELECTED, ERROR)
@@ -171,7 +172,8 @@ def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
             bates_last=row.bates_last, pages=row.pages, source=row.source, sha256=row.sha256,
             pdf_file=row.pdf_file, pdf_sha256=row.pdf_sha256,
             subject=str(audit.get("subject") or ""), sender=str(audit.get("from") or ""),
-            date=str(audit.get("date") or ""),
+            date=legal_date_text(audit.get("received"), audit.get("date_source"),
+                                 audit.get("date")),
             violations=_rules(findings, "violation"), reviews=_rules(findings, "needs_review"),
             note=row.reason if mrow["status"] == SLIP_SHEET else "",
         ))

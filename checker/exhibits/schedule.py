@@ -14,11 +14,12 @@ accusation:
   reached adds nothing.
 * A message's amount is the largest per-unit amount among its findings for the remedy
   (the ISP remedy: $100 when § 7704(a)(1) is cited, $25 otherwise), never a sum.
-* Per-day figures use each message's day of receipt when the caller adds one
-  (`receipt_date`, ISO 8601: an optional key beside the audit JSON members), else the
-  calendar day of its Date header as written; a message without a usable date (none, or
-  a year such as 0102) is taken to fall on a day already counted, which can only lower
-  the figure.
+* Per-day figures use each message's legal date (checker.legal_date): the UTC day the
+  trap received it (`received`, stamped by the trusted Received line), else -- only when
+  no trusted line gives one (`date_source` "date_header") -- the calendar day of its Date
+  header as written, the sender's claim; a message without a usable date (none, or a
+  year such as 0102 and no receipt time) is taken to fall on a day already counted,
+  which can only lower the figure.
 * Multipliers (treble damages, reductions) are listed, never applied.
 * A shape this module cannot compute honestly (a per-incident unit, a per-day cap with
   undated messages, a cap exception combined with an alternative measure) gets no total
@@ -36,14 +37,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 
+from checker.legal_date import FIRST_PLAUSIBLE_YEAR, LAST_PLAUSIBLE_YEAR
+
 SCHEMA = "spamlaw.schedule/1"
 STATUSES = ("violation", "needs_review", "error", "compliant", "not_applicable")
 PER_MESSAGE_UNITS = ("message", "violation")
-FIRST_PLAUSIBLE_YEAR = 1970
-LAST_PLAUSIBLE_YEAR = 2100
-DAYS_SOURCE = ("the day of receipt where the caller supplied it, else the day of the Date "
-               "header as written in its own time zone (sender-asserted; may differ from the "
-               "day of receipt)")
+DAYS_SOURCE = ("the day (UTC) the trap received each message, from the trusted Received line; "
+               "for a message without one, the day of its Date header as written in its own "
+               "time zone (the sender's claim)")
 
 GENERAL_NOTES = (
     "Figures are statutory maxima per unit from the citation registry "
@@ -208,13 +209,13 @@ def _finding_remedies(finding: Mapping) -> list[Mapping]:
 
 
 def _day_of(message: Mapping) -> date | None:
-    """The message's calendar day: `receipt_date` (an optional ISO 8601 date or datetime
-    the caller may add, e.g. from the trusted Received hop: Texas counts days a message
-    "is received") when usable, else the Date header."""
-    receipt = message.get("receipt_date")
-    if isinstance(receipt, str) and receipt.strip():
+    """The message's legal day: the day of `received` (ISO 8601 UTC of the trusted
+    receipt time; Texas counts days a message "is received") when usable, else the day of
+    the Date header as written (the sender's claim)."""
+    received = message.get("received")
+    if isinstance(received, str) and received.strip():
         try:
-            day = date.fromisoformat(receipt.strip()[:10])
+            day = date.fromisoformat(received.strip()[:10])
         except ValueError:
             day = None
         if day is not None and FIRST_PLAUSIBLE_YEAR <= day.year <= LAST_PLAUSIBLE_YEAR:

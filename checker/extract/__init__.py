@@ -11,3 +11,4 @@ from checker.extract import authres  # noqa: F401
 from checker.extract import body  # noqa: F401  (body.*, links, images)
 from checker.extract import images  # noqa: F401  (body.image_text: text read from pictures)
 from checker.extract import structure  # noqa: F401  (attachments, mime.*, size)
+from checker.extract import unread  # noqa: F401  (content.not_read)

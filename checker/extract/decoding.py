@@ -133,6 +133,13 @@ def decode_text(
         text, used = decode_fallback(data)
         return text, [f"charset {charset!r} cannot decode in {where}; decoded as {used}"]
     label = charset or "us-ascii (default)"
+    if codec != "ascii" and _is_utf8_multibyte(data):
+        # A label the bytes do not fit while they are clean UTF-8 (a "GB2312" part written
+        # by a UTF-8 mail program): read as mail programs display it.
+        return data.decode("utf-8"), [
+            f"charset {label!r} in {where} does not fit its bytes, which are valid UTF-8; "
+            "decoded as UTF-8"
+        ]
     if codec == "ascii":
         text, used = _decode_unlabelled(data, guess)
         return text, [f"8-bit bytes in {label} text in {where}; decoded as {used}"]

@@ -9,6 +9,7 @@ of parts and decoded bytes per part.
 from __future__ import annotations
 
 import binascii
+import email
 import re
 from email.message import Message as StdlibMessage
 from typing import NamedTuple
@@ -107,7 +108,13 @@ def _build_parts(msg: Message) -> list[Part]:
         if not isinstance(kids, list):
             kids = []
         if not kids and ctype.startswith("multipart/"):
-            defects.append(f"{ctype} {where} has no parts; its body is read as plain text")
+            kids, boundary = _recover_parts(node, ctype)
+            if kids:
+                defects.append(f"{ctype} {where}: its declared boundary never occurs; the parts "
+                               f"were read at the boundary the message uses ({boundary!r}), as "
+                               "mail programs do")
+            else:
+                defects.append(f"{ctype} {where} has no parts; its body is read as plain text")
         if kids and depth >= MAX_DEPTH:
             defects.append(f"MIME nesting deeper than {MAX_DEPTH} levels at {where}; not read")
             kids = []
@@ -129,6 +136,30 @@ def _build_parts(msg: Message) -> list[Part]:
         )
     return [p._replace(children=tuple(children_of[p.index])) if p.index in children_of else p
             for p in parts]
+
+
+# A delimiter line ("--" and a boundary) followed by a part's headers.
+_USED_BOUNDARY = re.compile(
+    r"^--([^\s\\]{1,70}?)[ \t]*\r?\n(?=(?:[ \t]*\r?\n)?content-(?:type|transfer-encoding|disposition)[ \t]*:)",
+    re.IGNORECASE | re.MULTILINE)
+RECOVERY_SCAN_CHARS = 64 * 1024  # where the first delimiter line is looked for
+
+
+def _recover_parts(node: StdlibMessage, ctype: str) -> tuple[list, str | None]:
+    """The parts of a multipart whose declared boundary never occurs, read at the boundary
+    the body actually uses (a delimiter line followed by part headers); ([], None) when
+    there is none."""
+    body = node.get_payload()
+    if not isinstance(body, str):
+        return [], None
+    found = _USED_BOUNDARY.search(body, 0, RECOVERY_SCAN_CHARS)
+    if not found or found.group(1) == node.get_boundary():
+        return [], None
+    boundary = found.group(1)
+    rebuilt = email.message_from_string(
+        f'Content-Type: {ctype}; boundary="{boundary}"\n\n{body}')
+    kids = rebuilt.get_payload() if rebuilt.is_multipart() else []
+    return (kids, boundary) if isinstance(kids, list) and kids else ([], None)
 
 
 def mime_parts(msg: Message) -> list[Part]:

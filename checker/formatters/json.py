@@ -65,6 +65,8 @@ def message_object(result: AuditResult, statuses) -> dict[str, Any]:
         "from": result.sender,
         "subject": result.subject,
         "date": result.date,
+        "received": result.received,
+        "date_source": result.date_source,
         "errors": list(result.errors),
         "findings": [f.to_dict() for f in by_rule(findings)],
     }

@@ -13,7 +13,9 @@
 
 Spam controls what is quoted here, so every message-derived string is made printable first:
 control characters (terminal escape sequences included) and undecodable bytes are shown as
-escapes, never written raw to a terminal.
+escapes, never written raw to a terminal, and invisible or text-direction characters as
+stand-ins naming them (`⟨U+202E⟩`, checker/display.py). Notes on a message that was
+audited are labelled WARNING; on one that could not be audited, ERROR.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from __future__ import annotations
 import re
 import textwrap
 
+from checker.display import reveal
 from checker.findings import AuditResult, Evidence, Finding, Status
-from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness
+from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
+from checker.legal_date import received_text
 
 LABELS = {
     Status.VIOLATION: "VIOLATION",
@@ -60,7 +64,7 @@ def printable(value: object, limit: int | None = None) -> str:
     text = "" if value is None else str(value)
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
-    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), text)
+    return _UNPRINTABLE.sub(lambda m: _escape(m.group()), reveal(text))
 
 
 def evidence_line(evidence: Evidence) -> str:
@@ -84,15 +88,20 @@ class TextFormatter(Formatter):
 
     def handle(self, result: AuditResult) -> None:
         lines = [printable(result.source)]
+        received = received_text(result.received) or None
         for label, value in (("From", result.sender), ("Subject", result.subject),
-                             ("Date", result.date)):
-            lines.append(f"{INDENT}{label + ':':<9}{printable(value, 200) or '(none)'}")
+                             ("Date", result.date), ("Received", received)):
+            if label == "Received" and value is None:
+                continue  # no trusted Received line: the Date line above is all there is
+            lines.append(f"{INDENT}{label + ':':<8} {printable(value, 200) or '(none)'}")
         if result.sha256:
             lines.append(f"{INDENT}SHA-256: {result.sha256}")
         lines.append("")
+        # Notes on a message that was audited are warnings (something was worked around or
+        # is worth knowing); on one that could not be audited they are its errors.
+        label, status = ("WARNING", Status.NEEDS_REVIEW) if was_audited(result) else ("ERROR", Status.ERROR)
         for error in result.errors:
-            lines.append(INDENT + self.paint(Status.ERROR, f"{'ERROR':<{LABEL_WIDTH}}")
-                         + printable(error))
+            lines.append(INDENT + self.paint(status, f"{label:<{LABEL_WIDTH}}") + printable(error))
         shown = by_seriousness(self.shown(result))
         for finding in shown:
             lines.extend(self.finding_lines(finding))

@@ -31,6 +31,20 @@ def suggest(name: str, choices) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def misplaced(key: str, under: str) -> str | None:
+    """'`evidence` is indented under `finding`; it belongs at the rule's level' when KEY,
+    unknown where it is written, is a key of another level of a rule file."""
+    levels = (
+        (spec.RULE_KEYS, "at the rule's level (lined up with id:)"),
+        (spec.RULE_FILE_KEYS, "at the top of the file"),
+        (spec.TEST_KEYS, "in a test (under tests:)"),
+    )
+    for keys, place in levels:
+        if key in keys:
+            return f"`{key}` is indented under {under}; it belongs {place}"
+    return None
+
+
 def day(value: dt.date | None) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
@@ -128,7 +142,11 @@ class Checker:
     def check_keys(self, ymap: YMap, allowed: dict[str, spec.Key], what: str) -> None:
         for key, (key_node, _value) in ymap.entries.items():
             if key not in allowed:
-                self.error(key_node.pos, f"unknown key {key!r} in {what}{suggest(key, allowed)}", "unknown-key")
+                moved = misplaced(key, what) if what != "a rule file" else None
+                if moved:
+                    self.error(key_node.pos, moved, "misplaced-key")
+                else:
+                    self.error(key_node.pos, f"unknown key {key!r} in {what}{suggest(key, allowed)}", "unknown-key")
         for key, info in allowed.items():
             if info.required and key not in ymap:
                 self.error(ymap.pos, f"{what} is missing the required key {key!r}", "missing-key")

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from checker.fields import Field, all_fields
+from checker.reasons import is_code
 from checker.ruleset import spec
-from checker.ruleset.checks import Usage, suggest
+from checker.ruleset.checks import Usage, misplaced, suggest
 from checker.ruleset.conditions import ConditionCompiler, Scope
 from checker.ruleset.model import (
     Alternative,
@@ -40,7 +41,7 @@ from checker.ruleset.model import (
 )
 from checker.ruleset.problems import ERROR, Pos, Problem
 from checker.ruleset.templates import TemplateProblem, compile_template
-from checker.ruleset.yaml_loader import YMap, YNode, YScalar, YSeq, load_yaml_bytes
+from checker.ruleset.yaml_loader import YMap, YNode, YScalar, YSeq, load_yaml_bytes, to_plain
 
 AUTHORITIES_FILE = "authorities.yaml"
 PREDICATES_FILE = "predicates.yaml"
@@ -48,6 +49,7 @@ LISTS_DIR = "lists"
 SCHEMA_FILE = "schema.json"
 
 RULE_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
+CONSTANT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 TEMPLATE_OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable")
@@ -119,6 +121,9 @@ class _Compiler(ConditionCompiler):
         self.predicate_names: dict[str, Pos] = {}
         self.predicates: dict[str, Predicate] = {}
         self.predicate_usage: dict[str, Usage] = {}
+        self.predicate_home: dict[str, str | None] = {}
+        self.constants: dict[str | None, dict[str, YNode]] = {}
+        self.constant_files: dict[str | None, str] = {}  # scope -> display path of its file
         self.rule_ids: dict[str, Pos] = {}
 
     # -------------------------------------------------------------- driver
@@ -153,6 +158,9 @@ class _Compiler(ConditionCompiler):
             node, problems = load_yaml_bytes(data, display_path(path))
             self.problems.extend(problems)
             parsed[path] = node
+        syntax = [p for p in self.problems if p.code == "yaml-syntax"]
+        if syntax:  # alone: what follows from an unreadable file would only bury it
+            return Build(None, sorted(syntax))
 
         if authorities_path.is_file():
             self.compile_authorities(parsed[authorities_path])
@@ -167,7 +175,9 @@ class _Compiler(ConditionCompiler):
         rules: list[Rule] = []
         rule_usage: dict[str, Usage] = {}
         for node, defaults in rule_nodes:
+            self.current_file = defaults["file"]
             compiled = self.compile_rule(node, defaults)
+            self.current_file = None
             if compiled:
                 rule, usage = compiled
                 rules.append(rule)
@@ -186,6 +196,10 @@ class _Compiler(ConditionCompiler):
             lists=self.lists,
             reported=reported,
             files=tuple(display_path(p) for p in every),
+            constants={
+                self.constant_files.get(scope, PREDICATES_FILE): {k: to_plain(v) for k, v in values.items()}
+                for scope, values in self.constants.items() if values
+            },
         )
         problems = sorted(set(self.problems))
         if only_display:  # drop the other rule files' problems, keep the shared files'
@@ -247,7 +261,7 @@ class _Compiler(ConditionCompiler):
             amount_for=tuple(amount_for),
             who=self.as_text(ymap.get("who"), f"{what}: who") or "",
             basis=self.as_text(ymap.get("basis"), f"{what}: basis") or "",
-            amount=self.as_number(ymap.get("amount"), f"{what}: amount") or 0,
+            amount=self.remedy_amount(ymap.get("amount"), what),
             unit=unit or "message",
             currency=self.as_text(ymap.get("currency"), f"{what}: currency") or "USD",
             cap=cap,
@@ -261,6 +275,22 @@ class _Compiler(ConditionCompiler):
             note=self.as_text(ymap.get("note"), f"{what}: note"),
         )
         self.remedies[key] = remedy
+
+    def visible_constants(self) -> dict[str, Any]:
+        scopes = (None, self.current_file) if self.current_file else (None,)
+        return {k: to_plain(v) for scope in scopes for k, v in self.constants.get(scope, {}).items()}
+
+    def remedy_amount(self, node: YNode | None, what: str) -> float | None:
+        """The amount, or None for `amount: verify` (counsel has not confirmed it yet: the
+        rulebook and the schedule say so instead of printing a number)."""
+        if isinstance(node, YScalar) and node.value == spec.AMOUNT_TO_VERIFY:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, str):
+            self.error(node.pos, f"{what}: amount must be a number, or {spec.AMOUNT_TO_VERIFY} when it "
+                       "is not yet known", "wrong-type")
+            return None
+        amount = self.as_number(node, f"{what}: amount")
+        return amount if amount is not None else 0
 
     def alternative(self, node: YNode | None, what: str) -> Alternative | None:
         """`alternative: {amount: 25000, unit: day, take: lesser}` of a remedy."""
@@ -367,14 +397,52 @@ class _Compiler(ConditionCompiler):
         if ymap is None:
             return
         self.check_keys(ymap, spec.PREDICATES_FILE_KEYS, "predicates.yaml")
-        entries = self.as_map(ymap.get("predicates"), "predicates")
+        self.compile_constants(ymap.get("constants"), None, PREDICATES_FILE)
+        self.compile_predicate_entries(ymap.get("predicates"), None)
+
+    def compile_constants(self, node: YNode | None, scope: str | None, display: str) -> None:
+        """`constants: {NAME: value}`: numbers, texts or lists that conditions use as
+        `{constant: NAME}` and templates as `{{ constants.NAME }}`."""
+        cmap = self.as_map(node, "constants")
+        if cmap is None:
+            return
+        table = self.constants.setdefault(scope, {})
+        self.constant_files[scope] = display
+        for name, (key_node, value) in cmap.entries.items():
+            if not CONSTANT.match(name):
+                self.error(key_node.pos, f"constant names are letters, digits and '_': {name!r}", "bad-value")
+                continue
+            if scope is not None and name in self.constants.get(None, {}):
+                self.error(key_node.pos, f"constant {name!r} is already defined in {PREDICATES_FILE}; "
+                           "give this file's constant its own name", "duplicate-id")
+                continue
+            items = value.items if isinstance(value, YSeq) else [value]
+            if not items or any(not isinstance(i, YScalar) or i.value is None for i in items):
+                self.error(value.pos, f"constant {name!r} must be a number, a text, true/false or a "
+                           "list of those", "wrong-type")
+                continue
+            table[name] = value
+
+    def compile_predicate_entries(self, node: YNode | None, home: str | None) -> None:
+        """Predicates of predicates.yaml (home None: every rule sees them) or of one rule
+        file (only that file's rules see them: e.g. a state's own definition of
+        commercial mail)."""
+        entries = self.as_map(node, "predicates")
         if entries is None:
             return
         for name, (key_node, _value) in entries.entries.items():
             if not NAME.match(name):
                 self.error(key_node.pos, f"predicate names are lower_case_with_underscores: {name!r}", "bad-value")
+            if name in self.predicate_names:
+                first = self.predicate_names[name]
+                self.error(key_node.pos, f"predicate {name!r} is already defined at {first}; "
+                           "a file's own definition needs its own name (e.g. ok_commercial)", "duplicate-id")
+                continue
             self.predicate_names[name] = key_node.pos
+            self.predicate_home[name] = home
         for name, (key_node, value) in entries.entries.items():
+            if self.predicate_home.get(name, "?") != home or self.predicate_names.get(name) != key_node.pos:
+                continue
             what = f"predicate {name!r}"
             pmap = self.as_map(value, what)
             if pmap is None:
@@ -386,7 +454,13 @@ class _Compiler(ConditionCompiler):
             if condition is None:
                 continue
             description = self.as_text(pmap.get("description"), f"{what}: description") or ""
-            self.predicates[name] = Predicate(name, description, condition, key_node.pos, evidence)
+            title = self.as_text(pmap.get("title"), f"{what}: title") if "title" in pmap else None
+            code = self.as_text(pmap.get("code"), f"{what}: code") if "code" in pmap else None
+            if code is not None and not is_code(code):
+                self.error(pmap.get("code").pos, f"{what}: code {code!r} is not a reason code (checker/reasons.py)",
+                           "bad-value")
+                code = None
+            self.predicates[name] = Predicate(name, description, condition, key_node.pos, evidence, title, code)
             self.predicate_usage[name] = usage
 
     def check_predicate_cycles(self) -> None:
@@ -429,14 +503,21 @@ class _Compiler(ConditionCompiler):
 
     def collect_rules(self, files: list[tuple[Path, YNode | None]]) -> list[tuple[YMap, dict[str, Any]]]:
         """Every rule mapping with its file defaults and id; records ids (a second rule
-        with the same id is an error; its body is still checked but never kept)."""
+        with the same id is an error; its body is still checked but never kept). A file's
+        own predicates compile once every rule id is known."""
         out = []
+        file_predicates: list[tuple[str, YNode | None]] = []
         for path, root in files:
             ymap = self.as_map(root, f"rule file {path.name}")
             if ymap is None:
                 continue
             self.check_keys(ymap, spec.RULE_FILE_KEYS, "a rule file")
-            defaults = {"jurisdiction": self.as_text(ymap.get("jurisdiction"), "jurisdiction", lenient=True)}
+            display = display_path(path)
+            self.compile_constants(ymap.get("constants"), display, display)
+            if "predicates" in ymap:
+                file_predicates.append((display, ymap.get("predicates")))
+            defaults = {"jurisdiction": self.as_text(ymap.get("jurisdiction"), "jurisdiction", lenient=True),
+                        "file": display}
             self.as_text(ymap.get("ruleset"), "ruleset")
             self.as_text(ymap.get("description"), "description")
             rules = self.as_seq(ymap.get("rules"), "rules")
@@ -464,6 +545,10 @@ class _Compiler(ConditionCompiler):
                     else:
                         self.rule_ids[rule_id] = id_node.pos
                 out.append((rmap, {**defaults, "id": rule_id, "primary": primary}))
+        for display, node in file_predicates:
+            self.current_file = display
+            self.compile_predicate_entries(node, display)
+            self.current_file = None
         return out
 
     def compile_rule(self, ymap: YMap, defaults: dict[str, Any]) -> tuple[Rule, Usage] | None:
@@ -481,7 +566,7 @@ class _Compiler(ConditionCompiler):
         status = self.choice(ymap.get("status"), spec.RULE_STATUSES, f"{what}: status") or "draft"
         effective = self.dates(ymap.get("effective"), f"{what}: effective") if "effective" in ymap else (None, None)
         if "effective" in ymap:
-            self.need_field("date", ymap.key_pos("effective"), "effective dates", usage)
+            self.need_field("legal_date", ymap.key_pos("effective"), "effective dates", usage)
         requires = self.requirements(ymap.get("requires"), what, usage)
         conditions = {}
         for key in ("applies_when", "violation_when", "review_when"):
@@ -496,7 +581,7 @@ class _Compiler(ConditionCompiler):
                 f"{what}: review_when needs review_reason (say why a person must decide)",
                 "missing-key",
             )
-        finding, variables = self.finding(ymap.get("finding"), what, usage)
+        finding, variables, finding_texts = self.finding(ymap.get("finding"), what, usage)
         evidence_fields = self.evidence_fields(ymap.get("evidence"), what, usage)
         tests = self.tests(ymap.get("tests"), what)
         version = self.as_int(ymap.get("version"), f"{what}: version", minimum=1)
@@ -534,6 +619,7 @@ class _Compiler(ConditionCompiler):
             depends_on=frozenset(all_usage.rules),
             fields=frozenset(all_usage.fields),
             penalty=self.penalty(citations),
+            finding_texts=finding_texts,
         )
         return rule, all_usage
 
@@ -552,7 +638,8 @@ class _Compiler(ConditionCompiler):
             condition = self.condition(rmap.get("when"), Scope(), usage) if "when" in rmap else None
             otherwise = self.template(rmap.get("otherwise"), f"{where}: otherwise", usage)
             if condition is not None and otherwise is not None:
-                out.append(Requirement(condition, otherwise.template, otherwise.variables, rmap.pos))
+                out.append(Requirement(condition, otherwise.template, otherwise.variables, rmap.pos,
+                                       self.as_text(rmap.get("otherwise"), "otherwise") or ""))
         return tuple(out)
 
     def template(self, node: YNode | None, what: str, usage: Usage):
@@ -561,7 +648,7 @@ class _Compiler(ConditionCompiler):
         if text is None:
             return None
         try:
-            compiled = compile_template(text, lambda n: n in self.fields)
+            compiled = compile_template(text, lambda n: n in self.fields, self.visible_constants())
         except TemplateProblem as exc:
             self.error(_template_pos(node, exc.lineno), f"{what}: {exc.message}", "template-error")
             return None
@@ -621,12 +708,14 @@ class _Compiler(ConditionCompiler):
             remedy = self.remedies[remedy_key]
             exceptions = [self.authorities[k].citation for k in remedy.cap_exceptions if k in self.authorities]
             special = dict(remedy.amount_for)
+            amounts = [special.get(k, remedy.amount) for k in keys]
             remedies.append(
                 {
                     "remedy": remedy.key,
                     "who": remedy.who,
                     "basis": remedy.basis,
-                    "amount": max(special.get(k, remedy.amount) for k in keys),
+                    "amount": None if None in amounts else max(amounts),
+                    "amount_to_verify": None in amounts,
                     "currency": remedy.currency,
                     "unit": remedy.unit,
                     "cap": remedy.cap,
@@ -646,10 +735,13 @@ class _Compiler(ConditionCompiler):
 
     def finding(self, node: YNode | None, what: str, usage: Usage):
         if node is None:
-            return {}, {}
+            return {}, {}, {}
         sources: dict[str, YNode] = {}
         if isinstance(node, YMap):
             for key, (key_node, value) in node.entries.items():
+                if key not in TEMPLATE_OUTCOMES and misplaced(key, "`finding`"):
+                    self.error(key_node.pos, misplaced(key, "`finding`"), "misplaced-key")
+                    continue
                 if key not in TEMPLATE_OUTCOMES:
                     self.error(
                         key_node.pos,
@@ -660,7 +752,7 @@ class _Compiler(ConditionCompiler):
                 sources[key] = value
         else:
             sources = {"violation": node, "needs_review": node}
-        templates, variables = {}, {}
+        templates, variables, texts = {}, {}, {}
         compiled_cache: dict[int, Any] = {}
         for outcome, source_node in sources.items():
             text = self.as_text(source_node, f"{what}: finding")
@@ -668,7 +760,7 @@ class _Compiler(ConditionCompiler):
                 continue
             if id(source_node) not in compiled_cache:
                 try:
-                    compiled_cache[id(source_node)] = compile_template(text, lambda n: n in self.fields)
+                    compiled_cache[id(source_node)] = compile_template(text, lambda n: n in self.fields, self.visible_constants())
                 except TemplateProblem as exc:
                     self.error(_template_pos(source_node, exc.lineno), f"{what}: {exc.message}", "template-error")
                     compiled_cache[id(source_node)] = None
@@ -677,8 +769,9 @@ class _Compiler(ConditionCompiler):
                 continue
             templates[outcome] = compiled.template
             variables[outcome] = compiled.variables
+            texts[outcome] = text
             usage.fields.update(compiled.field_names)
-        return templates, variables
+        return templates, variables, texts
 
     def tests(self, node: YNode | None, what: str) -> list[RuleTest]:
         out = []

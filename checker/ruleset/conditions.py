@@ -13,8 +13,9 @@ import regex
 
 from checker.fields import Field
 from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, NamedListArg, Operator, describe
+from checker.reasons import is_code
 from checker.ruleset import spec
-from checker.ruleset.checks import Checker, Usage, suggest
+from checker.ruleset.checks import Checker, Usage, misplaced, suggest
 from checker.ruleset.model import (
     AllCond,
     AnyCond,
@@ -52,6 +53,27 @@ class ConditionCompiler(Checker):
     lists: dict[str, NamedList]
     predicate_names: dict[str, Pos]
     rule_ids: dict[str, Pos]
+    # Where each predicate is defined: None for predicates.yaml (every rule sees it), else
+    # the rule file whose own rules alone may use it (a state's own definitions).
+    predicate_home: dict[str, str | None]
+    # Named constants: predicates.yaml's (None) and each rule file's, name -> value node.
+    constants: dict[str | None, dict[str, YNode]]
+    current_file: str | None = None  # the rule file being compiled (None: shared files)
+
+    def constant(self, node: YNode) -> YNode | None:
+        """The value node a `{constant: NAME}` argument names (None after reporting)."""
+        name_node = node.get("constant") if isinstance(node, YMap) else None
+        name = self.as_text(name_node, "constant") if name_node is not None else None
+        if name is None:
+            return None
+        visible = {**self.constants.get(None, {}), **self.constants.get(self.current_file, {})}
+        if name not in visible:
+            self.error(name_node.pos, f"unknown constant {name!r}{suggest(name, visible)}"
+                       + (f"; defined here: {', '.join(sorted(visible))}" if visible else
+                          "; define it under constants: at the top of this file or in predicates.yaml"),
+                       "unknown-constant")
+            return None
+        return visible[name]
 
     def condition(self, node: YNode | None, scope: Scope, usage: Usage) -> Condition | None:
         if node is None:
@@ -66,7 +88,8 @@ class ConditionCompiler(Checker):
             return None
         forms = [k for k in node.entries if k in spec.CONDITION_FORMS]
         if "field" in forms:
-            others = [k for k in forms if k != "field"]
+            # beside field:, at_least is the number operator, not the condition form
+            others = [k for k in forms if k != "field" and k not in OPERATORS]
             if others:
                 self.error(
                     node.key_pos(others[0]),
@@ -81,6 +104,8 @@ class ConditionCompiler(Checker):
                 self.error(node.pos, "an empty condition", "missing-key")
             elif key in OPERATORS:
                 self.error(node.key_pos(key), f"operator {key!r} needs a field: {{field: NAME, {key}: ...}}", "missing-key")
+            elif misplaced(key, "a condition"):
+                self.error(node.key_pos(key), misplaced(key, "a condition"), "misplaced-key")
             else:
                 self.error(
                     node.key_pos(key),
@@ -99,10 +124,12 @@ class ConditionCompiler(Checker):
         form = forms[0]
         allowed_extra = {
             "any_of": {"where"}, "all_of": {"where"}, "none_of": {"where"},
-            "rule": {"status_in"}, "weakly": {"reason"},
+            "rule": {"status_in"}, "weakly": {"reason", "code"},
         }.get(form, set())
         for key, (key_node, _value) in node.entries.items():
-            if key != form and key not in allowed_extra:
+            if key != form and key not in allowed_extra and misplaced(key, f"the {form} condition"):
+                self.error(key_node.pos, misplaced(key, f"the {form} condition"), "misplaced-key")
+            elif key != form and key not in allowed_extra:
                 hint = f" (allowed with {form}: {', '.join(sorted(allowed_extra))})" if allowed_extra else ""
                 self.error(key_node.pos, f"unknown key {key!r} in a {form} condition{hint}", "unknown-key")
         pos = node.key_pos(form)
@@ -133,6 +160,11 @@ class ConditionCompiler(Checker):
         return NotCond(pos, "not", child) if child else None
 
     def cond_at_least(self, pos, value, node, scope, usage):
+        if isinstance(value, YScalar):
+            self.error(pos, "at_least with a number is an operator and needs a field: "
+                       "{field: NAME, at_least: N}; as a condition it is "
+                       "at_least: {n: N, of: [conditions]}", "missing-key")
+            return None
         amap = self.as_map(value, "at_least")
         if amap is None:
             return None
@@ -205,8 +237,12 @@ class ConditionCompiler(Checker):
         if scope.is_item:
             self.error(pos, "use: is not allowed inside where (a predicate tests the whole message)", "bad-operator-use")
             return None
-        if name not in self.predicate_names:
-            self.error(value.pos, f"unknown predicate {name!r}{suggest(name, self.predicate_names)}", "unknown-predicate")
+        home = self.predicate_home.get(name)
+        if name not in self.predicate_names or (home is not None and home != self.current_file):
+            visible = [n for n in self.predicate_names if self.predicate_home.get(n) in (None, self.current_file)]
+            where = f"; {name!r} is defined in {home} and only that file's rules can use it" if name in self.predicate_names else ""
+            self.error(value.pos, f"unknown predicate {name!r}{suggest(name, visible) if not where else where}",
+                       "unknown-predicate")
             return None
         usage.predicates.add(name)
         return UseCond(pos, f"use {name}", name)
@@ -242,7 +278,11 @@ class ConditionCompiler(Checker):
         if child is None:
             return None
         reason = reason or DEFAULT_WEAK_REASON
-        return WeakCond(pos, f"weakly ({reason})", child, reason)
+        code = self.as_text(node.get("code"), "code") if "code" in node else "weak_condition"
+        if not is_code(code):
+            self.error(node.get("code").pos, f"code: {code!r} is not a reason code (checker/reasons.py)", "bad-value")
+            return None
+        return WeakCond(pos, f"weakly ({reason})", child, reason, code)
 
     def unknown_item_key(self, name: str, pos: Pos, scope: Scope) -> None:
         keys = [spec.ITEM_SELF] if scope.item_type == "list[text]" else sorted(scope.item_fields or {})
@@ -286,10 +326,13 @@ class ConditionCompiler(Checker):
                 options[key] = (flag, key_node.pos)
             else:
                 ok = False
-                if key in spec.CONDITION_EXTRAS or key in spec.CONDITION_FORMS:
+                if misplaced(key, "a field condition"):
+                    message = misplaced(key, "a field condition")
+                elif key in spec.CONDITION_EXTRAS or key in spec.CONDITION_FORMS:
                     message = f"{key!r} does not belong in a field condition"
                 else:
-                    message = f"unknown operator {key!r}{suggest(key, list(OPERATORS) + list(OPTIONS))}"
+                    message = (f"unknown operator {key!r}{suggest(key, list(OPERATORS) + list(OPTIONS))}; "
+                               f"the operators are {', '.join(OPERATORS)}")
                 self.error(key_node.pos, message, "unknown-operator")
         if not operators:
             if ok:
@@ -354,6 +397,13 @@ class ConditionCompiler(Checker):
         """(value, text for explanations, other field) or None after reporting."""
         kind = op.arg
         what = f"{op.name} ({ARG_KINDS[kind]})"
+        if isinstance(node, YMap) and "constant" in node.entries:
+            if len(node.entries) != 1:
+                self.error(node.pos, "{constant: NAME} takes nothing else", "unknown-key")
+                return None
+            node = self.constant(node)
+            if node is None:
+                return None
         if kind == "flag":
             if isinstance(node, YScalar) and node.value is True:
                 return True, "true", None
@@ -365,6 +415,15 @@ class ConditionCompiler(Checker):
         if kind == "regex":
             text = self.as_text(node, what)
             return (text, f"/{text}/", None) if text is not None else None
+        if kind == "regexes":
+            found = self.many(node, "texts", "text", what, usage)
+            if found is None:
+                return None
+            patterns, listed, _other = found
+            if listed.startswith("list "):
+                return patterns, listed, None
+            shown = ", ".join(f"/{p}/" for p in patterns[:8]) + (f", ... ({len(patterns)} in all)" if len(patterns) > 8 else "")
+            return patterns, f"[{shown}]", None
         if kind == "count":
             count = self.as_int(node, what)
             return (count, str(count), None) if count is not None else None

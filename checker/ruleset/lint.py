@@ -112,49 +112,48 @@ class BacktrackingRegex(Validator):
         seen = set()
         for root in roots:
             for cond in iter_conditions(root):
-                if isinstance(cond, FieldCond) and cond.op.name == "matches" and id(cond) not in seen:
+                if isinstance(cond, FieldCond) and cond.op.name in ("matches", "matches_any") and id(cond) not in seen:
                     seen.add(id(cond))
-                    pattern = cond.prepared.pattern
-                    if nested_quantifier(pattern):
-                        yield self.problem(
-                            cond.arg_pos or cond.pos,
-                            f"pattern {pattern!r} nests an unbounded quantifier inside another "
-                            "(catastrophic backtracking); bound the inner one, e.g. {0,30}",
-                        )
+                    patterns = cond.prepared if cond.op.name == "matches_any" else (cond.prepared,)
+                    for pattern in (p.pattern for p in patterns):
+                        if nested_quantifier(pattern):
+                            yield self.problem(
+                                cond.arg_pos or cond.pos,
+                                f"pattern {pattern!r} nests an unbounded quantifier inside another "
+                                "(catastrophic backtracking); bound the inner one, e.g. {0,30}",
+                            )
 
 
-class MissingSample(Validator):
-    code = "missing-sample"
+class BadCaseFile(Validator):
+    code = "bad-case-file"
     level = ERROR
     purpose = (
-        "Every test's message file and case settings file exists (relative to the ruleset's "
-        "parent folder), and every case settings file is valid."
+        "Every case settings file a test names, where it is found, is valid. (A message or "
+        "case file that cannot be found is not a lint problem: `spamlaw rules test` fails "
+        "that test and says where it looked.)"
     )
 
     def check(self, build: Build) -> Iterator[Problem]:
         if build.ruleset is None:
             return
         from checker.case import CaseSettingsError, load_case_settings
+        from checker.paths import find_sample_file
 
-        base = build.ruleset.root.parent
         checked: dict[str, str | None] = {}  # case file -> its problem
         for rule in _reported(build):
             for test in rule.tests:
-                where = f"rule {rule.id}, test {test.index}"
-                if test.message and not (base / test.message).is_file():
-                    yield self.problem(test.pos, f"{where}: no such message file {test.message}")
                 if not test.case:
                     continue
                 if test.case not in checked:
-                    path = base / test.case
+                    path, _looked = find_sample_file(build.ruleset.root, test.case)
                     try:
-                        checked[test.case] = None if path.is_file() else f"no such case settings file {test.case}"
-                        if path.is_file():
+                        checked[test.case] = None
+                        if path is not None:
                             load_case_settings(path)
                     except CaseSettingsError as exc:
                         checked[test.case] = f"case settings file: {exc}"
                 if checked[test.case]:
-                    yield self.problem(test.pos, f"{where}: {checked[test.case]}")
+                    yield self.problem(test.pos, f"rule {rule.id}, test {test.index}: {checked[test.case]}")
 
 
 VALIDATORS: list[Validator] = [
@@ -163,7 +162,7 @@ VALIDATORS: list[Validator] = [
     UnusedPredicate(),
     UnusedList(),
     BacktrackingRegex(),
-    MissingSample(),
+    BadCaseFile(),
 ]
 
 

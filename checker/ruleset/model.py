@@ -142,6 +142,7 @@ class RuleCond(Condition):
 class WeakCond(Condition):
     child: Condition
     reason: str
+    code: str = "weak_condition"  # checker/reasons.py
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,6 +179,8 @@ class Predicate:
     condition: Condition
     pos: Pos
     evidence_fields: tuple[str, ...] = ()
+    title: str | None = None  # what holds, in plain words
+    code: str | None = None  # reason code when an outcome rests on it holding
 
 
 # ------------------------------------------------------------------ rules
@@ -209,6 +212,7 @@ class Requirement:
     otherwise: Template
     variables: frozenset[str]  # template variables `otherwise` uses
     pos: Pos
+    otherwise_text: str = ""  # the template as counsel wrote it (for the rulebook)
 
 
 @dataclass(frozen=True, eq=False)
@@ -237,6 +241,7 @@ class Rule:
     depends_on: frozenset[str] = frozenset()  # rule ids, directly or through predicates
     fields: frozenset[str] = frozenset()  # every field it reads (predicates included)
     penalty: dict[str, Any] | None = None
+    finding_texts: dict[str, str] = field(default_factory=dict)  # outcome -> template as written
 
     @property
     def file(self) -> str:
@@ -257,6 +262,7 @@ class Ruleset:
     lists: dict[str, NamedList] = field(default_factory=dict)
     reported: frozenset[str] = frozenset()  # ids whose findings an audit returns
     files: tuple[str, ...] = ()  # display paths of every YAML file
+    constants: dict[str, Any] = field(default_factory=dict)  # name -> value (predicates.yaml and rule files)
 
     @property
     def referenced_fields(self) -> frozenset[str]:

@@ -1,7 +1,9 @@
 """`spamlaw rules test`: run every rule's `tests:` and compare outcomes and evidence.
 
-Each test audits one message (a file under the project root, or an inline message built
-into real RFC 5322 bytes by the loader) with the rule and the rules it depends on. A test
+Each test audits one message (a file named relative to the rule set, looked for as
+`checker.paths.sample_file_candidates` says, or an inline message built into real
+RFC 5322 bytes by the loader) with the rule and the rules it depends on. A message or
+case file that cannot be found fails its test and says every place it looked. A test
 marked `todo: true` is a known gap: its result is reported but never fails the run; a
 todo test that passes is reported as `fixed` so counsel can remove the mark.
 """
@@ -16,6 +18,7 @@ from checker.case import CaseSettings, CaseSettingsError, load_case_settings
 from checker.engine import audit
 from checker.findings import Evidence, Finding
 from checker.message import Message
+from checker.paths import find_sample_file
 from checker.ruleset.model import Rule, Ruleset, RuleTest
 
 PASS, FAIL, TODO, FIXED = "pass", "fail", "todo", "fixed"
@@ -75,7 +78,9 @@ def _run_one(selection: Ruleset, rule: Rule, test: RuleTest) -> TestOutcome:
     if test.inline is not None:
         raw, source = test.inline, f"{rule.id} test {test.index} (inline)"
     else:
-        path = selection.root.parent / (test.message or "")
+        path, looked = find_sample_file(selection.root, test.message or "")
+        if path is None:
+            return TestOutcome(rule.id, test, FAIL, None, (_not_found("message", test.message, looked),))
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -85,6 +90,8 @@ def _run_one(selection: Ruleset, rule: Rule, test: RuleTest) -> TestOutcome:
         metadata = _case_metadata(selection, test)
     except CaseSettingsError as exc:
         return TestOutcome(rule.id, test, FAIL, None, (f"case settings: {exc}",))
+    except _CaseNotFound as exc:
+        return TestOutcome(rule.id, test, FAIL, None, (str(exc),))
     result = audit(selection, Message(raw, source_id=source, metadata=metadata))
     finding = next(f for f in result.findings if f.rule == rule.id)
     problems = list(_compare(test, finding))
@@ -101,10 +108,26 @@ def _case_metadata(selection: Ruleset, test: RuleTest) -> dict:
     (the state overrides the file's trap mapping, as in `spamlaw audit`)."""
     if not test.case and not test.state:
         return {}
-    case = _load_case(selection.root.parent / test.case) if test.case else CaseSettings()
+    case = CaseSettings()
+    if test.case:
+        path, looked = find_sample_file(selection.root, test.case)
+        if path is None:
+            raise _CaseNotFound(_not_found("case settings", test.case, looked))
+        case = _load_case(path)
     if test.state:
         case = case.with_state(test.state)
     return case.as_metadata()
+
+
+class _CaseNotFound(Exception):
+    pass
+
+
+def _not_found(kind: str, name: str | None, looked: list[Path]) -> str:
+    from checker.ruleset.compile import display_path
+
+    places = ", ".join(display_path(p) for p in looked)
+    return f"no such {kind} file {name} (looked in: {places})"
 
 
 def _load_case(path: Path) -> CaseSettings:

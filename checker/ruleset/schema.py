@@ -17,6 +17,7 @@ from typing import Any
 
 from checker.fields import all_fields
 from checker.operators import ARG_KINDS, OPERATORS, OPTIONS, Operator
+from checker.reasons import REASONS
 from checker.ruleset import spec
 
 DATE = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ].*)?$", "description": "YYYY-MM-DD"}
@@ -49,13 +50,17 @@ def _arg_schema(op: Operator) -> dict[str, Any]:
         "scalar": TEXTISH,
         "scalars": {"anyOf": [{"type": "array", "minItems": 1, "items": TEXTISH}, list_ref]},
         "regex": {"type": "string", "minLength": 1},
+        "regexes": {"anyOf": [{"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}}, list_ref]},
         "flag": {"const": True},
         "count": {"type": "integer", "minimum": 0},
         "date": DATE,
         "list": TEXT,
         "field": TEXT,
     }
-    return {**schemas[kind], "description": f"{op.doc} Argument: {ARG_KINDS[kind]}. Example: {op.example}"}
+    described = f"{op.doc} Argument: {ARG_KINDS[kind]}. Example: {op.example}"
+    if kind == "flag":
+        return {**schemas[kind], "description": described}
+    return {"anyOf": [schemas[kind], {"$ref": "#/definitions/constant_ref"}], "description": described}
 
 
 def _field_conditions(scope: str) -> list[dict[str, Any]]:
@@ -106,7 +111,7 @@ def _condition(scope: str) -> dict[str, Any]:
         one("any_of", list_field, where=REF_ITEM),
         one("all_of", list_field, where=REF_ITEM),
         one("none_of", list_field, where=REF_ITEM),
-        one("weakly", ref, reason=TEXT),
+        one("weakly", ref, reason=TEXT, code={"enum": sorted(REASONS)}),
     ]
     if scope == "message":
         alternatives += [
@@ -179,7 +184,7 @@ def _remedy() -> dict[str, Any]:
     return _object(
         spec.REMEDY_KEYS,
         {
-            "amount": {"type": "number", "minimum": 0},
+            "amount": {"anyOf": [{"type": "number", "minimum": 0}, {"const": spec.AMOUNT_TO_VERIFY}]},
             "amount_for": {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
             "unit": {"enum": list(spec.PENALTY_UNITS)},
             "cap": {"type": ["number", "null"], "minimum": 0},
@@ -203,6 +208,24 @@ def _remedy() -> dict[str, Any]:
     )
 
 
+CONSTANTS = {
+    "type": "object",
+    "propertyNames": {"pattern": r"^[A-Za-z][A-Za-z0-9_]*$"},
+    "additionalProperties": {"anyOf": [TEXTISH, {"type": "array", "minItems": 1, "items": TEXTISH}]},
+}
+
+
+def _predicates() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
+        "additionalProperties": _object(
+            spec.PREDICATE_KEYS,
+            {"when": REF_COND, "evidence": {"type": "array", "items": {"enum": sorted(all_fields())}}},
+        ),
+    }
+
+
 def build_schema() -> dict[str, Any]:
     """The schema as a dict (stable order, so the shipped file can be compared)."""
     authority = _object(
@@ -223,10 +246,19 @@ def build_schema() -> dict[str, Any]:
             "required": ["list"],
             "additionalProperties": False,
         },
+        "constant_ref": {
+            "type": "object",
+            "properties": {"constant": {**TEXT, "description": "A named constant (constants: of this file or predicates.yaml)."}},
+            "required": ["constant"],
+            "additionalProperties": False,
+        },
+        "constants": CONSTANTS,
+        "predicates": _predicates(),
         "rule": _rule(),
         "rule_file": _object(
             spec.RULE_FILE_KEYS,
-            {"jurisdiction": TEXTISH, "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}}},
+            {"jurisdiction": TEXTISH, "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"}},
+             "constants": {"$ref": "#/definitions/constants"}, "predicates": {"$ref": "#/definitions/predicates"}},
         ),
         "authorities_file": _object(
             spec.AUTHORITIES_FILE_KEYS,
@@ -237,16 +269,7 @@ def build_schema() -> dict[str, Any]:
         ),
         "predicates_file": _object(
             spec.PREDICATES_FILE_KEYS,
-            {
-                "predicates": {
-                    "type": "object",
-                    "propertyNames": {"pattern": r"^[a-z][a-z0-9_]*$"},
-                    "additionalProperties": _object(
-                        spec.PREDICATE_KEYS,
-                        {"when": REF_COND, "evidence": {"type": "array", "items": {"enum": sorted(all_fields())}}},
-                    ),
-                }
-            },
+            {"predicates": {"$ref": "#/definitions/predicates"}, "constants": {"$ref": "#/definitions/constants"}},
         ),
         "list_file": _object(
             spec.LIST_FILE_KEYS,

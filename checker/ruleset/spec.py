@@ -23,6 +23,7 @@ LIST_KINDS = ("values", "domains")
 PENALTY_UNITS = ("message", "violation", "day", "incident")
 CAP_UNITS = ("action", "incident", "day")
 ALTERNATIVE_TAKES = ("lesser", "greater")
+AMOUNT_TO_VERIFY = "verify"  # a remedy amount counsel has not confirmed yet
 
 # ------------------------------------------------------------------ rule files
 
@@ -31,6 +32,14 @@ RULE_FILE_KEYS = {
     "jurisdiction": Key("Default jurisdiction of the rules in this file (a rule may override it)."),
     "description": Key("What the file covers."),
     "rules": Key("The rules, in the order they are listed and run.", required=True),
+    "constants": Key(
+        "Named values this file's rules use: {NAME: number, text or list}; a condition writes "
+        "{constant: NAME} where a value goes, a template {{ constants.NAME }}."
+    ),
+    "predicates": Key(
+        "This file's own named conditions (as in predicates.yaml), used only by this file's rules: "
+        "e.g. a state's own definition of commercial mail."
+    ),
 }
 
 RULE_KEYS = {
@@ -87,12 +96,15 @@ EFFECTIVE_KEYS = {
 
 TEST_KEYS = {
     "name": Key("What the test shows."),
-    "message": Key("A message file, relative to the project root (the ruleset's parent folder)."),
+    "message": Key(
+        "A message file, named relative to the rule set: looked for inside the rule set's folder, "
+        "then beside it, then beside the shipped rules (e.g. samples/can-spam/no-opt-out.eml)."
+    ),
     "inline": Key("A message written here: {headers: {Name: value}, text: ..., html: ...}."),
     "expect": Key("The outcome the rule must give.", True),
     "expect_evidence": Key("Evidence the finding must hold: a list of {field, quote, searched}."),
     "case": Key(
-        "A case settings file (relative to the project root, like message) the message is audited "
+        "A case settings file (named relative to the rule set, like message) the message is audited "
         "with, e.g. cases/ma-trap.yaml (trap states, registries, trusted servers)."
     ),
     "state": Key(
@@ -138,7 +150,11 @@ IN_FORCE_KEYS = EFFECTIVE_KEYS
 REMEDY_KEYS = {
     "who": Key("Who may sue or enforce (e.g. State attorney general).", True),
     "basis": Key("The provision that grants the remedy.", True),
-    "amount": Key("Maximum amount per unit (statutory damages or civil penalty).", True),
+    "amount": Key(
+        "Maximum amount per unit (statutory damages or civil penalty), or verify when it is not yet "
+        "confirmed (printed as 'amount to be verified'; no total is computed).",
+        True,
+    ),
     "amount_for": Key("A different maximum for particular authorities: {authority key: amount}."),
     "currency": Key("Currency code (default USD)."),
     "unit": Key("What one amount is for: message, violation, day or incident.", True),
@@ -176,12 +192,18 @@ MULTIPLIER_KEYS = {
 PREDICATES_FILE_KEYS = {
     "description": Key("What the shared conditions are for."),
     "predicates": Key("Name to predicate; rules refer to them with use: NAME.", True),
+    "constants": Key(
+        "Named values every rule may use: {NAME: number, text or list}; a condition writes "
+        "{constant: NAME} where a value goes, a template {{ constants.NAME }}."
+    ),
 }
 
 PREDICATE_KEYS = {
     "description": Key("What the predicate establishes and how strongly.", True),
     "when": Key("The condition.", True),
     "evidence": Key("Fields to quote whenever the predicate holds, e.g. [commercial.reasons]."),
+    "title": Key("What holds when the predicate does, in plain words for a finding, e.g. 'the message is commercial'."),
+    "code": Key("The reason code (checker/reasons.py) a finding carries when its outcome rests on this predicate holding."),
 }
 
 LIST_FILE_KEYS = {
@@ -214,6 +236,7 @@ CONDITION_EXTRAS = {
     "where": Key("With any_of / all_of / none_of: the condition each item is tested with."),
     "status_in": Key("With rule: the outcomes that make the condition true."),
     "reason": Key("With weakly: why the evidence is weak (it becomes part of the finding)."),
+    "code": Key("With weakly: the reason code (checker/reasons.py) for the weakness; its sentence replaces reason in findings."),
     "n": Key("With at_least: how many."),
     "of": Key("With at_least: the conditions."),
 }
@@ -233,8 +256,10 @@ TEMPLATE_VARIABLES = {
     "quotes": "the quoted texts of the evidence (a list)",
     "searched": "what was searched without a match, as 'field for patterns' texts (a list)",
     "review_reason": "why the finding needs review (empty unless status is needs_review)",
+    "reasons": 'the reason codes that hold (checker/reasons.py), e.g. {% if "pictures_present" in reasons %}',
     "outcomes": "the outcomes of the rules this rule builds on (rule: conditions): a mapping from rule id to outcome",
     "subject": "the message's Subject",
     "from": "the From address",
     "field": 'field("NAME") gives any field\'s value, e.g. field("date.raw"); absent values read "(absent)"',
+    "constants": "the named constants of predicates.yaml and of the rule's file, e.g. {{ constants.MAX_DAYS }}",
 }

@@ -17,6 +17,8 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from checker.display import reveal
+from checker.reasons import is_code
 from checker.ruleset.spec import TEMPLATE_VARIABLES
 
 ABSENT = "(absent)"
@@ -40,6 +42,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 
 ENV = _Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters["reveal"] = reveal  # invisible and text-direction characters shown as ⟨U+202E⟩
 
 
 class Outcomes(dict):
@@ -48,6 +51,13 @@ class Outcomes(dict):
 
     def __missing__(self, key: str) -> str:
         return "(not evaluated)"
+
+
+class _Constants(dict):
+    """`constants.NAME` in a template; an unknown name fails the loader's dry run."""
+
+    def __missing__(self, key: str):
+        raise TemplateError(f"unknown constant {key!r}")
 
 
 class TemplateProblem(Exception):
@@ -64,8 +74,10 @@ class CompiledTemplate:
     field_names: tuple[str, ...]  # literal names passed to field("...")
 
 
-def compile_template(source: str, is_field: Callable[[str], bool]) -> CompiledTemplate:
-    """Parse and check a finding template; raises TemplateProblem."""
+def compile_template(source: str, is_field: Callable[[str], bool],
+                     constants: dict[str, Any] | None = None) -> CompiledTemplate:
+    """Parse and check a finding template; raises TemplateProblem. `constants` (the rule
+    set's named constants) are the template's `constants` variable."""
     try:
         ast = ENV.parse(source)
     except TemplateSyntaxError as exc:
@@ -84,7 +96,11 @@ def compile_template(source: str, is_field: Callable[[str], bool]) -> CompiledTe
             if not is_field(arg.value):
                 raise TemplateProblem(f"field({arg.value!r}): unknown field", call.lineno)
             field_names.append(arg.value)
-    template = ENV.from_string(source)
+    template = ENV.from_string(source, globals={"constants": _Constants(constants or {})})
+    # The reason codes the template speaks to itself; the engine adds the others' sentences.
+    template.reason_codes = frozenset(
+        const.value for const in ast.find_all(nodes.Const) if is_code(const.value)
+    )
     compiled = CompiledTemplate(template, frozenset(variables), tuple(field_names))
     _dry_run(compiled)
     return compiled
@@ -119,6 +135,7 @@ def sample_context(status: str, evidence: list[dict[str, Any]]) -> dict[str, Any
         "quotes": [e["quote"] for e in evidence if e.get("quote") is not None],
         "searched": [searched_text(e) for e in evidence if e.get("searched")],
         "review_reason": "a reason" if status == "needs_review" else "",
+        "reasons": ["pictures_present", "commercial_uncertain"] if status != "compliant" else [],
         "outcomes": Outcomes({"RULE-A": "violation", "RULE-B": "needs_review", "RULE-C": "compliant"}),
         "subject": "Subject",
         "from": "sender@example.com",

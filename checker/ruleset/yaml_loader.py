@@ -119,10 +119,9 @@ def load_yaml_bytes(data: bytes, display: str) -> tuple[YNode | None, list[Probl
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(display, mark.line + 1, mark.column + 1) if mark else Pos(display)
-        detail = " ".join(p for p in (exc.context, exc.problem) if p)
-        return None, [pos.problem(f"YAML syntax error: {detail}", "yaml-syntax")]
+        line, col, words = plain_syntax_error(exc, text.splitlines())
+        pos = Pos(display, line, col)
+        return None, [pos.problem(f"YAML syntax: line {line}, column {col}: {words}", "yaml-syntax")]
     except yaml.YAMLError as exc:
         return None, [Pos(display).problem(f"YAML syntax error: {exc}", "yaml-syntax")]
     documents = [d for d in documents if d is not None]
@@ -209,3 +208,110 @@ class _Converter:
                 continue
             result.entries[key.text] = (key, value)
         return result
+
+
+# ------------------------------------------------------------------ syntax errors in words
+
+_COUNT = {1: "one space", 2: "two spaces", 3: "three spaces", 4: "four spaces"}
+
+
+def _spaces(n: int) -> str:
+    return _COUNT.get(n, f"{n} spaces")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def _key_indent(line: str) -> int:
+    """Where a line's key starts: after the indentation, and after "- " on a list item."""
+    ind = _indent(line)
+    rest = line[ind:]
+    while rest.startswith("- "):
+        ind += 2 + len(rest[2:]) - len(rest[2:].lstrip(" "))
+        rest = line[ind:]
+    return ind
+
+
+def _is_item(line: str) -> bool:
+    stripped = line.lstrip(" ")
+    return stripped == "-" or stripped.startswith("- ")
+
+
+def plain_syntax_error(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, int, str]:
+    """(line, column, sentence) for a YAML syntax error, in words a lawyer can act on
+    rather than the parser's ("expected <block end>, but found '?'")."""
+    mark = exc.problem_mark or exc.context_mark
+    line_no = mark.line if mark else 0
+    col = mark.column if mark else 0
+    problem = exc.problem or ""
+    context = exc.context or ""
+    here = lines[line_no] if 0 <= line_no < len(lines) else ""
+    where = (line_no + 1, col + 1)
+    if "'\\t'" in problem or "\t" in problem:
+        return (*where, "a tab character: YAML indents with spaces only; replace the tab with spaces")
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        return (line_no + 1, _indent(here) + 1, _misaligned(lines, line_no))
+    if "mapping values are not allowed here" in problem:
+        previous = _previous_content(lines, line_no)
+        if previous is not None and _indent(here) > _key_indent(lines[previous]) and ":" in lines[previous]:
+            return (line_no + 1, _indent(here) + 1,
+                    f"this line is indented {_spaces(_indent(here) - _key_indent(lines[previous]))} more than "
+                    f"the line above it (line {previous + 1}), so it reads as part of that line's value; "
+                    "line the keys of one mapping up")
+        return (*where, "a colon followed by a space inside a value: put the whole value in quotes, "
+                        "e.g. title: \"Opt-out: ten business days\"")
+    if "could not find expected ':'" in problem and exc.context_mark is not None:
+        start = exc.context_mark
+        key = lines[start.line].strip() if start.line < len(lines) else ""
+        return (start.line + 1, start.column + 1,
+                f"'{key[:40]}' is not followed by a colon: each line of a mapping is key: value")
+    if "quoted scalar" in context and exc.context_mark is not None:
+        start = exc.context_mark
+        return (start.line + 1, start.column + 1,
+                "the quote that starts here is never closed (a quote inside the value? double it in "
+                "'single quotes', or escape it as \\\" in \"double quotes\")")
+    if "flow mapping" in context or "flow sequence" in context:
+        start = exc.context_mark or mark
+        bracket = "{" if "mapping" in context else "["
+        close = "}" if bracket == "{" else "]"
+        return (start.line + 1, start.column + 1,
+                f"the {bracket} that starts here is not closed with {close} where expected (or two of its "
+                "entries lack a comma between them)")
+    if "found undefined alias" in problem or "found undefined anchor" in problem:
+        return (*where, "a * or & starts a value: put the value in quotes")
+    if "found character" in problem and "cannot start any token" in problem:
+        return (*where, f"{problem.replace('found character', 'the character')}: put the value in quotes")
+    return (*where, f"this is not valid YAML ({problem or context})")
+
+
+def _previous_content(lines: list[str], line_no: int) -> int | None:
+    for index in range(line_no - 1, -1, -1):
+        if _content(lines[index]):
+            return index
+    return None
+
+
+def _misaligned(lines: list[str], line_no: int) -> str:
+    """Describe a line whose indentation fits no open block: compare it with the nearest
+    line above of the same kind (a list item with list items, a key with keys)."""
+    here = lines[line_no] if line_no < len(lines) else ""
+    item = _is_item(here)
+    ind = _indent(here)
+    for index in range(line_no - 1, -1, -1):
+        other = lines[index]
+        if not _content(other) or _is_item(other) != item:
+            continue
+        if _indent(other) == ind:
+            continue
+        diff = ind - _indent(other)
+        what = "this list item" if item else "this line"
+        than = "the items above it" if item else "the line above it"
+        more = "more" if diff > 0 else "less"
+        return f"{what} is indented {_spaces(abs(diff))} {more} than {than} (line {index + 1}); line them up"
+    return "this line's indentation does not match any block above it; line it up with its siblings"

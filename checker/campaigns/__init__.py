@@ -1,0 +1,1 @@
+"""Campaigns: near-duplicate grouping of a capture and who is behind each campaign."""
