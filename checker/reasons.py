@@ -14,8 +14,8 @@ from __future__ import annotations
 
 REASONS: dict[str, str] = {
     # what the message shows
-    "pictures_present": "the message shows pictures, which the program cannot read, and what "
-                        "the text lacks may be inside one",
+    "pictures_present": "the message shows pictures that may hold what the text lacks (ones the "
+                        "program could not read, or a body of only pictures, where OCR may miss text)",
     "no_visible_text": "the message has no visible text, so what it shows may be only in pictures "
                        "or attachments the program cannot read",
     "invisible_characters": "the text quoted as evidence contains invisible or text-direction "
