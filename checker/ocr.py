@@ -27,6 +27,7 @@ import io
 import os
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,9 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
             _CACHE.move_to_end(key)
             return cached
     try:
-        reading = _read(data, languages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: bounded below
+            reading = _read(data, languages)
     except Exception as exc:  # a hostile picture must never stop an audit
         reading = Reading(note=f"not read: {type(exc).__name__}: {str(exc)[:120]}")
     with _CACHE_LOCK:
