@@ -6,12 +6,14 @@ attachment); a remote picture is never fetched. Reading is bounded and never rai
 large, undecodable, timed out, OCR not installed), and the caller records that note.
 
 Binding: `tesserocr` (Tesseract's C++ API in-process; its PyPI wheels bundle libtesseract)
-with the language data of Debian's `tesseract-ocr-*` packages. Measured on this 2-core
-machine (bench/ocr.py; 600x120 address PNG, eng): the `tesseract` command (what
-pytesseract runs) costs ~110 ms CPU per picture, ~450 ms with the seven Latin languages,
-almost all of it process start-up and model loading; tesserocr loads a model set once per
-process (~50-500 ms) and then reads the same picture in ~30 ms. A batch of 45,000 messages
-reads each picture at the per-picture price only with the in-process binding.
+with the language data of Debian's `tesseract-ocr-*` packages. Measured by bench/ocr.py on
+this 2-core machine (CPU per picture, process start-up included): the `tesseract` command
+(what pytesseract runs) costs ~230 ms for a 600x120 address picture in English and ~810 ms
+with the seven Latin languages, nearly all of it start-up and model loading, paid again for
+every picture; tesserocr loads a model set once per process (~130 ms English, ~600 ms the
+Latin set) and then reads the same picture in ~30 ms (a 600x800 text-heavy banner: ~165 ms
+against ~350 ms). In a batch of thousands of messages only the in-process binding pays the
+per-picture price.
 
 Bounds: encoded size, decoded pixels (checked from the header before decoding: no
 decompression bombs), a per-picture recognition deadline, pictures too small to hold a
