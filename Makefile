@@ -4,9 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # What WeasyPrint needs on Debian: Pango, HarfBuzz subsetting (about 5x faster font
-# subsetting than the fontTools fallback) and a font. poppler-utils and qpdf let the
-# tests read exhibits back with independent tools.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils qpdf
+# subsetting than the fontTools fallback) and fonts: DejaVu, plus Noto for every script
+# spam arrives in (Arabic, Hebrew, Thai, ... in fonts-noto-core; Chinese, Japanese and
+# Korean in fonts-noto-cjk; about 130 MB installed together). poppler-utils and qpdf let
+# the tests read exhibits back with independent tools.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-noto-core fonts-noto-cjk poppler-utils qpdf
 # OCR of the pictures a message carries (checker/ocr.py): the tesserocr wheel bundles
 # libtesseract; Debian supplies the language data for the footers spam is written in.
 OCR_LANGUAGES := eng spa deu fra por ita nld chi-sim chi-tra jpn kor rus

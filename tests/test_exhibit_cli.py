@@ -82,15 +82,19 @@ def test_exhibit_command_with_a_ruleset_of_our_own(eml, tiny_rules, tmp_path):
                                       "--rules", str(tiny_rules), "--bates-prefix", "T"])
     assert result.exit_code == 0, result.output
     pages = pdf_pages_text(out.read_bytes())
-    text = flat("".join(pages))
+    analysis = pdf_pages_text((tmp_path / "exhibit-analysis.pdf").read_bytes())
+    text = flat("".join(analysis))
     for citation in ("15 U.S.C. § 7704(a)(2)", "15 U.S.C. § 7704(a)(5)(A)(iii)"):
         assert flat(citation) in text
-    assert flat("TEST-SUBJECT-MEDS") in text and "VIOLATION" in "".join(pages)
+        assert flat(citation) in flat("".join(pages))  # the cover's findings in brief
+    assert flat("TEST-SUBJECT-MEDS") in text and "VIOLATION" in "".join(analysis)
     assert flat("Thesubjectsaysmeds.") in text
     assert load_ruleset(tiny_rules).sha256 in text
-    assert flat("Highlighted: header block line") in text  # the subject quote, located
+    assert flat("header block line") in text  # the subject quote, located
     for index, page in enumerate(pages):
         assert f"T{index + 1:07d}" in page
+    for index, page in enumerate(analysis):  # its own range, numbered on from the exhibit
+        assert f"T{len(pages) + index + 1:07d}" in page
 
 
 def shipped_ruleset():

@@ -86,7 +86,7 @@ def test_exhibit_of_hostile_message_fetches_nothing_and_reads_no_file(server, ca
     assert _OPENED == []
     text = "\n".join(pdf_pages_text(made.pdf))
     assert "CANARY-CONTENT" not in text
-    render = text[text.index("(sanitized rendering)"):text.index("Message source")]
+    render = text[text.index("recipient saw it"):text.index("Full header block")]
     assert "SCRIPT-RAN" not in render and "FORM-FIELD" not in render
     assert "HIDDEN-BY-CLASS" not in render  # hidden by <style>, so hidden in the render
     assert "Click here" in render
@@ -99,8 +99,9 @@ def test_exhibit_of_hostile_message_fetches_nothing_and_reads_no_file(server, ca
                  "import.css", "font.woff", "class-bg.png", "protocol-relative.png"):
         assert name in text, f"{name} missing from the blocked-resources list"
     assert f"hxxp[://]127[.]0[.]0[.]1:{server.server_port}/pixel.gif" in text
-    # link targets stay visible as evidence
+    # link targets stay visible as evidence (in the link list, not in the rendering)
     assert f"hxxp[://]127[.]0[.]0[.]1:{server.server_port}/click" in text
+    assert "/click" not in render
 
 
 def test_fetcher_alone_refuses_everything_but_cid_even_on_unsanitized_html(server, canary):

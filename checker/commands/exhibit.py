@@ -17,13 +17,16 @@ from checker import exitcodes
 from checker.exhibits.bates import CORNERS, DEFAULT_CORNER, BatesError, BatesSpec
 
 HELP = (
-    "Render one message as a PDF exhibit: label, Bates number and 'Page X of Y' on every "
-    "page, hashes of the original bytes, key headers, the findings with their citations "
-    "and evidence, the message as the recipient saw it (sanitized, nothing fetched), the "
-    "escaped source, links, blocked resources, hidden text, attachments and the verbatim "
-    "header block with the trust boundary marked. The original .eml is embedded in the "
-    "PDF (PDF/A-3, relationship Source). The same message, rules and templates always "
-    "give the same bytes.\n\n"
+    "Render one message as PDF documents. The message exhibit (offered as evidence): a "
+    "cover saying when and where the message was received, its hashes, size and "
+    "collection, and the findings in brief; the message as the recipient saw it (nothing "
+    "fetched); the verbatim header block with the trust boundary marked; the escaped, "
+    "line-numbered source; links and attachments. The original .eml is embedded (PDF/A-3, "
+    "relationship Source). The analysis (work product): each finding with its rule, "
+    "citation, sentence and the evidence it rests on, anchored to the exhibit's line "
+    "numbers. Both carry a label, Bates number and 'Page X of Y' on every page; with "
+    "--documents both (the default) they are two PDFs, the analysis numbered on from the "
+    "exhibit. The same message, rules and templates always give the same bytes.\n\n"
     "Exit codes: 0 exhibit written; 2 usage or input error (including a message that "
     "cannot be rendered); 3 rule errors."
 )
@@ -107,18 +110,78 @@ def _audit(ruleset, msg, item):
         return failed(item, f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc}")
 
 
+DOCUMENTS = ("message", "analysis", "both")
+DEFAULT_TIMEOUT = 60.0  # seconds per document, as in the batch
+
+
 def make_exhibit(item, ruleset, options, settings=None):
-    """What `spamlaw exhibit` does between reading the input and writing the PDF (also
-    what bench/exhibit.py times): audit with the case settings (default: only the
-    exhibit's trust boundary), then render. Raises ExhibitError when no PDF can be made."""
+    """What `spamlaw exhibit` does between reading the input and writing the message
+    exhibit (also what bench/exhibit.py times): audit with the case settings (default:
+    only the exhibit's trust boundary), then render. Raises ExhibitError when no PDF can
+    be made."""
+    return make_documents(item, ruleset, options, settings, "message")["message"]
+
+
+def make_documents(item, ruleset, options, settings=None, documents: str = "both",
+                   timeout: float | None = None) -> dict:
+    """{"message": Exhibit, "analysis": Exhibit} (those asked for). The analysis is
+    numbered on from the message exhibit when both are made. Each render is bounded by
+    `timeout` seconds (ExhibitError when it runs out)."""
+    from dataclasses import replace
+
     from checker.case import CaseSettings
-    from checker.exhibits import render_exhibit
+    from checker.exhibits import ExhibitError, render_analysis, render_message_exhibit
+    from checker.exhibits.bates import MAX_LABEL, BatesSpec
+    from checker.exhibits.render import rule_statuses
+    from checker.pool import MessageTimeout, time_bound
 
     if settings is None:
         settings = CaseSettings(trusted_hops=options.trusted_hops)
     msg = _message(item, settings)
     result = _audit(ruleset, msg, item)
-    return render_exhibit(msg, result, options, ruleset_sha256=ruleset.sha256)
+    statuses = rule_statuses(ruleset)
+    made = {}
+    try:
+        if documents in ("message", "both"):
+            with time_bound(timeout):
+                made["message"] = render_message_exhibit(
+                    msg, result, options, ruleset_sha256=ruleset.sha256, rule_statuses=statuses)
+        if documents in ("analysis", "both"):
+            analysis = options
+            if "message" in made:
+                bates = options.bates
+                start = bates.start + made["message"].pages
+                label = f"Analysis of {options.label or 'Exhibit ' + bates.number(0)}"
+                analysis = replace(options, bates=BatesSpec(bates.prefix, start, bates.digits),
+                                   label=label if len(label) <= MAX_LABEL else None)
+            with time_bound(timeout):
+                made["analysis"] = render_analysis(
+                    msg, result, analysis, ruleset_sha256=ruleset.sha256, rule_statuses=statuses)
+    except MessageTimeout:
+        raise ExhibitError(f"rendering stopped after {timeout:g} s (time bound)") from None
+    return made
+
+
+def analysis_path(out: Path) -> Path:
+    """Where the analysis goes beside the message exhibit: NAME-analysis.pdf."""
+    return out.with_name(f"{out.stem}-analysis{out.suffix or '.pdf'}")
+
+
+def check_output(path: Path, option: str = "--out") -> None:
+    """Refuse an existing target that is not a regular file (a device, FIFO, socket or
+    folder would be replaced or written through), and a missing folder."""
+    import stat
+
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise _fail(f"{option} {path}: the folder {path.parent} does not exist") from None
+        return
+    except OSError as exc:
+        raise _fail(f"{option} {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(mode):
+        raise _fail(f"{option} {path}: exists and is not a regular file; refusing to replace it")
 
 
 def exhibit(
@@ -154,11 +217,27 @@ def exhibit(
         "--state", metavar="CODE",
         help="Take the recipient to be in this US state (nexus for state law), e.g. MA; "
              "overrides the trap states of --case.")] = None,
+    documents: Annotated[str, typer.Option(
+        "--documents", help="Which documents to make: message (the exhibit offered as "
+        "evidence), analysis (the work-product appendix) or both (two PDFs: --out and "
+        "--analysis-out, the analysis numbered on from the exhibit).")] = "both",
+    analysis_out: Annotated[Path | None, typer.Option(
+        "--analysis-out", help="Where to write the analysis with --documents both "
+        "(default: beside --out, NAME-analysis.pdf).")] = None,
+    legend: Annotated[str | None, typer.Option(
+        "--legend", metavar="TEXT", help='A confidentiality legend printed at the top of '
+        'every page, e.g. "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER".')] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds allowed to render each document (0: no bound).")] = DEFAULT_TIMEOUT,
 ) -> None:
     from checker.commands.audit import UsageError
     from checker.exhibits import ExhibitError, ExhibitOptions
     from checker.exhibits.render import check_options
 
+    if documents not in DOCUMENTS:
+        raise _fail(f"--documents must be one of {', '.join(DOCUMENTS)}, not {documents!r}")
+    if timeout < 0:
+        raise _fail("--timeout must be 0 (no bound) or more seconds")
     try:
         settings = exhibit_case_settings(case, state, trusted_hops)
         options = check_options(ExhibitOptions(
@@ -166,25 +245,39 @@ def exhibit(
             bates=BatesSpec(bates_prefix, bates_start, bates_digits),
             label_corner=label_corner,
             trusted_hops=settings.trusted_hops,
+            legend=" ".join(legend.split()) if legend else None,
+            custodian=getattr(settings, "custodian", None),
+            collection=getattr(settings, "collection", None),
         ))
     except (BatesError, UsageError) as exc:
         raise _fail(str(exc)) from None
+    targets = {"message": out} if documents == "message" else {"analysis": out}
+    if documents == "both":
+        targets = {"message": out, "analysis": analysis_out or analysis_path(out)}
+        if targets["analysis"].resolve() == out.resolve():
+            raise _fail("--analysis-out must differ from --out")
+    for target in targets.values():
+        check_output(target, "--out" if target == out else "--analysis-out")
     item = _read_message(message)
     ruleset = _load_ruleset(rules)
     try:
-        made = make_exhibit(item, ruleset, options, settings)
+        made = make_documents(item, ruleset, options, settings, documents, timeout or None)
     except ExhibitError as exc:
         raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
-    try:
-        from checker.exhibits.casefile import write_atomically
+    from checker.exhibits.casefile import write_atomically
 
-        write_atomically(out, made.pdf)
-    except OSError as exc:
-        raise _fail(f"--out {out}: {exc.strerror or exc}") from None
-    typer.echo(
-        f"{out}: {made.pages} page(s), Bates {made.bates_first}–{made.bates_last}, "
-        f"original SHA-256 {made.source_sha256}, PDF SHA-256 {made.pdf_sha256}"
-    )
+    for name, target in targets.items():
+        document = made[name]
+        try:
+            write_atomically(target, document.pdf)
+        except OSError as exc:
+            raise _fail(f"{target}: {exc.strerror or exc}") from None
+        what = "message exhibit" if name == "message" else "analysis"
+        typer.echo(
+            f"{target}: {what}, {document.pages} page(s), Bates {document.bates_first}–"
+            f"{document.bates_last}, original SHA-256 {document.source_sha256}, PDF SHA-256 "
+            f"{document.pdf_sha256}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -127,6 +127,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     (or a resumed run) never sees half a file."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; colleagues must read it
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -135,6 +136,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it; set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def pdf_name(number: int) -> str:

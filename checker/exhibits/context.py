@@ -5,6 +5,7 @@ output and the escaped source lines)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,8 +13,15 @@ from typing import Any
 from markupsafe import Markup
 
 from checker.exhibits.bates import BatesSpec, check_label
-from checker.exhibits.sanitize import clean_text, defang, sanitize_html
-from checker.exhibits.views import HeaderBlock, Mark, build_view, header_block
+from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
+from checker.exhibits.views import (
+    MAX_LINE_CHARS,
+    MAX_VIEW_CHARS,
+    HeaderBlock,
+    build_view,
+    excerpt,
+    header_block,
+)
 from checker.findings import STATUS_RANK, AuditResult, Evidence, Finding, Status
 
 MAX_TEXT_RENDER = 60_000
@@ -38,6 +46,7 @@ FIELD_HEADERS = {
     "list_unsubscribe": ("List-Unsubscribe", "List-Unsubscribe-Post"),
     "authentication_results": ("Authentication-Results",),
 }
+INDEXED_HEADERS = frozenset({"received", "authentication_results"})  # field index = header index
 BODY_VIEWS = {"body.text": "text", "body.visible_text": "visible", "body.html": "html"}
 VIEW_TITLES = {
     "text": "Plain-text body",
@@ -47,11 +56,13 @@ VIEW_TITLES = {
 VIEW_SHORT = {"text": "text", "visible": "visible text", "html": "HTML source",
               "headers": "header block"}
 RENDER_LABEL = (
-    "A sanitized rendering made for this exhibit, not a screenshot. Scripts, forms, "
-    "event handlers and every remote resource were removed; remote images are shown as "
-    "labelled boxes with their (defanged) URLs; links are not clickable and each link's "
-    "target follows its text in ⟨ ⟩. Styles that hide text were kept, so hidden text "
-    "stays hidden here and is listed under “Hidden text”."
+    "A rendering made for this exhibit from the message's own content, not a screenshot. "
+    "Nothing was fetched from the Internet: pictures stored elsewhere are shown as small "
+    "labelled markers, and tiny tracking pictures as “[tiny image]”. Links show their "
+    "text only and are not clickable; where each leads is listed under “Links”. Scripts "
+    "and forms are not shown. Text the message's own styles hide stays hidden here. "
+    "Content wider than the page is cut at the frame's right edge; the source below "
+    "holds all of it."
 )
 
 
@@ -61,6 +72,9 @@ class ExhibitOptions:
     bates: BatesSpec = BatesSpec()
     label_corner: str = "top-right"
     trusted_hops: int = 1
+    legend: str | None = None  # confidentiality legend printed on every page
+    custodian: str | None = None  # from the case settings; never a path of this machine
+    collection: str | None = None
 
 
 class _Reader:
@@ -82,30 +96,48 @@ class _Reader:
 
 def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
                   ruleset_sha256: str, has_cid, provenance: dict[str, str],
-                  render_failed: str | None = None) -> dict[str, Any]:
+                  render_failed: str | None = None,
+                  rule_statuses: dict[str, str] | None = None,
+                  with_render: bool = True) -> dict[str, Any]:
+    """Everything the message exhibit and the analysis show (both documents take their
+    line numbers from the same views, so the analysis's anchors cite the exhibit)."""
     reader = _Reader(msg)
     bates_first = options.bates.number(0)
     label = check_label(options.label) if options.label else f"Exhibit {bates_first}"
     headers = reader.get("headers", [])
     findings, evidence = _findings(result)
+    for row in findings:
+        row["rule_status"] = (rule_statuses or {}).get(row["rule"], "")
     text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops)
     subject = reader.get("subject")
+    receipt = _receipt(reader, options.trusted_hops)
+    key_headers = _key_headers(headers)
+    date_info = _date_info(reader)
+    identity = _identity(msg)
     context = {
-        "title": f"{label} — {clean_text(msg.source_id)[:120]}",
+        "title": f"{label} — email message, SHA-256 {msg.sha256[:16]}…",
         "label": label,
         "label_corner": options.label_corner,
+        "legend": clean_text(options.legend or ""),
         "bates": options.bates,
         "bates_first": bates_first,
-        "running_header": _running_header(label, bates_first, msg.sha256, bool(options.label)),
-        "identity": _identity(msg),
-        "receipt": _receipt(reader, options.trusted_hops),
-        "key_headers": _key_headers(headers),
-        "date_info": _date_info(reader),
+        "running_header": _running_header(label if options.label else "", msg.sha256),
+        "identity": identity,
+        "collection": _collection(options, identity),
+        "receipt": receipt,
+        "statement": _statement(receipt, date_info),
+        "key_headers": key_headers,
+        "mail_headers": _mail_headers(key_headers),
+        "date_info": date_info,
         "auth_results": _auth_results(headers, options.trusted_hops),
         "findings": findings,
+        "evidence": evidence,
+        "shared_evidence": [item for item in evidence if item["shared"]],
         "counts_text": _counts_text(findings, result),
+        "summary_text": _summary_text(result),
         "ruleset_sha256": ruleset_sha256,
-        "render": _render(reader, has_cid, subject, render_failed),
+        "render": _render(reader, has_cid, subject, render_failed) if with_render
+        else {"blocked": []},
         "text_views": text_views,
         "links": _links(reader),
         "hidden": _rows(reader.get("body.hidden_text", []), ("text", "reason")),
@@ -129,6 +161,90 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
     return context
 
 
+def _collection(options: ExhibitOptions, identity: dict) -> list[tuple[str, str]]:
+    """Where the message came from, as the case describes it (custodian, collection) and
+    the original's own file name; never a folder of the machine that made the exhibit."""
+    rows = []
+    if options.custodian:
+        rows.append(("Custodian", clean_text(options.custodian)[:300]))
+    if options.collection:
+        rows.append(("Collection", clean_text(options.collection)[:300]))
+    rows.append(("Original file name", identity["attachment_name"]))
+    return rows
+
+
+def _statement(receipt: dict, date_info: dict) -> dict[str, str]:
+    """The cover's first sentence: who received the message, where and when, and what
+    the date rests on."""
+    hop = receipt.get("hop") or {}
+    sender_date = date_info.get("utc") or date_info.get("local")
+    if receipt.get("time_utc"):
+        trap = _short_value(str(hop.get("for") or ""))
+        server = _short_value(str(hop.get("by") or ""))
+        text = "Email received"
+        if trap:
+            text += f" by trap address {trap}"
+        if server:
+            text += f" at {server}"
+        text += f" on {receipt['time_utc']} (trusted Received hop)."
+        claim = (f"The Date header, written by the sender, says {sender_date}."
+                 if sender_date else "The message has no usable Date header.")
+        return {"text": text, "date_note": claim}
+    text = "Email message. No trusted Received hop gives the time it was received."
+    claim = (f"The Date header says {sender_date}; that date is the sender's claim, not a "
+             "receipt time." if sender_date else "The message has no usable Date header either.")
+    return {"text": text, "date_note": claim}
+
+
+MAX_HEADER_VALUE = 2_000  # characters of one header value shown on the cover and render
+
+
+def _short_value(text: str, limit: int = MAX_HEADER_VALUE) -> str:
+    """A header value cut before layout (a 1 MB Subject takes minutes to break into
+    lines), saying how long it really is."""
+    text = _reveal(clean_text(text))
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f" … [cut here: {len(text):,} characters; the embedded original holds all]"
+
+
+def _reveal(text: str) -> str:
+    """Invisible and bidirectional format characters as visible stand-ins (contract 3)."""
+    try:
+        from checker.display import reveal
+    except ImportError:
+        return text
+    return reveal(text)
+
+
+def _mail_headers(key_headers: list[dict]) -> list[dict[str, str]]:
+    """From, To, Cc, Date and Subject as a mail program shows them (decoded)."""
+    shown = []
+    for row in key_headers:
+        if row["name"] not in ("From", "To", "Cc", "Date", "Subject"):
+            continue
+        values = [v["decoded"] or " ".join(v["raw"].split()) for v in row["values"]]
+        if row["name"] == "Cc" and not values:
+            continue
+        shown.append({"name": row["name"], "value": "; ".join(values) if values else "(none)"})
+    return shown
+
+
+def _summary_text(result: AuditResult | None) -> str:
+    if result is None:
+        return "No rules were applied to this message."
+    counts: dict[Status, int] = {}
+    for f in result.findings:
+        counts[Status(f.status)] = counts.get(Status(f.status), 0) + 1
+    words = {Status.VIOLATION: "found a violation", Status.NEEDS_REVIEW: "need review by counsel",
+             Status.ERROR: "could not be applied", Status.COMPLIANT: "found no violation",
+             Status.NOT_APPLICABLE: "did not apply"}
+    parts = [f"{counts[s]} {words[s]}" for s in words if counts.get(s)]
+    total = len(result.findings)
+    return f"{total} rule(s) were applied: " + ", ".join(parts) + "." if parts else \
+        "No rule gave a result."
+
+
 def attachment_name(msg) -> str:
     """The embedded original's file name: the source's own .eml name, else by hash."""
     name = msg.source_id.replace("\\", "/").rsplit("/", 1)[-1].split("#")[0]
@@ -137,30 +253,45 @@ def attachment_name(msg) -> str:
     return clean_text(name)[:100]
 
 
-def _running_header(label: str, bates_first: str, sha256: str, custom_label: bool) -> str:
-    """Top of every page after the first (the default label already is the Bates number)."""
-    parts = [label, bates_first] if custom_label else [label]
-    return " · ".join([*parts, f"SHA-256 {sha256[:16]}…"])
+def _running_header(label: str, sha256: str) -> str:
+    """Top of every page after the first. No Bates number here: the footer carries each
+    page's own, and a second number invites citing the wrong one."""
+    return " · ".join(part for part in (label, f"Email message SHA-256 {sha256[:16]}…") if part)
 
 
 def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int):
-    """The line-numbered body views and header block, with the evidence highlighted;
-    each evidence item learns where it was found ("visible text line 4")."""
+    """The line-numbered body views and header block, and each evidence item's anchor:
+    where its own text is in them (an excerpt with the span marked), or None."""
     views = _text_views(reader, evidence)
     block = header_block(raw)
-    located = _highlight(views, block, evidence)
-    header = _header_section(block, trusted_hops, located)
+    header = _header_section(block, trusted_hops)
     titles = dict(VIEW_TITLES)
     if not _has_text_part(reader):
         titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
-    text_views = [build_view(key, titles[key], text, located.marks.get(key, []))
-                  for key, text in views.items()]
-    for view in [*text_views, header["view"]]:
-        for ref, line in view.located.items():
-            located.where.setdefault(ref, []).append(f"{VIEW_SHORT[view.key]} line {line}")
+    text_views = [build_view(key, titles[key], text, []) for key, text in views.items()]
     for item in evidence:
-        item["located"] = located.where.get(item["ref"], [])
+        item["anchor"] = _anchor(item, views, block)
     return text_views, header
+
+
+def _anchor(item: dict, views: dict[str, str], block: HeaderBlock) -> dict | None:
+    key, span = _place(item["evidence"], views, block)
+    if key is None:
+        return None
+    text = block.text if key == "headers" else views[key]
+    if item["quote"] is None:  # a parsed record (a trusted hop): quote the text it came from
+        item["quote"] = text[span[0]:span[1]]
+    lines = excerpt(text, span[0], span[1], item["ref"])
+    where = f"{VIEW_SHORT[key]} line {lines[0][0]}"
+    last = lines[0][0] + text.count("\n", span[0], span[1])
+    cut = last > lines[-1][0]
+    if last > lines[0][0]:
+        where = f"{VIEW_SHORT[key]} lines {lines[0][0]}–{last}"
+    if cut:
+        where += f" (the first {len(lines)} lines are shown here)"
+    if key != "headers" and span[0] >= MAX_VIEW_CHARS:
+        where += " (past the part the message exhibit prints; in the embedded original)"
+    return {"where": where, "lines": lines, "view": key, "cut": cut}
 
 
 def _identity(msg) -> dict[str, Any]:
@@ -240,8 +371,9 @@ def _key_headers(headers: list[dict]) -> list[dict[str, Any]]:
             raw = str(h.get("raw") or "")
             decoded = str(h.get("value") or "")
             values.append({
-                "raw": raw,
-                "decoded": decoded if decoded and decoded != " ".join(raw.split()) else "",
+                "raw": _short_value(raw),
+                "decoded": _short_value(decoded)
+                if decoded and decoded != " ".join(raw.split()) else "",
             })
         rows.append({"name": name, "values": values})
     return rows
@@ -281,9 +413,41 @@ def _auth_results(headers: list[dict], trusted_hops: int) -> list[dict[str, str]
 
 
 TABULATED_STATUSES = frozenset({Status.VIOLATION, Status.NEEDS_REVIEW, Status.ERROR})
+SUMMARY_LABELS = {
+    Status.VIOLATION: "Violation",
+    Status.NEEDS_REVIEW: "Needs review",
+    Status.ERROR: "Rule error",
+}
+# Where a detector's evidence comes from, in words (the first part of an evidence note
+# such as "commercial.reasons[3]", else of the field).
+EVIDENCE_GROUPS = {
+    "commercial": "the commercial purpose of the message",
+    "header_integrity": "indicators in the header",
+    "subject_integrity": "indicators in the subject line",
+    "adult": "sexually oriented content indicators",
+    "opt_out": "the search for an opt-out notice",
+    "postal_address": "the search for a postal address",
+    "postal_addresses": "the search for a postal address",
+    "ad_label": "the search for an advertisement label",
+    "captured": "details of the message",
+}
+FIELD_LABELS = {
+    "body.text": "plain-text body", "body.visible_text": "visible text",
+    "body.html": "HTML source", "subject": "Subject", "subject.raw": "Subject (as written)",
+    "from.address": "From address", "from.display_name": "From display name",
+    "from.raw": "From (as written)", "return_path.address": "Return-Path address",
+    "commercial.status": "commercial-purpose assessment",
+    "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
+    "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
+}
 
 
 def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
+    """(rows, evidence): the reported findings, and every distinct evidence item once.
+
+    Evidence is shared when two findings rest on the same item (the detectors' commercial-
+    purpose reasons, say): it gets one reference (S1, S2, ...) and is printed once; each
+    finding's own evidence (E1, E2, ...) keeps the engine's order, deciding part first."""
     if result is None:
         return [], []
     # The table shows what a court needs to read: violations, findings that need review,
@@ -293,15 +457,51 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     reported = [f for f in result.findings if Status(f.status) in TABULATED_STATUSES
                 or getattr(f, "decision", None)]
     ordered = sorted(reported, key=lambda f: (STATUS_RANK.get(f.status, 9), f.rule))
-    rows, evidence = [], []
+    items: dict[tuple, dict] = {}
+    rows = []
     for finding in ordered:
         row = _finding_row(finding)
         for ev in finding.evidence:
-            item = _evidence_row(ev, f"E{len(evidence) + 1}")
-            row["evidence"].append(item)
-            evidence.append(item)
+            item = items.setdefault(_evidence_key(ev), _evidence_row(ev))
+            if finding.rule not in item["used_by"]:
+                item["used_by"].append(finding.rule)
+                row["items"].append(item)
         rows.append(row)
-    return rows, evidence
+    own = shared = 0
+    for item in items.values():  # numbered in order of first use
+        if len(item["used_by"]) > 1:
+            shared += 1
+            item["ref"], item["shared"] = f"S{shared}", True
+        else:
+            own += 1
+            item["ref"] = f"E{own}"
+    for row in rows:
+        row["entries"] = _entries(row["items"])
+    return rows, list(items.values())
+
+
+def _evidence_key(ev: Evidence) -> tuple:
+    return (ev.field, ev.start, ev.end, ev.quote, ev.searched)
+
+
+def _entries(items: list[dict]) -> list[dict]:
+    """A finding's evidence in its own order: own items in full, each run of shared items
+    as one reference line ("S1–S11: the commercial purpose of the message")."""
+    entries: list[dict] = []
+    for item in items:
+        if not item["shared"]:
+            entries.append({"kind": "item", "item": item})
+            continue
+        last = entries[-1] if entries else None
+        if last and last["kind"] == "shared" and last["group"] == item["group"]:
+            last["refs"].append(item["ref"])
+        else:
+            entries.append({"kind": "shared", "group": item["group"], "refs": [item["ref"]]})
+    for entry in entries:
+        if entry["kind"] == "shared":
+            refs = entry["refs"]
+            entry["text"] = refs[0] if len(refs) == 1 else f"{refs[0]}–{refs[-1]}"
+    return entries
 
 
 def _finding_row(finding: Finding) -> dict[str, Any]:
@@ -310,26 +510,45 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "status": status.value,
         "status_label": STATUS_LABELS.get(status, status.value),
+        "summary_label": SUMMARY_LABELS.get(status, status.value),
         "title": finding.title,
         "jurisdiction": finding.jurisdiction,
         "citations": list(finding.citations),
         "finding": finding.finding,
         "error": finding.error,
-        "evidence": [],
+        "rule_status": "",
+        "items": [],
     }
 
 
-def _evidence_row(ev: Evidence, ref: str) -> dict[str, Any]:
+def _evidence_row(ev: Evidence) -> dict[str, Any]:
     quote = ev.quote
+    if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
+        quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
-    span = ""
-    if ev.start is not None and ev.end is not None:
-        span = f"characters {ev.start}–{ev.end}"
     return {
-        "ref": ref, "field": ev.field, "quote": quote, "span": span,
-        "searched": list(ev.searched or ()), "note": ev.note, "evidence": ev, "located": [],
+        "ref": "", "shared": False, "field": ev.field,
+        "field_label": FIELD_LABELS.get(ev.field, ev.field),
+        "group": _group(ev), "quote": quote,
+        "searched": list(ev.searched or ()), "note": _note(ev), "evidence": ev,
+        "anchor": None, "used_by": [],
     }
+
+
+def _group(ev: Evidence) -> str:
+    root = ev.note or ev.field
+    root = root.split(".")[0].split("[")[0]
+    return EVIDENCE_GROUPS.get(root, EVIDENCE_GROUPS["captured"] if ev.note == "captured"
+                               else f"the {ev.field.split('.')[0].split('[')[0].replace('_', ' ')} field")
+
+
+def _note(ev: Evidence) -> str:
+    """The evidence note unless it is only the detector list it came from."""
+    note = ev.note or ""
+    if note == "captured" or (note.split("[")[0] and note.endswith("]") and " " not in note):
+        return ""
+    return note
 
 
 def _counts_text(findings: list[dict], result: AuditResult | None) -> str:
@@ -385,62 +604,72 @@ def _needs_visible(ev: Evidence, text, visible: str) -> bool:
     return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
 
 
-@dataclass
-class _Located:
-    marks: dict[str, list[Mark]]
-    where: dict[str, list[str]]
-
-
-def _highlight(views: dict[str, str], block: HeaderBlock, evidence: list[dict]) -> _Located:
-    """Place each evidence item in the view(s) that hold its text: by offsets when the
-    field is a shown body text and the quote matches there, else by its quote."""
-    located = _Located({}, {})
-    for item in evidence:
-        ev: Evidence = item["evidence"]
-        key, span = _place(ev, views, block)
-        if key is not None:
-            located.marks.setdefault(key, []).append(Mark(span[0], span[1], item["ref"]))
-    return located
+_TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")
 
 
 def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
+    """(view key, (start, end)) of the evidence's own text, or (None, None).
+
+    Only a quote from a field that is shown is placed: a body text at the evidence's own
+    offsets, a header inside that header's own lines (nearest its offset). Absence
+    evidence ("searched: ...") and values the detectors derived are never placed: a
+    search of the whole message for their text would mark unrelated characters."""
+    hop = _TRUSTED_HOP.match(ev.field)
+    if hop:  # a trusted hop: the whole Received header it was read from
+        entries = block.entries_named("Received")[int(hop.group(1)):int(hop.group(1)) + 1]
+        return ("headers", (entries[0].start, entries[0].end)) if entries else (None, None)
+    if not ev.quote or ev.searched is not None:
+        return None, None
     view_key = BODY_VIEWS.get(ev.field)
     if view_key == "visible" and "visible" not in views and "text" in views:
         view_key = "text"  # visible text equals the plain text and is shown once
-    if view_key in views:
-        text = views[view_key]
-        if ev.start is not None and ev.end is not None and 0 <= ev.start < ev.end <= len(text):
-            if ev.quote is None or text[ev.start:ev.end] == ev.quote:
-                return view_key, (ev.start, ev.end)
-        found = _find(text, ev.quote)
-        return (view_key, found) if found else (None, None)
-    if not ev.quote:
+    if view_key is not None:
+        text = views.get(view_key)
+        if text is not None and _at_offsets(text, ev):
+            return view_key, (ev.start, ev.end)
         return None, None
-    root = ev.field.split(".")[0]
-    if root in FIELD_HEADERS:
-        for entry in block.entries_named(*FIELD_HEADERS[root]):
-            found = _find(block.text, ev.quote, entry.start, entry.end)
-            if found:
-                return "headers", found
-    order = ("visible", "text", "headers", "html")
-    for key in order:
-        text = block.text if key == "headers" else views.get(key, "")
-        found = _find(text, ev.quote)
-        if found:
-            return key, found
-    return None, None
+    found = _place_in_header(ev, block)
+    return ("headers", found) if found else (None, None)
 
 
-def _find(text: str, quote: str | None, start: int = 0, end: int | None = None):
-    if not quote:
+def _at_offsets(text: str, ev: Evidence) -> bool:
+    if ev.start is None or ev.end is None or not 0 <= ev.start < ev.end <= len(text):
+        return False
+    span = text[ev.start:ev.end]
+    quote = ev.quote or ""
+    return span == quote or (quote.endswith("…") and span.startswith(quote[:-1]))
+
+
+_INDEXED = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?")
+
+
+def _place_in_header(ev: Evidence, block: HeaderBlock):
+    match = _INDEXED.match(ev.field)
+    root = match.group(1) if match else ""
+    if root not in FIELD_HEADERS:
         return None
-    position = text.find(quote, start, len(text) if end is None else end)
-    return (position, position + len(quote)) if position >= 0 else None
+    entries = block.entries_named(*FIELD_HEADERS[root])
+    if match.group(2) is not None and root in INDEXED_HEADERS:
+        index = int(match.group(2))  # received[1] is the second Received header
+        entries = entries[index:index + 1]
+    quote = ev.quote or ""
+    for entry in entries:
+        value_start = block.text.find(":", entry.start, entry.end) + 1
+        target = value_start + (ev.start or 0)
+        best = None
+        position = block.text.find(quote, entry.start, entry.end)
+        while position >= 0:
+            if best is None or abs(position - target) < abs(best - target):
+                best = position
+            position = block.text.find(quote, position + 1, entry.end)
+        if best is not None:
+            return best, best + len(quote)
+    return None
 
 
-def _header_section(block: HeaderBlock, trusted_hops: int, located: _Located) -> dict:
+def _header_section(block: HeaderBlock, trusted_hops: int) -> dict:
     received = block.entries_named("Received")
-    view = build_view("headers", "Header block", block.text, located.marks.get("headers", []))
+    view = build_view("headers", "Header block", block.text, [])
     if trusted_hops and len(received) >= trusted_hops:
         last = received[trusted_hops - 1]
         boundary_line, trusted_until = last.last_line, last.last_line
@@ -469,12 +698,21 @@ def _header_section(block: HeaderBlock, trusted_hops: int, located: _Located) ->
 
 def _render(reader: _Reader, has_cid, subject, render_failed: str | None) -> dict[str, Any]:
     render = {"kind": "none", "label": RENDER_LABEL, "notes": [], "blocked": [],
-              "markup": Markup(""), "body_style": "", "text": "", "subject": subject}
+              "markup": Markup(""), "body_style": "", "text": "",
+              "subject": _short_value(subject) if isinstance(subject, str) else subject}
     html = reader.get("body.html", "")
     text = reader.get("body.text", "")
     if isinstance(html, str) and html.strip():
         sanitized = sanitize_html(html, has_cid)
         render["blocked"] = sanitized.blocked
+        if sanitized.too_deep:
+            visible = reader.get("body.visible_text", "")
+            render["notes"].append(
+                f"The HTML nests elements {sanitized.too_deep:,} levels deep (more than "
+                f"{MAX_NESTING:,}); it was not laid out. Its visible text is shown instead; "
+                "the HTML source follows below.")
+            render["kind"], render["text"] = "text", _bounded_text(visible or text)
+            return render
         if render_failed:
             render["notes"].append(
                 f"The HTML could not be laid out ({render_failed}); its text is shown "
@@ -492,7 +730,14 @@ def _render(reader: _Reader, has_cid, subject, render_failed: str | None) -> dic
 
 
 def _bounded_text(text: str) -> str:
-    return clean_text(str(text or "")[:MAX_TEXT_RENDER])
+    """The text cut to MAX_TEXT_RENDER characters and each line to MAX_LINE_CHARS (a
+    1 MB line takes minutes to break into lines), saying where it was cut."""
+    lines = clean_text(str(text or "")[:MAX_TEXT_RENDER]).split("\n")
+    for index, line in enumerate(lines):
+        if len(line) > MAX_LINE_CHARS:
+            lines[index] = (line[:MAX_LINE_CHARS] + f" [… line cut here: {len(line) - MAX_LINE_CHARS:,}"
+                            " more characters, in the embedded original]")
+    return "\n".join(lines)
 
 
 def _links(reader: _Reader) -> list[dict[str, Any]]:

@@ -84,11 +84,20 @@ class EvidenceFetcher(URLFetcher):
         self.refused: list[str] = []
         self.served: list[str] = []
         self._served_bytes = 0
+        self._readable: dict[str, bool] = {}
 
     def has(self, url: str) -> bool:
-        """Whether `url` names an inline part this fetcher would serve."""
+        """Whether `url` names an inline part this fetcher would serve: present, and a
+        picture that can be decoded (one that cannot becomes a listed placeholder, not
+        a silent gap)."""
         key = cid_key(url)
-        return key is not None and self._lookup(key) is not None
+        found = self._lookup(key) if key is not None else None
+        if found is None:
+            return False
+        if found not in self._readable:
+            pixels = _pixels(self.parts[found][1])
+            self._readable[found] = pixels is not None and pixels <= MAX_PIXELS
+        return self._readable[found]
 
     def _lookup(self, key: str) -> str | None:
         if key in self.parts:

@@ -1,9 +1,18 @@
-"""Render one message as a PDF exhibit: context → Jinja2 (autoescape) → WeasyPrint.
+"""Render one message as PDF documents: context → Jinja2 (autoescape) → WeasyPrint.
 
-`render_exhibit` is the one entry point. It raises `ExhibitError` (and nothing else) when
-no PDF can be made, so a batch can catch it, write a slip sheet and go on. If only the
-message's HTML defeats the layout engine, the exhibit is made again with the HTML
-replaced by a note and its text, rather than failing.
+Two documents per message, built from the same context so their line numbers agree:
+
+- `render_message_exhibit(msg, result, options, ruleset_sha256, rule_statuses=...)`: the
+  message exhibit, offered as evidence: a cover that explains itself (receipt, hashes,
+  size, collection, findings in brief), the message as the recipient saw it, the full
+  header block and the escaped, line-numbered source. The original is embedded.
+- `render_analysis(...)`: the analysis appendix (work product): per finding the rule,
+  citation, sentence and the evidence with its anchors in the message exhibit.
+
+Both return an `Exhibit` and raise `ExhibitError` (and nothing else) when no PDF can be
+made, so a batch can catch it, write a slip sheet and go on. If only the message's HTML
+defeats the layout engine, the exhibit is made again with the HTML replaced by a note
+and its text, rather than failing. `render_exhibit` is `render_message_exhibit`.
 
 Reproducible by construction: the PDF identifier and the embedded file's dates derive
 from the inputs (message hash, ruleset hash, templates, options, versions), the document
@@ -38,6 +47,10 @@ from checker.findings import AuditResult
 from checker.paths import templates_dir
 
 TEMPLATE = "exhibit.html.j2"
+ANALYSIS_TEMPLATE = "analysis.html.j2"
+MESSAGE, ANALYSIS = "message", "analysis"
+DOCUMENT_TEMPLATES = {MESSAGE: TEMPLATE, ANALYSIS: ANALYSIS_TEMPLATE}
+MAX_LEGEND = 120
 PDF_VARIANT = "pdf/a-3u"  # PDF/A-3 allows embedding the original .eml (any format)
 TOOL_NAME = "spamlaw"
 FALLBACK_DATE = datetime(1980, 1, 1)  # embedded-file date when the message states none
@@ -67,24 +80,50 @@ class Exhibit:
     log: tuple[str, ...] = ()  # WeasyPrint's warnings and errors
 
 
-def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
-                   ruleset_sha256: str = "", templates: Path | None = None) -> Exhibit:
-    """The PDF exhibit of `msg` with the findings of `result` (None: no audit was run)."""
+def render_message_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
+                           ruleset_sha256: str = "", templates: Path | None = None, *,
+                           rule_statuses: dict[str, str] | None = None) -> Exhibit:
+    """The message exhibit of `msg` (with the findings of `result` in brief; None: no
+    audit was run). `rule_statuses` (rule id -> draft/approved, see `rule_statuses()`)
+    lets the cover say which findings rest on draft rules."""
+    return _render(MESSAGE, msg, result, options, ruleset_sha256, templates, rule_statuses)
+
+
+def render_analysis(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
+                    ruleset_sha256: str = "", templates: Path | None = None, *,
+                    rule_statuses: dict[str, str] | None = None) -> Exhibit:
+    """The analysis appendix of `msg`: its own Bates range (from `options.bates`), its
+    anchors cite the line numbers of the message exhibit. The original is not embedded
+    (it travels with the message exhibit)."""
+    return _render(ANALYSIS, msg, result, options, ruleset_sha256, templates, rule_statuses)
+
+
+render_exhibit = render_message_exhibit
+
+
+def rule_statuses(ruleset) -> dict[str, str]:
+    """{rule id: status} (draft / approved / deprecated) of a loaded ruleset."""
+    return {rule.id: rule.status for rule in getattr(ruleset, "rules", ())}
+
+
+def _render(document: str, msg, result, options, ruleset_sha256, templates, statuses) -> Exhibit:
     options = check_options(options or ExhibitOptions())
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     with _captured_log() as log:
-        document, html, fallback = _laid_out(msg, result, options, ruleset_sha256, fetcher,
-                                             directory)
+        laid_out, html, fallback = _laid_out(document, msg, result, options, ruleset_sha256,
+                                             fetcher, directory, statuses)
+        attachments = [_original(msg, options, fetcher)] if document == MESSAGE else []
         try:
-            pdf = document.write_pdf(
-                attachments=[_original(msg, options, fetcher)],
-                pdf_identifier=pdf_identifier(msg, ruleset_sha256, options, directory),
+            pdf = laid_out.write_pdf(
+                attachments=attachments,
+                pdf_identifier=pdf_identifier(msg, ruleset_sha256, options, directory,
+                                              document, statuses),
                 **_pdf_options(),
             )
         except Exception as exc:
             raise ExhibitError(f"PDF writing failed: {type(exc).__name__}: {exc}") from exc
-    pages = len(document.pages)
+    pages = len(laid_out.pages)
     return Exhibit(
         pdf=pdf, pages=pages, bates_first=options.bates.number(0),
         bates_last=options.bates.last(pages), source_sha256=msg.sha256,
@@ -94,31 +133,33 @@ def render_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | No
 
 
 def count_pages(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
-                ruleset_sha256: str = "", templates: Path | None = None) -> int:
-    """How many pages `render_exhibit` would give, from the layout alone (no PDF is
-    written). A batch needs every exhibit's page count before it knows where the next
-    exhibit's Bates numbers start; the count does not depend on the Bates start as long
-    as the digit width is fixed. Raises ExhibitError like `render_exhibit`."""
+                ruleset_sha256: str = "", templates: Path | None = None, *,
+                document: str = MESSAGE, rule_statuses: dict[str, str] | None = None) -> int:
+    """How many pages `render_message_exhibit` (or, with document="analysis",
+    `render_analysis`) would give, from the layout alone (no PDF is written). The count
+    does not depend on the Bates start as long as the digit width is fixed. Raises
+    ExhibitError like the renderers."""
     options = check_options(options or ExhibitOptions())
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     with _captured_log():
-        document, _html, _fallback = _laid_out(msg, result, options, ruleset_sha256, fetcher,
-                                               directory)
-    return len(document.pages)
+        laid_out, _html, _fallback = _laid_out(document, msg, result, options, ruleset_sha256,
+                                               fetcher, directory, rule_statuses)
+    return len(laid_out.pages)
 
 
-def _laid_out(msg, result, options: ExhibitOptions, ruleset_sha256: str,
-              fetcher: EvidenceFetcher, directory: Path):
-    """(document, html, fallback reason): the paginated exhibit. If the message's HTML
+def _laid_out(document: str, msg, result, options: ExhibitOptions, ruleset_sha256: str,
+              fetcher: EvidenceFetcher, directory: Path, statuses=None):
+    """(document, html, fallback reason): the paginated document. If the message's HTML
     breaks the layout, it is laid out again with the HTML shown as text."""
-    html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory)
+    html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
+                        document=document, rule_statuses=statuses)
     try:
         return _layout(html, fetcher), html, None
     except Exception as exc:  # the message's HTML broke layout: show it as text
         fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
     html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
-                        render_failed=fallback)
+                        render_failed=fallback, document=document, rule_statuses=statuses)
     try:
         return _layout(html, fetcher), html, fallback
     except Exception as again:
@@ -132,15 +173,22 @@ def check_options(options: ExhibitOptions) -> ExhibitOptions:
         check_label(options.label)
     if not 0 <= options.trusted_hops <= 50:
         raise BatesError("trusted hops must be between 0 and 50")
+    if options.legend is not None and len(" ".join(options.legend.split())) > MAX_LEGEND:
+        raise BatesError(f"the legend must be at most {MAX_LEGEND} characters")
     return options
 
 
 def exhibit_html(msg, result, options: ExhibitOptions, ruleset_sha256: str, has_cid,
-                 directory: Path, render_failed: str | None = None) -> str:
-    """The exhibit as one self-contained HTML document (styles inline)."""
+                 directory: Path, render_failed: str | None = None, *,
+                 document: str = MESSAGE, rule_statuses: dict[str, str] | None = None) -> str:
+    """One document as one self-contained HTML document (styles inline)."""
     context = build_context(msg, result, options, ruleset_sha256, has_cid, PROVENANCE,
-                            render_failed=render_failed)
-    return _environment(str(directory)).get_template(TEMPLATE).render(**context)
+                            render_failed=render_failed, rule_statuses=rule_statuses,
+                            with_render=document == MESSAGE)
+    if document == ANALYSIS:
+        context["title"] = f"Analysis — {context['title']}"
+    template = DOCUMENT_TEMPLATES[document]
+    return _environment(str(directory)).get_template(template).render(**context)
 
 
 def _pdf_options() -> dict:
@@ -187,10 +235,13 @@ def embedded_date(msg, trusted_hops: int) -> datetime:
     return FALLBACK_DATE
 
 
-def pdf_identifier(msg, ruleset_sha256: str, options: ExhibitOptions, directory: Path) -> bytes:
+def pdf_identifier(msg, ruleset_sha256: str, options: ExhibitOptions, directory: Path,
+                   document: str = MESSAGE, statuses: dict[str, str] | None = None) -> bytes:
     """16 bytes (as 32 hex digits) that change whenever anything shown could change."""
     parts = [msg.sha256, ruleset_sha256, templates_digest(str(directory)), repr(options),
              __version__, weasyprint.__version__, msg.source_id]
+    if document != MESSAGE or statuses:
+        parts += [document, repr(sorted((statuses or {}).items()))]
     return hashlib.sha256("\n".join(parts).encode("utf-8", "replace")).hexdigest()[:32].encode()
 
 
@@ -201,7 +252,7 @@ def templates_digest(directory: str) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root).as_posix()
-        if path.is_file() and relative.startswith("exhibit"):
+        if path.is_file() and relative.startswith(("exhibit", "analysis")):
             digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

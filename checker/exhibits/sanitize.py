@@ -25,6 +25,12 @@ MAX_BLOCKED = 300
 MAX_SHOWN_URL = 300
 MAX_CSS_NUMBER = 2000  # px/pt/% values above this are dropped (page-long boxes, bombs)
 MAX_SPAN = 100  # colspan / rowspan
+MAX_NESTING = 1000  # elements open at once; 12,000 crashed the CSS inliner (C stack)
+# Never counted: void elements, and those an HTML parser closes by itself when the next
+# one starts (spam leaves thousands of <p> and <td> unclosed; they do not nest).
+UNNESTED_TAGS = frozenset(
+    """area base br col embed hr img input link meta param source track wbr p li dt dd
+    td th tr tbody thead tfoot option""".split())
 
 ALLOWED_TAGS = frozenset(
     """a abbr b big blockquote br caption center cite code col colgroup dd del dfn div dl
@@ -119,6 +125,7 @@ class SanitizedHtml:
     notes: list[str] = field(default_factory=list)
     original_chars: int = 0
     rendered_chars: int = 0
+    too_deep: int = 0  # the nesting depth when it is past MAX_NESTING (nothing was laid out)
 
 
 def clean_text(text: str) -> str:
@@ -189,6 +196,11 @@ def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False)
     html = clean_text(html)
     blocked = _Recorder()
     _scan_raw_references(html, blocked)
+    depth = nesting_depth(html)
+    if depth > MAX_NESTING:  # checked before anything parses it: the inliner would crash
+        result.too_deep = depth
+        result.blocked = blocked.items
+        return result
     html = _inline_styles(html, result.notes)
     result.body_style = _body_style(html, blocked)
     attribute_filter = _AttributeFilter(blocked, has_cid)
@@ -207,6 +219,24 @@ def sanitize_html(html: str, has_cid: Callable[[str], bool] = lambda url: False)
     result.markup = Markup(cleaned)  # nh3 output, post-processed with escaping only
     result.blocked = blocked.items
     return result
+
+
+_OPEN_CLOSE = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+
+
+def nesting_depth(html: str) -> int:
+    """How many elements are open at once at the deepest point (void and self-closed
+    elements do not count; a closing tag closes one level)."""
+    depth = deepest = 0
+    for match in _OPEN_CLOSE.finditer(html):
+        closing, name, self_closed = match.groups()
+        if closing:
+            if name.lower() not in UNNESTED_TAGS:
+                depth = max(0, depth - 1)
+        elif not self_closed and name.lower() not in UNNESTED_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class _Recorder:
@@ -342,46 +372,50 @@ def _filter_style(style: str, blocked: _Recorder, where: str) -> str | None:
     return "; ".join(kept) if kept else None
 
 
+TINY_IMAGE = 3  # pixels: an image this small (either side) is a tracking or spacer picture
+
+
 def _image(match: re.Match, unserved: list[str]) -> str:
+    """A picture the exhibit does not show: a small, labelled marker in its place (a
+    declared 1x1 tracking or spacer picture gets the smallest marker)."""
     attrs = dict(_clean_attr_pairs(match.group(1)))
     src = attrs.get("src", "")
     if src and not src.startswith(_BLOCKED_SRC):
         return match.group(0)  # a served cid: image
+    if _is_tiny(attrs):
+        return str(Markup('<span class="exh-img exh-img-tiny">[tiny image]</span>'))
     alt = attrs.get("alt", "")
     if src:
         url = unserved[int(src[len(_BLOCKED_SRC):])].strip()
-        label = Markup("remote image not loaded: {}").format(breakable(defang(url)))
+        label = Markup("image not loaded: {}").format(breakable(defang(url)))
         if not url:
             label = Markup("image with an empty source")
         elif url.lower().startswith("cid:"):
-            label = Markup("inline image {} is not in this message (or not an image)").format(
-                url[:MAX_SHOWN_URL])
+            label = Markup("inline image {} could not be shown (missing from the message, "
+                           "or not a readable picture)").format(breakable(url[:MAX_SHOWN_URL]))
         elif url.lower().startswith("data:"):
             label = Markup("inline data: image ({} characters) not rendered").format(len(url))
     else:
         label = Markup("image without a usable source")
     if alt:
         label += Markup(" — alt text: “{}”").format(Markup(alt).unescape())
-    style = _placeholder_size(attrs)
-    return str(Markup('<span class="exh-img"{}>[{}]</span>').format(style, label))
+    return str(Markup('<span class="exh-img">[{}]</span>').format(label))
+
+
+def _is_tiny(attrs: dict[str, str]) -> bool:
+    sizes = [attrs.get("width", ""), attrs.get("height", "")]
+    return any(size.strip().rstrip("px").isdigit() and int(size.strip().rstrip("px")) <= TINY_IMAGE
+               for size in sizes)
 
 
 def _clean_attr_pairs(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2) or "") for m in _CLEAN_ATTR.finditer(text)]
 
 
-def _placeholder_size(attrs: dict[str, str]) -> Markup:
-    """Keep the image's declared width so the layout around it stays recognisable."""
-    width = attrs.get("width", "")
-    if width.isdigit() and 16 <= int(width) <= 800:
-        return Markup(' style="width: {}px"').format(int(width))
-    return Markup("")
-
-
 def _anchor(match: re.Match) -> str:
-    """An inert link: no href in the PDF (a click must not reach the sender), its text,
-    then its target in small type. The target sits inside the anchor, so a hidden link
-    stays hidden in the render (it is listed in the link inventory)."""
+    """An inert link: no href in the PDF (a click must not reach the sender), shown as its
+    text only, as a mail program shows it; the targets are listed in the link
+    inventory."""
     attrs = _clean_attr_pairs(match.group(1))
     href = Markup(next((value for name, value in attrs if name == "href"), "")).unescape()
     kept = Markup("").join(
@@ -389,7 +423,5 @@ def _anchor(match: re.Match) -> str:
         for name, value in attrs
         if name != "href"
     )
-    target = Markup("")
-    if href:
-        target = Markup('<span class="exh-href"> ⟨{}⟩</span>').format(breakable(defang(href)))
-    return str(Markup("<a{}>").format(kept) + Markup(match.group(2)) + target + Markup("</a>"))
+    del href  # listed in the link inventory, never in the rendering
+    return str(Markup('<a class="exh-link"{}>').format(kept) + Markup(match.group(2)) + Markup("</a>"))

@@ -18,6 +18,9 @@ from checker.exhibits.sanitize import clean_text
 
 MAX_VIEW_CHARS = 60_000  # per source view; the embedded original has everything
 MAX_HEADER_BYTES = 256 * 1024
+MAX_LINE_CHARS = 4_000  # longer lines are cut before layout (a 1 MB line takes minutes)
+EXCERPT_CONTEXT = 80  # characters shown either side of an evidence span in an excerpt
+MAX_EXCERPT_LINES = 12
 
 _EOL = re.compile(rb"\r\n|\n|\r")
 _HEADER_NAME = re.compile(r"^([^\s:]+)\s*:")
@@ -38,10 +41,15 @@ class View:
     lines: list[tuple[int, Markup]] = field(default_factory=list)
     shown_chars: int = 0
     located: dict[str, int] = field(default_factory=dict)  # ref -> first line marked
+    cut_lines: int = 0  # lines longer than MAX_LINE_CHARS, shown cut
 
     @property
     def truncated(self) -> bool:
         return self.shown_chars < len(self.text)
+
+    def line_of(self, offset: int) -> int:
+        """1-based number of the line holding character `offset`."""
+        return self.text.count("\n", 0, offset) + 1
 
 
 def build_view(key: str, title: str, text: str, marks: list[Mark],
@@ -60,7 +68,8 @@ def build_view(key: str, title: str, text: str, marks: list[Mark],
     cuts = sorted({p for span in spans for p in span} | set(refs_at))
     position = 0
     for number, line in enumerate(shown.split("\n"), start=1):
-        end = position + len(line)
+        full_end = position + len(line)
+        end = min(full_end, position + MAX_LINE_CHARS)
         inner = cuts[bisect_right(cuts, position):bisect_left(cuts, end)]
         points = [position, *inner, end]
         pieces = []
@@ -76,9 +85,48 @@ def build_view(key: str, title: str, text: str, marks: list[Mark],
                 pieces.append(Markup("{}").format(clean_text(segment)))
         if end not in done:  # a mark that starts on the line break itself
             pieces.extend(_ref_tags(view, refs_at.get(end, ()), number))
+        if full_end > end:
+            view.cut_lines += 1
+            line_end = text.find("\n", position)  # the whole line, past the view's limit
+            pieces.append(_cut_note((len(text) if line_end < 0 else line_end) - end))
         view.lines.append((number, Markup("").join(pieces)))
-        position = end + 1
+        position = full_end + 1
     return view
+
+
+def _cut_note(rest: int) -> Markup:
+    return Markup('<span class="exh-cut"> [… line cut here: {:,} more characters, in the '
+                  "embedded original]</span>").format(rest)
+
+
+def excerpt(text: str, start: int, end: int, ref: str) -> list[tuple[int, Markup]]:
+    """The numbered line(s) of `text` holding `text[start:end]`, that span marked (and
+    tagged with `ref`), with at most EXCERPT_CONTEXT characters of context either side.
+    Each marked piece is exactly the text of the span on that line, so joining the
+    pieces with newlines gives the span back."""
+    first = text.count("\n", 0, start) + 1
+    line_start = text.rfind("\n", 0, start) + 1
+    lines = text[line_start:].split("\n")
+    out: list[tuple[int, Markup]] = []
+    position = line_start
+    for index, line in enumerate(lines):
+        if position > end or index >= MAX_EXCERPT_LINES:
+            break
+        line_end = position + len(line)
+        a, b = max(start, position), min(end, line_end)
+        left = max(position, a - EXCERPT_CONTEXT)
+        right = min(line_end, b + EXCERPT_CONTEXT)
+        pieces = [Markup("…") if left > position else Markup("")]
+        pieces.append(Markup("{}").format(clean_text(text[left:a])))
+        if b >= a:
+            pieces.append(Markup('<mark class="exh-mark" data-ref="{}">{}</mark>').format(
+                ref, clean_text(text[a:b])))
+        pieces.append(Markup("{}").format(clean_text(text[b:right])))
+        if right < line_end:
+            pieces.append(Markup("…"))
+        out.append((first + index, Markup("").join(pieces)))
+        position = line_end + 1
+    return out
 
 
 def _ref_tags(view: View, refs, line_number: int) -> list[Markup]:
