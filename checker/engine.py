@@ -232,13 +232,7 @@ def _clip(text: str) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A value as explanations and quotes show it."""
-    if value is None:
-        return "(absent)"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
+    """A value as `explain` shows it to a rule's author (texts quoted, to see white space)."""
     if isinstance(value, dict):
         keys = [k for k in value if k != "raw"] or list(value)  # raw repeats the header
         parts = [f"{k}={value[k]!r}" for k in keys if value[k] not in (None, "", [])]
@@ -246,7 +240,7 @@ def _shown(value: Any) -> str:
     elif isinstance(value, list):
         text = f"{len(value)} item(s)" + (f": {value[:3]!r}" if value else "")
     else:
-        text = repr(value) if isinstance(value, str) else str(value)
+        text = repr(value) if isinstance(value, str) else _plain(value)
     return text if len(text) <= MAX_SEEN else text[:MAX_SEEN] + "…"
 
 
@@ -266,6 +260,28 @@ def _plain(value: Any) -> str:
         shown = ", ".join(_plain(v) for v in value[:10])
         return shown + (f" … and {len(value) - 10} more" if len(value) > 10 else "")
     return str(value)
+
+
+class _PlainList(list):
+    """A list a template can loop over that prints as its items, not as a Python list."""
+
+    def __str__(self) -> str:
+        return _plain(list(self))
+
+
+class _PlainRecord(dict):
+    """A record a template can read that prints as 'key: value' pairs, not a Python dict."""
+
+    def __str__(self) -> str:
+        return _plain(dict(self))
+
+
+def _for_template(value: Any) -> Any:
+    if isinstance(value, list):
+        return _PlainList(_for_template(v) for v in value)
+    if isinstance(value, dict):
+        return _PlainRecord(value)
+    return value
 
 
 # What one item of a detector's list is, for an evidence note when the item says nothing itself.
@@ -289,6 +305,30 @@ def _record_note(record: dict, list_name: str) -> str | None:
         if isinstance(record.get(key), str) and record[key]:
             return record[key]
     return _ITEM_NAMES.get(list_name)
+
+
+# How a test reads in a `searched` list for people ("starting with "image/"", not "starts_with").
+_OPERATOR_WORDS = {
+    "equals": "equal to", "equals_any": "equal to one of", "contains": "containing",
+    "contains_any": "containing one of", "starts_with": "starting with", "ends_with": "ending with",
+    "matches": "matching the pattern", "count_at_least": "at least this many items:",
+    "greater_than": "greater than", "before": "before", "after": "after", "in_list": "in the list",
+    "differs_from": "different from",
+}
+
+
+def _searched_words(cond: Condition | None, item: bool = True) -> str:
+    """What a condition looked for, in words: for an item of a list its key and test
+    ("visible equal to true"); for a message field the test alone."""
+    if cond is None:
+        return "any item"
+    if not isinstance(cond, FieldCond):
+        return "items meeting the rule's conditions"
+    if cond.op.arg == "flag":
+        test = cond.description
+    else:
+        test = f"{_OPERATOR_WORDS.get(cond.op.name, cond.op.name)} {cond.arg_text}"
+    return f"{cond.field} {test}" if item and cond.scope != "self" else test
 
 
 def _generalize(evidence: tuple[Evidence, ...], path: str, count: int) -> tuple[Evidence, ...]:
@@ -439,12 +479,12 @@ class _Run:
                 r = Result(True, False, (Evidence(sub.path, quote=_clip(_plain(value))),))
             if r.value and _is_span_record(value):  # a detector's finding: point at the text
                 span = Evidence(value["field"], value["start"], value["end"], _clip(value["quote"]),
-                                note=_record_note(value, cond.field))
+                                note=_record_note(value, cond.field), source=sub.path)
                 r = Result(r.value, r.weak, (span,), r.reasons, r.node, r.facts)
             results.append(r)
             if r.value == stop_on and not r.weak and not self.trace:
                 break
-        what = cond.where.label if cond.where is not None else "any item"
+        what = _searched_words(cond.where)
         if not results:
             empty = Result(False, False, (Evidence(path, searched=(what,), note="the list is empty"),))
             result = Result(True, False, empty.evidence) if cond.kind == "none_of" else empty
@@ -475,9 +515,10 @@ class _Run:
                 for start, end in match.spans
             )
         elif match.ok and cond.op.name != "missing":
-            evidence = (Evidence(path, quote=_plain(value), note=match.note),)
+            quote = _plain(value)
+            evidence = (Evidence(path, quote=quote, note=None if match.note == f"value {quote}" else match.note),)
         else:
-            evidence = (Evidence(path, searched=(cond.description,), note=match.note or "no match"),)
+            evidence = (Evidence(path, searched=(_searched_words(cond, item=False),), note=match.note or "no match"),)
         return self.node(cond, Result(match.ok, False, evidence), seen=_shown(value), note=match.note)
 
     def value_of(self, name: str, scope: str | None, item: _Item | None) -> tuple[Any, str]:
@@ -607,9 +648,15 @@ class _Run:
 
     def precondition_text(self, rule: Rule) -> str:
         """The rule's precondition in plain words, said as not holding."""
-        wording = self.plain(rule.applies_when)
+        cond = rule.applies_when
+        wording = self.plain(cond)
         if wording is None:
             return describe("precondition_false")
+        if isinstance(cond, AllCond):  # name the parts that do not hold (predicates are cached)
+            failing = [self.plain(c) for c in cond.children if not self.eval(c).value]
+            if failing and len(failing) < len(cond.children):
+                return (f"the rule applies only when {wording}, and this message was not found to show that "
+                        f"{' and that '.join(dict.fromkeys(failing))}")
         return f"the rule applies only when {wording}, and this message was not found to meet that condition"
 
     def plain(self, cond: Condition | None) -> str | None:
@@ -720,7 +767,8 @@ class _Run:
                 for i, entry in enumerate(value[:10]):
                     if _is_span_record(entry):
                         out.append(Evidence(entry["field"], entry["start"], entry["end"],
-                                            _clip(entry["quote"]), note=_record_note(entry, name)))
+                                            _clip(entry["quote"]), note=_record_note(entry, name),
+                                            source=f"{name}[{i}]"))
                     else:
                         out.append(Evidence(f"{name}[{i}]", quote=_clip(_plain(entry)), note="captured"))
             elif value is not None:
@@ -795,7 +843,7 @@ class _Run:
             value = self.read(name)
         except (FieldUnreadable, KeyError):
             return "(unreadable)"
-        return default if value is None or value == [] else value
+        return default if value is None or value == [] else _for_template(value)
 
     # -------------------------------------------------------------- the result
 
@@ -810,6 +858,9 @@ class _Run:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
             if date_error:
                 out.append(f"date: {date_error}")
+            mismatch = self.safe_text("date.mismatch") if _registered("date.mismatch") else None
+            if mismatch:  # the sender's Date and the receipt time, both printed
+                out.append(f"date: {mismatch}")
         out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
         out.extend(self.hidden_characters())
         return tuple(dict.fromkeys(plain_defect(e) for e in out))

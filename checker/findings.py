@@ -40,7 +40,8 @@ class Evidence:
     end: int | None = None
     quote: str | None = None
     searched: tuple[str, ...] | None = None
-    note: str | None = None
+    note: str | None = None  # for people, in plain words
+    source: str | None = None  # for machines: the detector list item a span came from, e.g. commercial.reasons[0]
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in asdict(self).items() if v is not None}

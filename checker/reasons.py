@@ -14,8 +14,8 @@ from __future__ import annotations
 
 REASONS: dict[str, str] = {
     # what the message shows
-    "pictures_present": "the message shows pictures that may hold what the text lacks (ones the "
-                        "program could not read, or a body of only pictures, where OCR may miss text)",
+    "pictures_present": "the message shows a picture that could hold what the text lacks and that "
+                        "the program could not read with certainty",
     "no_visible_text": "the message has no visible text, so what it shows may be only in pictures "
                        "or attachments the program cannot read",
     "invisible_characters": "the text quoted as evidence contains invisible or text-direction "
@@ -24,7 +24,7 @@ REASONS: dict[str, str] = {
     # judgements a predicate could establish only weakly
     "commercial_uncertain": "whether the message's primary purpose is commercial is uncertain: its "
                             "sales indicators are weak or mixed with transactional content "
-                            "(16 C.F.R. § 316.3)",
+                            "(15 U.S.C. § 7702(2))",
     "sexually_oriented_uncertain": "whether the message includes sexually oriented material (material "
                                    "that depicts sexually explicit conduct, 18 U.S.C. § 2256) is a "
                                    "judgement: only one sign of it was found, or the message may speak "

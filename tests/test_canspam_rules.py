@@ -128,6 +128,8 @@ def test_a_back_dated_message_received_in_2025_keeps_its_findings(shipped):
     assert claimed.received.startswith("2025-06-02") and claimed.date_source == "trusted_received"
     mismatch = Message(backdated).get("date.mismatch")
     assert "1998-06-02" in mismatch and "2025-06-02" in mismatch
+    assert any(mismatch in note for note in claimed.errors)  # both dates printed with the message
+    assert Message(raw).get("date.mismatch") is None  # five seconds apart: nothing to record
 
 
 @pytest.mark.parametrize("name", ["00211", "00605"])
@@ -148,3 +150,14 @@ def test_corpus_mail_dated_0102_and_received_in_2002_is_outside_later_law(shippe
     assert all("received on 2002-" in f.finding for f in judged)
 
 
+
+
+def test_mail_received_before_2005_03_28_never_cites_the_primary_purpose_rule(shipped):
+    """16 C.F.R. § 316.3 took effect on 2005-03-28: a finding on earlier mail does not cite
+    it (an uncertain commercial purpose is a question under 15 U.S.C. § 7702(2))."""
+    raw = (SAMPLES / "can-spam" / "uncertain-commercial.eml").read_bytes()
+    for year in (b"2004", b"2025"):
+        result = audit(shipped, Message(raw.replace(b"Jun 2025", b"Jun " + year)))
+        reviews = [f for f in result.findings if f.status == Status.NEEDS_REVIEW]
+        assert reviews and all("uncertain" in f.finding for f in reviews[:1])
+        assert not any("316.3" in f.finding for f in result.findings)

@@ -253,11 +253,11 @@ def test_absence_records_what_was_searched(tmp_path):
     found = finding_of(ruleset, message(**{"t.text": "Buy pills", "t.links": links}))
     assert found.status == Status.VIOLATION
     searched = {e.field: e for e in found.evidence if e.searched}
-    assert searched["t.text"].searched == ("contains_any list optout (2 entries)",)
-    assert searched["t.links[*].url"].searched == ('contains "unsub"',)
+    assert searched["t.text"].searched == ("containing one of list optout (2 entries)",)
+    assert searched["t.links[*].url"].searched == ('containing "unsub"',)
     assert searched["t.links[*].url"].note == "2 item(s) searched"
     assert found.finding == (
-        'Searched t.text for contains_any list optout (2 entries); t.links[*].url for contains "unsub".'
+        'Searched t.text for containing one of list optout (2 entries); t.links[*].url for containing "unsub".'
     )
 
 
@@ -276,6 +276,7 @@ def test_detector_span_records_point_into_the_text(tmp_path):
     (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
     assert (evidence.field, evidence.start, evidence.end, evidence.quote) == ("body.visible_text", 40, 53, "P.O. Box 12")
     assert evidence.note is None  # never a field path ("t.spans[1]") in what people read
+    assert evidence.source == "t.spans[1]"  # machines keep where it came from
     records[1]["reason"] = "a box, not a street address"
     (evidence,) = finding_of(ruleset, message(**{"t.spans": records})).evidence
     assert evidence.note == "a box, not a street address"

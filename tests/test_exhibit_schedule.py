@@ -313,3 +313,32 @@ def test_days_are_the_days_the_trap_received_the_messages_not_the_date_headers()
                      "tx-321-106-emsp-damages")["established"]
     assert without["days"] == 0 and without["undated"] == 2
     assert without["total"] == shape["alternative"]["amount"]  # one day at least, no more
+
+
+def test_a_state_ag_schedule_shows_only_the_attorney_generals_remedies():
+    ma_rule = "MA-93A-CANSPAM"
+    messages = [message(1, finding(ma_rule, "needs_review"), finding(CAN_SPAM_A5))]
+    everything = {r["remedy"] for r in build_schedule(messages)["remedies"]}
+    assert {"ma-consumer-damages", "ma-ag-civil-penalty", "isp-damages"} <= everything
+    ag = build_schedule(messages, plaintiff="state_ag")
+    shown = {r["remedy"] for r in ag["remedies"]}
+    assert shown == {"ma-ag-civil-penalty", "state-ag-damages"}
+    assert {r["remedy"] for r in ag["remedies_left_out"]} == everything - shown
+    assert any("state_ag" in note and "ma-consumer-damages" in note for note in ag["notes"])
+    on_request = build_schedule(messages, plaintiff="state_ag", all_remedies=True)
+    assert {r["remedy"] for r in on_request["remedies"]} == everything
+    # the § 4 civil penalty states its knowledge condition
+    penalty = remedy(ag, "ma-ag-civil-penalty")
+    assert any("knew or should have known" in c for c in penalty["conditions"])
+
+
+def test_an_aggravated_finding_is_no_damages_line_of_its_own():
+    aggravated = "CANSPAM-AGGRAVATED-DICTIONARY"
+    assert _rules()[aggravated].penalty is None
+    cited = {**finding(aggravated, "needs_review"),
+             "citations": list(_rules()[aggravated].citation_texts)}
+    schedule = build_schedule([message(1, finding(CAN_SPAM_A5), cited), message(2, cited)])
+    assert all(aggravated not in r["rules"] for r in schedule["remedies"])
+    assert remedy(schedule, "state-ag-damages")["established"]["messages"] == 1
+    assert schedule["aggravating"]["messages"] == {"violation": 0, "needs_review": 2}
+    assert any("trebling" in note for note in schedule["notes"])

@@ -142,3 +142,21 @@ def test_hostile_messages_fetch_nothing_from_worker_processes(tmp_path, server):
     assert "pixel.gif" in pdf_text  # listed as blocked, not loaded
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())["accounting"][
         "exhibit"] == 2
+
+
+def test_the_schedule_shows_the_case_plaintiffs_remedies_unless_all_are_asked_for(tmp_path):
+    inputs = copy_samples(tmp_path / "in", ["can-spam/no-opt-out.eml"])
+    case = tmp_path / "ag.yaml"
+    case.write_text((ROOT / "cases" / "ma-trap.yaml").read_text() + "plaintiff: state_ag\n")
+
+    def remedies(folder):
+        schedule = json.loads((folder / "manifest.json").read_text())["schedule"]
+        return {r["remedy"] for r in schedule["remedies"]}, schedule
+
+    run([inputs], tmp_path / "ag", "--case", str(case), "--state", "MA")
+    shown, schedule = remedies(tmp_path / "ag")
+    assert "state-ag-damages" in shown and "ma-ag-civil-penalty" in shown
+    assert not shown & {"ma-consumer-damages", "isp-damages"}  # not the AG's to recover
+    assert "ma-consumer-damages" in {r["remedy"] for r in schedule["remedies_left_out"]}
+    run([inputs], tmp_path / "all", "--case", str(case), "--state", "MA", "--all-remedies")
+    assert {"ma-consumer-damages", "isp-damages"} <= remedies(tmp_path / "all")[0]

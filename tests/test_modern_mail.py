@@ -133,16 +133,18 @@ def test_a_forged_hop_claiming_the_brands_server_is_an_indicator():
         {"by": "smtp.bank.example", "from_name": "mail.bank.example", "from_rdns": None,
          "ip": "192.168.1.23", "raw": "from [192.168.1.23] (helo=mail.bank.example) by smtp.bank.example"},
     ]
+    def dmarc(result):
+        return [{"authserv_id": "mx.trap.example", "method": "dmarc", "result": result,
+                 "header_from": "bank.example", "raw": f"mx.trap.example; dmarc={result}"}]
     inputs = HeaderInputs(received=received, from_address="alerts@bank.example",
-                          from_domain="bank.example")
+                          from_domain="bank.example", authentication_results=dmarc("fail"))
     found = [i for i in detect_header_indicators(inputs) if i["indicator"] == "claimed_provider_hop"]
     assert found and "192.168.1.23" in found[0]["detail"]
     assert "no reverse DNS name" in found[0]["detail"]  # the HELO claim is not repeated as fact
-    # The same path under a trusted DKIM pass for the domain is the brand's own relay.
-    passed = [{"authserv_id": "mx.trap.example", "method": "dkim", "result": "pass",
-               "header_d": "bank.example", "raw": "mx.trap.example; dkim=pass header.d=bank.example"}]
-    inputs.authentication_results = passed
-    assert not [i for i in detect_header_indicators(inputs) if i["indicator"] == "claimed_provider_hop"]
+    # Without a DMARC failure the same path is an organisation's ordinary internal hop.
+    for results in (dmarc("pass"), []):
+        inputs.authentication_results = results
+        assert not [i for i in detect_header_indicators(inputs) if i["indicator"] == "claimed_provider_hop"]
 
 
 def test_softfail_counts_only_beside_a_dmarc_failure():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -272,6 +273,9 @@ def exhibits(
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Start over: delete this folder's exhibits, index, manifests and "
                         "case.sqlite first.")] = False,
+    all_remedies: Annotated[bool, typer.Option(
+        "--all-remedies", help="Schedule every plaintiff's remedies, not only those of the "
+                               "case file's plaintiff.")] = False,
     format: Annotated[str, typer.Option(
         "--format", "-f", metavar="FORMAT", help="Summary format: text or json.")] = "text",
 ) -> None:
@@ -285,6 +289,7 @@ def exhibits(
                          label_corner=label_corner, trusted_hops=trusted_hops, case=case,
                          state=state, jobs=jobs, timeout=timeout, max_bytes=max_bytes,
                          fresh=fresh, ruleset_source=ruleset_source)
+        config = replace(config, all_remedies=all_remedies)
         arguments = {"inputs": inputs, "jobs": config.jobs, "timeout": timeout,
                      "max_bytes": max_bytes, "fresh": fresh, "case": str(case or ""),
                      "state": state, "rules": str(rules or "")}

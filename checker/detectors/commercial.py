@@ -43,11 +43,33 @@ the 2002 SpamAssassin corpus (tests/test_detector_corpus.py has the figures).
   subject, or -- in a text of at most 4,000 characters -- three distinct pitches with a
   strong call to action, or an amount, a call to action and two pitches), a score of 7 or
   more over three or more categories, and no transactional content;
+  or an established offer (`_established_offer`), with no transactional content: the
+  message calls itself an advertisement (subject label, "This is an advertisement", a label
+  line at the top such as "Publicidad" or "ADVERTISEMENT - 18+ ONLY") and promotes
+  something; or it carries an unsubscribe mechanism (List-Unsubscribe or opt-out wording)
+  and makes a priced or discounted offer with a call to act or a shop link; or it has
+  strong bulk-mail removal language beside a promotion scoring 7 or more. An offer is
+  recognised in the supported languages: a service ("vehicle protection plan", "préstamo"),
+  its terms ("$0 down", "low monthly rate", "sin intereses", "statt 799 €") and a way to act
+  ("Renew your coverage today", "Extend now", "Solicita tu préstamo ahora", "Jetzt
+  entdecken", "J'en profite", "Bestel nu");
 - `commercial_uncertain`: commercial indicators that are weaker, or mixed with
   transactional content (a person applies § 316.3(a)(2)/(a)(3)), or an advance-fee
   "business proposal", or a picture advertisement the detector cannot read;
-- `transactional`: transactional content and no more than faint commercial wording;
+- `transactional`: transactional content and no more than faint commercial wording
+  (account security, password, statement and delivery notices included, and what
+  credential and parcel phishing imitates: a full mailbox, an account to verify); when
+  nothing is offered (no amount, discount, pitch or shop link), the faint wording -- a
+  support phone number, "opted out of marketing email" -- is not reported as a reason.
+  Strong bulk-mail wording ("this is a one-time mailing") makes it commercial_uncertain;
 - `non_commercial`: none of the above (personal notes, list discussion).
+
+A mailing list's moderation request, a delivery failure (bounce) or an abuse report,
+sent by a list or mail system (list headers, Auto-Submitted, multipart/report, a
+mailer-daemon / -admin / -owner address), is `non_commercial` with a `notice` reason: the
+message it holds or quotes is not its own purpose (15 U.S.C. § 7702(2)); only its own text
+(copied header lines and the copied message left out) is judged, so an ad dressed as a
+bounce is still one.
 
 A political or charitable appeal (two distinct donation phrases: "donate", "chip in",
 "501(c)(3)", "paid for by" ...) that names no product or service is `non_commercial`: it

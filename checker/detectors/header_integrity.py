@@ -354,15 +354,10 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     return out
 
 
-def _authenticated_from(inp: HeaderInputs, from_org: str) -> bool:
-    """A trusted DKIM or DMARC pass for the From address's organisation."""
-    for result in _trusted_ar(inp):
-        if (result.get("result") or "").lower() != "pass":
-            continue
-        domain = result.get("header_from") or result.get("header_d")
-        if (result.get("method") or "").lower() in {"dkim", "dmarc"} and registrable_domain(domain) == from_org:
-            return True
-    return False
+def _dmarc_failed_for(inp: HeaderInputs, from_org: str) -> bool:
+    """The operator's server recorded a DMARC failure for the From address's organisation."""
+    return any((r.get("method") or "").lower() == "dmarc" and (r.get("result") or "").lower() == "fail"
+               and registrable_domain(r.get("header_from")) == from_org for r in _trusted_ar(inp))
 
 
 def _handoff_named(handoff: dict) -> str:
@@ -374,10 +369,12 @@ def _handoff_named(handoff: dict) -> str:
 def _forged_sender_hop(inp: HeaderInputs, handoff: dict, untrusted: list[dict]) -> list[dict[str, Any]]:
     """A sender-supplied Received line claiming that the From domain's own server received
     the message from a private address (`from [192.168.1.23] by smtp.bank.example`), on a
-    message that the operator received from another network and that no trusted DKIM or
-    DMARC pass ties to that domain: the path was written to look like the brand's own."""
+    message that the operator received from another network and for whose From domain the
+    operator's server recorded a DMARC failure: the path was written to look like the
+    domain's own. Without that failure the line is ordinary: organisations submit mail from
+    internal addresses and relay it through other networks every day."""
     from_org = registrable_domain(inp.from_domain or domain_of(inp.from_address))
-    if not from_org or not untrusted or _authenticated_from(inp, from_org):
+    if not from_org or not untrusted or not _dmarc_failed_for(inp, from_org):
         return []
     if registrable_domain(handoff.get("from_rdns")) == from_org:
         return []

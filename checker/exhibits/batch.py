@@ -100,6 +100,7 @@ class BatchConfig:
     timeout: float | None = DEFAULT_TIMEOUT
     max_bytes: int | None = None
     fresh: bool = False
+    all_remedies: bool = False  # the schedule shows every plaintiff's remedies
 
 
 def label_for(label_format: str, number: int) -> str:
@@ -143,6 +144,8 @@ def output_settings(config: BatchConfig, ruleset_sha256: str) -> dict[str, Any]:
         "label_corner": config.options.label_corner,
         "trusted_hops": config.options.trusted_hops,
         "case_sha256": case_digest(config.case),
+        "plaintiff": config.case.plaintiff,  # the schedule shows this plaintiff's remedies
+        "all_remedies": config.all_remedies,
         "templates_sha256": _all_templates_digest(templates_dir(), templates_digest),
         "tool_version": __version__,
         "weasyprint_version": PROVENANCE["weasyprint_version"],

@@ -121,7 +121,7 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     rows = [manifest_row(row) for row in ledger]
     counts = accounting(rows)
     notes: list[str] = []
-    schedule = _schedule(ledger, rows, notes)
+    schedule = _schedule(ledger, rows, notes, settings)
     index = _index(ledger, rows, schedule, settings, counts, notes,
                    title=title, case_name=case_name, selection=selection)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
@@ -132,7 +132,8 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     return Written(counts, index is not None, tuple(notes))
 
 
-def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]) -> dict | None:
+def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str],
+              settings: dict) -> dict | None:
     """The schedule of violations and damages (checker.exhibits.schedule) over every
     audited input, naming the exhibits behind each figure."""
     try:
@@ -143,7 +144,8 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
     messages = [_without_evidence(row.audit()) for row in ledger if row.audit_json]
     labels = {row.source: mrow["label"] for row, mrow in zip(ledger, rows, strict=True)
               if mrow["label"]}
-    return build_schedule(messages, labels)
+    return build_schedule(messages, labels, plaintiff=settings.get("plaintiff"),
+                          all_remedies=bool(settings.get("all_remedies")))
 
 
 def _without_evidence(message: dict) -> dict:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from checker import __version__
+from checker.display import reveal
 from checker.exhibits.bates import BatesError, check_corner, check_label, css_string
 from checker.exhibits.context import (
     ExhibitOptions,
@@ -108,6 +109,8 @@ def rule_statuses(ruleset) -> dict[str, str]:
 
 def _render(document: str, msg, result, options, ruleset_sha256, templates, statuses) -> Exhibit:
     options = check_options(options or ExhibitOptions())
+    if document == ANALYSIS and options.label is None:  # not an exhibit: never "Exhibit ..."
+        options = replace(options, label=f"Analysis {options.bates.number(0)}")
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     with _captured_log() as log:
@@ -277,7 +280,7 @@ def _finalize(value):
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return reveal(clean_text(value))
     return value
 
 

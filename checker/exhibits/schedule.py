@@ -73,22 +73,74 @@ class _Unit:
 
 
 def build_schedule(messages: Sequence[dict],
-                   exhibit_labels: Mapping[str, str] | None = None) -> dict:
+                   exhibit_labels: Mapping[str, str] | None = None, *,
+                   plaintiff: str | None = None, all_remedies: bool = False) -> dict:
     """Counts and damages schedule of audit JSON message objects (docs/audit-json.md).
 
     `exhibit_labels` maps a message's `source` to its exhibit label, for the messages that
-    became exhibits; each remedy then lists the exhibits behind its figures.
+    became exhibits; each remedy then lists the exhibits behind its figures. With a
+    `plaintiff` (case settings: state_ag, isp, ftc, private) only the remedies that
+    plaintiff can seek are computed, the others named in `remedies_left_out`, unless
+    `all_remedies`.
     """
     labels = dict(exhibit_labels or {})
     messages = [m for m in messages if isinstance(m, Mapping)]
+    remedies = _remedies(messages, labels)
+    shown, left_out = _for_plaintiff(remedies, plaintiff, all_remedies)
+    aggravating = _aggravating(messages)
+    notes = list(GENERAL_NOTES)
+    if left_out:
+        names = ", ".join(r["remedy"] for r in left_out)
+        notes.append(f"Only the remedies a plaintiff of kind {plaintiff} (case settings) can "
+                     f"seek are shown; those of other plaintiffs are left out ({names}).")
+    counts = aggravating["messages"]
+    if any(counts.values()):
+        notes.append(f"{counts['violation']} message(s) with an established and "
+                     f"{counts['needs_review']} with a for-review § 7704(b) finding. "
+                     + aggravating["note"])
     return {
         "schema": SCHEMA,
         "statuses": list(STATUSES),
+        "plaintiff": plaintiff,
         "messages": _message_counts(messages),
         "rules": _rule_counts(messages),
         "jurisdictions": _jurisdiction_counts(messages),
-        "remedies": _remedies(messages, labels),
-        "notes": list(GENERAL_NOTES),
+        "remedies": shown,
+        "remedies_left_out": left_out,
+        "aggravating": aggravating,
+        "notes": notes,
+    }
+
+
+def _for_plaintiff(remedies: list[dict], plaintiff: str | None,
+                   all_remedies: bool) -> tuple[list[dict], list[dict]]:
+    """(remedies shown, {remedy, who} of those left out). A remedy that names no
+    plaintiffs is always shown (it cannot be told apart)."""
+    if not plaintiff or all_remedies:
+        return remedies, []
+    shown = [r for r in remedies if not r["plaintiffs"] or plaintiff in r["plaintiffs"]]
+    left_out = [{"remedy": r["remedy"], "who": r["who"]} for r in remedies if r not in shown]
+    return shown, left_out
+
+
+AGGRAVATING_CITATION = "15 U.S.C. § 7704(b)"
+
+
+def _aggravating(messages: list[Mapping]) -> dict:
+    """Messages with a § 7704(b) finding: an aggravating factor that may support trebling
+    (§ 7706(f)(3)(C), (g)(3)(C)) of the (a) violation it rests on, never a damages line."""
+    counts = {"violation": 0, "needs_review": 0}
+    for message in messages:
+        statuses = {str(f.get("status")) for f in _findings(message)
+                    if any(str(c).startswith(AGGRAVATING_CITATION) for c in f.get("citations") or ())}
+        for status in counts:
+            counts[status] += status in statuses
+    return {
+        "citation": AGGRAVATING_CITATION,
+        "messages": counts,
+        "note": "An aggravated violation (§ 7704(b)) is not a damages basis of its own: it may "
+                "support trebling of the state and ISP damages on the § 7704(a) violation it "
+                "rests on (§ 7706(f)(3)(C), (g)(3)(C)); see the multipliers of those remedies.",
     }
 
 
@@ -315,6 +367,7 @@ def _facts(facts: Mapping) -> dict:
     amount = _money(facts.get("amount"))
     return {
         "who": str(facts.get("who") or ""),
+        "plaintiffs": [str(p) for p in facts.get("plaintiffs") or ()],
         "basis": str(facts.get("basis") or ""),
         "currency": str(facts.get("currency") or "USD"),
         "unit": str(facts.get("unit") or ""),

@@ -54,6 +54,7 @@ class Remedy:
     amount: float
     unit: str
     currency: str = "USD"
+    plaintiffs: tuple[str, ...] = ()  # spec.PLAINTIFFS: the kinds of plaintiff `who` is
     amount_for: tuple[tuple[str, float], ...] = ()  # (authority key, amount) exceptions
     cap: float | None = None
     cap_unit: str = "action"  # what the cap limits: action, incident or day

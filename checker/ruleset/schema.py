@@ -189,6 +189,7 @@ def _remedy() -> dict[str, Any]:
             "unit": {"enum": list(spec.PENALTY_UNITS)},
             "cap": {"type": ["number", "null"], "minimum": 0},
             "cap_unit": {"enum": list(spec.CAP_UNITS)},
+            "plaintiffs": {"type": "array", "items": {"enum": list(spec.PLAINTIFFS)}},
             "alternative": _object(
                 spec.ALTERNATIVE_KEYS,
                 {

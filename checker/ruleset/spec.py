@@ -22,6 +22,7 @@ OUTCOMES = ("violation", "needs_review", "compliant", "not_applicable", "error")
 LIST_KINDS = ("values", "domains")
 PENALTY_UNITS = ("message", "violation", "day", "incident")
 CAP_UNITS = ("action", "incident", "day")
+PLAINTIFFS = ("state_ag", "isp", "ftc", "private")  # as case settings `plaintiff` names them
 ALTERNATIVE_TAKES = ("lesser", "greater")
 AMOUNT_TO_VERIFY = "verify"  # a remedy amount counsel has not confirmed yet
 
@@ -37,8 +38,8 @@ RULE_FILE_KEYS = {
         "{constant: NAME} where a value goes, a template {{ constants.NAME }}."
     ),
     "predicates": Key(
-        "This file's own named conditions (as in predicates.yaml), used only by this file's rules: "
-        "e.g. a state's own definition of commercial mail."
+        "Named conditions (as in predicates.yaml) that only the rules of this file's folder use, "
+        "e.g. a state's own definition of commercial mail for us-ok/."
     ),
 }
 
@@ -149,6 +150,10 @@ IN_FORCE_KEYS = EFFECTIVE_KEYS
 
 REMEDY_KEYS = {
     "who": Key("Who may sue or enforce (e.g. State attorney general).", True),
+    "plaintiffs": Key(
+        "The kinds of plaintiff who is `who`: state_ag, isp, ftc, private (the schedule shows "
+        "the remedies of the case's plaintiff)."
+    ),
     "basis": Key("The provision that grants the remedy.", True),
     "amount": Key(
         "Maximum amount per unit (statutory damages or civil penalty), or verify when it is not yet "
