@@ -79,6 +79,7 @@ class Exhibit:
     refused_urls: tuple[str, ...] = ()
     layout_fallback: str | None = None  # why the HTML render was replaced, if it was
     log: tuple[str, ...] = ()  # WeasyPrint's warnings and errors
+    stamp_spots: tuple = ()  # with a stamped BatesSpec: where stamp.stamp_bates draws
 
 
 def render_message_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
@@ -132,7 +133,14 @@ def _render(document: str, msg, result, options, ruleset_sha256, templates, stat
         bates_last=options.bates.last(pages), source_sha256=msg.sha256,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), html=html,
         refused_urls=tuple(fetcher.refused), layout_fallback=fallback, log=tuple(log),
+        stamp_spots=_stamp_spots(laid_out) if options.bates.stamped else (),
     )
+
+
+def _stamp_spots(document) -> tuple:
+    from checker.exhibits.stamp import stamp_spots
+
+    return stamp_spots(document)
 
 
 def count_pages(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
