@@ -267,6 +267,17 @@ def test_a_span_is_quoted_once_with_what_it_shows(shipped):
     assert marker.note and "In-Reply-To" in marker.note
 
 
+def test_a_subject_holding_quotes_is_not_double_quoted(shipped):
+    """'The subject ""Great FREE Offers!" today"' read as two empty quotes: a subject
+    that holds straight quotes is set in “…”."""
+    raw = (b'From: Deals <deals@shop.example>\nTo: t@trap.example\nSubject: RE: "Great FREE Offers!" today\n'
+           b"Date: Mon, 02 Jun 2025 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+           b"Buy now: only $5, save 50% today. Order at https://shop.example/buy\n")
+    texts = [f.finding for f in findings(shipped, raw).values() if "The subject" in f.finding]
+    assert texts and all('“RE: "Great FREE Offers!" today”' in t for t in texts)
+    assert not [t for t in texts if JARGON["a doubled quote"].search(t)]
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
