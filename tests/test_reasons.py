@@ -240,11 +240,24 @@ def test_warnings_about_the_date_are_sentences_for_people(shipped):
     assert not [e for e in errors if e.startswith("date:") or JARGON["Python quoting"].search(e)]
 
 
+def test_an_explicit_subject_over_unexamined_pictures_is_for_a_person(shipped):
+    """Explicit words and pictures nobody has looked at do not show that the message
+    depicts sexually explicit conduct (18 U.S.C. § 2256): needs_review, never violation."""
+    raw = (b"From: Hot Cams <promo@hot-cams.example>\nTo: trap1@trap.example\n"
+           b"Subject: Live sex cams and XXX videos tonight\nDate: Fri, 13 Jun 2025 23:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<p>Hardcore XXX videos and live sex cams, uncensored porn updated daily. Join now for "
+           b"only $9.95: <a href='https://hot-cams.example/join'>join</a></p>"
+           b"<p><img src='https://hot-cams.example/p1.jpg' width='480' height='360' alt=''></p>")
+    assert findings(shipped, raw)["CANSPAM-SEXUAL-LABEL"].status == Status.NEEDS_REVIEW
+
+
 def test_the_sexual_mark_violation_says_what_holds_of_the_pictures(shipped):
     """Pictures the program does not look at are said to be just that: not "sexually
     oriented" as a fact, nor the generic "a picture that could hold what the text lacks"."""
     raw = (b"From: Hot Cams <promo@hot-cams.example>\nTo: trap1@trap.example\n"
-           b"Subject: Live sex cams and XXX videos tonight\nDate: Fri, 13 Jun 2025 23:00:00 +0000\n"
+           b"Subject: Sexually Explicit: live sex cams and XXX videos tonight\n"
+           b"Date: Fri, 13 Jun 2025 23:00:00 +0000\n"
            b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
            b"<p>Hardcore XXX videos and live sex cams, uncensored porn updated daily. Join now for "
            b"only $9.95: <a href='https://hot-cams.example/join'>join</a></p>"
@@ -252,7 +265,8 @@ def test_the_sexual_mark_violation_says_what_holds_of_the_pictures(shipped):
            b"<p>To unsubscribe, visit https://hot-cams.example/unsubscribe<br>"
            b"Hot Cams Ltd, 2200 Industrial Road, Las Vegas, NV 89102</p>\n")
     label = findings(shipped, raw)["CANSPAM-SEXUAL-LABEL"]
-    assert label.status == Status.VIOLATION
+    assert label.status == Status.VIOLATION  # the sender's own malformed mark
+    assert "the sender marked the message as sexually explicit" in label.finding
     assert "shows pictures, which the program does not judge" in label.finding
     assert "what the text lacks" not in label.finding and "is sexually oriented" not in label.finding
 
