@@ -29,3 +29,19 @@ def test_evidence_json_has_every_set_field_in_declaration_order_and_omits_unset_
     assert list(every.to_dict()) == [f.name for f in dataclasses.fields(Evidence)]
     assert every.to_dict()["searched"] == ["a", "b"]
     assert Evidence("subject", searched=("x",)).to_dict() == {"field": "subject", "searched": ["x"]}
+
+
+def test_indented_json_is_byte_for_byte_what_the_stdlib_writes():
+    import datetime
+    import json
+
+    from checker.findings import Status
+    from checker.formatters.json import _fallback, dumps
+
+    value = {"status": Status.VIOLATION, "empty": [], "none": {}, "nested": {"a": [[{}], [1, -2]]},
+             "numbers": [1.5, -0.0, 10**30, True, False, None], "text": "é \"q\" \\ \n\t\x01 😀 </a>",
+             "date": datetime.date(2026, 1, 2), "set": {3, 1}, "tuple": ("x",), "other": 3 + 4j}
+    expected = json.dumps(value, indent=2, separators=(",", ": "), default=_fallback)
+    assert dumps(value, indent=2) == expected
+    assert dumps({1: "non-text key", "nan": float("nan")}, indent=2) == json.dumps(
+        {1: "non-text key", "nan": float("nan")}, indent=2, separators=(",", ": "))
