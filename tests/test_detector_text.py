@@ -40,6 +40,8 @@ SNIPPETS = [
     "Hot teens! XXX porn, live sex cams. Barely legal amateur videos. Masturbation.",
     "This is an advertisement. ADVERTISEMENT. Promotional message. Sponsored content.",
     "",
+    # Words a trigger once missed: a hyphen, a word no trigger named, upper-case Cyrillic.
+    "Enter our give-away! Buy from our online pharmacy. Our company produces widgets. ДЕНЬГИ!",
 ]
 
 
@@ -84,8 +86,8 @@ def test_fold_keeps_every_offset(text):
     assert all(a == b or a.lower() == b for a, b in zip(text, folded, strict=True))
 
 
-def test_fold_lowercases_ascii_and_latin_letters_only():
-    assert fold("ÀÉÎ Straße ĞİŞ Ωmega") == "àéî straße ğİş Ωmega"  # İ would grow, Ω is not Latin
+def test_fold_lowercases_ascii_latin_greek_and_cyrillic_letters():
+    assert fold("ÀÉÎ Straße ĞİŞ Ωmega ДЕНЬГИ 中文") == "àéî straße ğİş ωmega деньги 中文"  # İ would grow
 
 
 def test_trie_regex_matches_exactly_its_literals():
