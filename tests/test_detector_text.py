@@ -175,3 +175,18 @@ def test_shipped_lists_load_and_say_who_uses_them():
 
 def test_text_source_defaults_to_visible():
     assert TextSource("subject", "x").visible is True
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_every_scanner_finds_on_real_spam_what_a_plain_scan_finds():
+    # The trigger prefilter must never hide a match: a missing trigger or an unfolded
+    # script is a silent miss that no hand-written snippet shows.
+    from checker.message import Message
+    from tests.detector_support import corpus_dir
+
+    for path in sorted(corpus_dir("spam").glob("*.eml")):
+        msg = Message(path.read_bytes(), source_id=str(path))
+        for text in (msg.get("body.visible_text") or "", msg.get("subject") or ""):
+            for scanner in SCANNERS:
+                assert windowed(scanner, text) == plain(scanner, text), (path.name, scanner.pattern.pattern[:80])
