@@ -39,9 +39,10 @@ from checker.pool import (  # noqa: F401  (INTERNAL_ERROR, TIME_BOUND: the error
     INTERNAL_ERROR,
     TIME_BOUND,
     MessageTimeout,
-    WorkerPool,
+    Workers,
     describe,
     kill_workers,
+    result_within,
     spawn_context,
     time_bound,
 )
@@ -125,6 +126,7 @@ def run_audit(
     source: RulesetSource | None = None,
     timeout: float | None = DEFAULT_TIMEOUT,
     audit: AuditFunction | None = None,
+    workers: Workers | None = None,
 ) -> Iterator[AuditResult]:
     """One `AuditResult` per item, in input order.
 
@@ -132,12 +134,14 @@ def run_audit(
     `source` when given (cheap and always possible), else receive `ruleset` pickled.
     `audit(ruleset, message)` defaults to `checker.engine.audit`; another module-level
     function (picklable) can take its place, e.g. one that also renders an exhibit.
+    `workers` (started by the caller, whose initializer calls `serve_audits`) are used
+    instead of a pool of its own, and left running.
     """
     if jobs <= 1:
         for item in items:
             yield audit_item(ruleset, item, timeout, audit)
         return
-    yield from _Pool(ruleset, source, jobs, timeout, audit).run(items)
+    yield from _Pool(ruleset, source, jobs, timeout, audit, workers).run(items)
 
 
 _worker: dict[str, Any] = {}
@@ -146,8 +150,14 @@ _worker: dict[str, Any] = {}
 def _init_worker(ruleset: Ruleset | None, source: RulesetSource | None,
                  timeout: float | None, audit: AuditFunction | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _worker.update(ruleset=source.load() if source is not None else ruleset,
-                   timeout=timeout, audit=audit)
+    serve_audits(source.load() if source is not None else ruleset, timeout, audit)
+
+
+def serve_audits(ruleset: Ruleset, timeout: float | None, audit: AuditFunction | None = None
+                 ) -> None:
+    """Make this worker process ready for `_audit_chunk` (another batch's initializer
+    calls it to share its workers with the audit pass)."""
+    _worker.update(ruleset=ruleset, timeout=timeout, audit=audit)
 
 
 def _audit_chunk(items: list[SourceItem]) -> list[AuditResult]:
@@ -165,24 +175,26 @@ class _Task:
     def __init__(self, items: list[SourceItem]):
         self.items = items
         self.future = None
+        self.token = 0
 
 
-class _Pool(WorkerPool):
+class _Pool:
     """A process pool that keeps a bounded window of chunks in flight and survives the
     loss of a worker."""
 
-    fallback = "auditing in one process"
-
-    def __init__(self, ruleset, source, jobs: int, timeout: float | None, audit):
-        self.initializer = _init_worker
-        self.initargs = (None if source is not None else ruleset, source, timeout, audit)
+    def __init__(self, ruleset, source, jobs: int, timeout: float | None, audit,
+                 workers: Workers | None = None):
+        initargs = (None if source is not None else ruleset, source, timeout, audit)
+        self.workers = workers or Workers(jobs, _init_worker, initargs)
+        self.workers.fallback = "auditing in one process"
+        self.owned = workers is None
         self.ruleset, self.audit = ruleset, audit
         self.jobs = jobs
         self.timeout = timeout
 
     def run(self, items: Iterable[SourceItem]) -> Iterator[AuditResult]:
         iterator = iter(items)
-        if not self._workers_start(_audit_chunk, []):
+        if not self.workers.usable(_audit_chunk, []):
             for item in iterator:
                 yield audit_item(self.ruleset, item, self.timeout, self.audit)
             return
@@ -197,15 +209,19 @@ class _Pool(WorkerPool):
                 if not window:
                     return
                 yield from self._collect(window.popleft(), window)
+        except BaseException:
+            self.workers.shutdown(kill=True)
+            raise
         finally:
-            self._shutdown()
+            if self.owned:
+                self.workers.shutdown()
 
     def _submit(self, task: _Task) -> _Task:
         try:
-            task.future = self._start().submit(_audit_chunk, task.items)
+            task.future, task.token = self.workers.submit(_audit_chunk, task.items)
         except BrokenProcessPool:  # a worker died since the last look: start afresh
-            self._shutdown(kill=True)
-            task.future = self._start().submit(_audit_chunk, task.items)
+            self.workers.shutdown(kill=True)
+            task.future, task.token = self.workers.submit(_audit_chunk, task.items)
         return task
 
     def _hard_bound(self, count: int) -> float | None:
@@ -213,11 +229,12 @@ class _Pool(WorkerPool):
 
     def _collect(self, task: _Task, window: deque[_Task]) -> list[AuditResult]:
         try:
-            return task.future.result(timeout=self._hard_bound(len(task.items)))
+            return result_within(task.future, task.token, self.workers,
+                                 self._hard_bound(len(task.items)))
         except (BrokenProcessPool, FutureTimeout):
             # Pin the failure on one message: re-run this chunk's items one by one in a
             # fresh pool before anything else runs there, then resubmit the window.
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             results = [self._isolated(item) for item in task.items]
             for pending in window:
                 if not _succeeded(pending.future):
@@ -228,15 +245,15 @@ class _Pool(WorkerPool):
 
     def _isolated(self, item: SourceItem) -> AuditResult:
         """Audit one item alone in the pool, so that a crash is pinned on it."""
-        future = self._start().submit(_audit_chunk, [item])
+        future, token = self.workers.submit(_audit_chunk, [item])
         try:
-            return future.result(timeout=self._hard_bound(1))[0]
+            return result_within(future, token, self.workers, self._hard_bound(1))[0]
         except BrokenProcessPool:
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             return failed(item, f"{INTERNAL_ERROR}: worker process died while auditing "
                                 "this message")
         except FutureTimeout:
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             return failed(item, f"{TIME_BOUND}: worker killed after {self._hard_bound(1):g} s")
         except Exception as exc:
             return failed(item, f"{INTERNAL_ERROR}: {describe(exc)}")

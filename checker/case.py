@@ -461,10 +461,11 @@ def recipient_nexus(msg: Message) -> str:
         if address:
             return f"recipient state unknown: {address} ({where}) is not mapped to a state"
         return "recipient state unknown: no recipient address found"
-    source = f" in {case.source}" if case.source else ""
+    # The file's name only: an analyst's folder is no part of the evidence.
+    source = f" ({Path(case.source).name})" if case.source else ""
     return (
         f"recipient {address} ({where}) is a trap address mapped to {trap.state} "
-        f"by the case settings{source} (entry {trap.pattern!r})"
+        f"by the case settings{source}, entry \"{trap.pattern}\""
     )
 
 

@@ -3,6 +3,8 @@ this module only assembles them and maps errors to the exit-code table."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
@@ -15,11 +17,19 @@ from checker.commands import fields as fields_command
 from checker.commands import review as review_command
 from checker.commands import rules as rules_command
 
+# Click's exception classes, whichever click Typer uses (its own copy since Typer 0.2x):
+# BadParameter is public and derives from both.
+_MRO = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError, ClickException = _MRO["UsageError"], _MRO["ClickException"]
+
 EXIT_CODES_HELP = (
     "Exit codes: 0 nothing at or above --fail-on; 1 findings at or above --fail-on "
     "(or failing rule tests); 2 usage or input error; 3 rule errors."
 )
 
+
+
+SUMMARY_WIDTH = 64  # characters of a command's summary that fit beside its name in 80 columns
 
 
 def _plain_help(command) -> None:
@@ -55,19 +65,40 @@ def _plain_help(command) -> None:
         _plain_help(sub)
 
 
-def _first_sentence(text: str) -> str:
-    """The one-line summary `spamlaw --help` lists: the help's first sentence."""
+def _first_sentence(text: str, width: int = SUMMARY_WIDTH) -> str:
+    """The one-line summary `spamlaw --help` lists: the help's first sentence, cut at its
+    colon when it is too long for one line."""
     paragraph = " ".join(text.strip().split("\n\n")[0].split())
-    end = paragraph.find(": ")
-    stop = paragraph.find(". ")
-    cut = min(i for i in (end, stop, len(paragraph)) if i >= 0)
-    return paragraph[:cut].rstrip(".") + "."
+    sentence = paragraph.split(". ")[0].rstrip(".")
+    if len(sentence) > width and ": " in sentence:
+        sentence = sentence.split(": ")[0]
+    return sentence + "."
 
 
 class _PlainHelpGroup(TyperGroup):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _plain_help(self)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Usage errors (a missing argument, an unknown option) as one line prefixed with
+        the command, like every other error: `spamlaw audit: error: Missing argument ...`."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except ClickException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `spamlaw rules`: the help, as before
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = exc.ctx.command_path if getattr(exc, "ctx", None) else "spamlaw"
+            hint = f" (see {where} --help)" if isinstance(exc, UsageError) else ""
+            typer.echo(f"{where}: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 app = typer.Typer(

@@ -5,8 +5,9 @@ does to a worker: so workers are spawned fresh (`spawn_context`), each task runs
 per-message timer inside the worker (`time_bound`), a worker stuck in C code is killed
 from outside (`kill_workers`, which also works around a Python 3.11 executor hang), and
 `TaskPool` re-runs the tasks of a dead worker one at a time to pin the crash on one
-message. `checker.batch` (audits, sent in chunks for speed) and `checker.exhibits.batch`
-(one exhibit per task) build on these.
+message. `Workers` are started once per run and shared by its pools; a hard time bound
+counts from when a worker begins the task. `checker.batch` (audits, sent in chunks for
+speed) and `checker.exhibits.batch` (one exhibit per task) build on these.
 """
 
 from __future__ import annotations
@@ -102,43 +103,74 @@ class TaskFailure:
     reason: str
 
 
-@dataclass
-class _Slot:
-    payload: Any
-    running_since: float | None = None
+class Workers:
+    """The spawned worker processes of a run: started once, on first use, and shared by
+    every pool of the run (`spamlaw exhibits` audits, then renders, with the same workers,
+    each of which loaded the ruleset once); killed and started afresh only when one dies
+    or is stuck.
 
+    Each task is sent with a token; the worker notes (token, time) in a shared array the
+    moment it begins the task, so a hard time bound counts from then -- not from when the
+    task was queued, nor while a fresh pool is still starting on a busy machine."""
 
-class WorkerPool:
-    """The executor of spawned workers behind a batch: started on first use, probed once
-    (`_workers_start`), shut down -- killing the workers when one is stuck or died."""
-
-    jobs: int
-    initializer: Callable[..., None]
-    initargs: tuple
-    executor: ProcessPoolExecutor | None = None
     fallback = "working in one process"  # what the user is told when workers cannot start
 
-    def _workers_start(self, probe: Callable[..., Any] | None = None, *args: Any) -> bool:
-        """Probe the pool with an empty task. If a worker cannot even start (its
+    def __init__(self, jobs: int, initializer: Callable[..., None], initargs: tuple = ()):
+        self.jobs, self.initializer, self.initargs = jobs, initializer, initargs
+        self.executor: ProcessPoolExecutor | None = None
+        self.failed = False  # the workers could not start: everything runs in this process
+        self._probed = False
+        self._board = None  # per worker: (token of the task it is running, when it began)
+        self._tokens = 0
+
+    def usable(self, probe: Callable[..., Any] | None = None, *args: Any) -> bool:
+        """Probe the pool with an empty task (once). If a worker cannot even start (its
         initializer fails: the ruleset changed on disk, an import fails), every message
         would be blamed in turn; say so once and work in this process instead."""
-        try:
-            self._start().submit(probe or _probe, *args).result(timeout=120)
+        if self.jobs <= 1 or self.failed:
+            return False
+        if self._probed and self.executor is not None:
             return True
+        try:
+            self.submit(probe or _probe, *args)[0].result(timeout=120)
         except Exception as exc:
-            self._shutdown(kill=True)
+            self.shutdown(kill=True)
+            self.failed = True
             sys.stderr.write(f"spamlaw: worker processes failed to start ({describe(exc)}); "
                              f"{self.fallback}\n")
             return False
+        self._probed = True
+        return True
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> tuple[Any, int]:
+        """(future, token) of `function(*args)` in a worker."""
+        self._tokens += 1
+        return self._start().submit(_timed, self._tokens, function, *args), self._tokens
+
+    def started_at(self, token: int) -> float | None:
+        """When a worker began the task `token` (time.monotonic, which every process of
+        the machine shares), or None if no worker is running it."""
+        board = self._board
+        if board is None:
+            return None
+        for index in range(0, len(board), 2):
+            if board[index] == token:
+                return board[index + 1]
+        return None
 
     def _start(self) -> ProcessPoolExecutor:
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(self.jobs, mp_context=spawn_context(),
-                                                initializer=self.initializer, initargs=self.initargs)
+            context = spawn_context()
+            self._board = context.RawArray("d", 2 * self.jobs)
+            counter = context.Value("i", 0)
+            self.executor = ProcessPoolExecutor(
+                self.jobs, mp_context=context, initializer=_init_worker,
+                initargs=(self._board, counter, self.initializer, self.initargs))
         return self.executor
 
-    def _shutdown(self, kill: bool = False) -> None:
+    def shutdown(self, kill: bool = False) -> None:
         executor, self.executor = self.executor, None
+        self._probed = False
         if executor is None:
             return
         if kill:
@@ -146,28 +178,61 @@ class WorkerPool:
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-class TaskPool(WorkerPool):
+_board: dict[str, Any] = {}
+
+
+def _init_worker(board, counter, initializer: Callable[..., None], initargs: tuple) -> None:
+    with counter.get_lock():
+        index = counter.value
+        counter.value += 1
+    _board.update(array=board, index=2 * (index % (len(board) // 2)))
+    initializer(*initargs)
+
+
+def _timed(token: int, function: Callable[..., Any], *args: Any) -> Any:
+    """In a worker: note when task `token` begins, then run it."""
+    board, index = _board.get("array"), _board.get("index", 0)
+    if board is not None:
+        board[index + 1] = time.monotonic()
+        board[index] = token
+    try:
+        return function(*args)
+    finally:
+        if board is not None:
+            board[index] = 0
+
+
+@dataclass
+class _Slot:
+    payload: Any
+    token: int = 0
+    running_since: float | None = None
+
+
+class TaskPool:
     """Runs `function(payload)` for each payload and yields `(payload, outcome)` pairs,
     where the outcome is the function's result or a `TaskFailure`; with `jobs > 1` in
-    completion order, in spawned worker processes.
+    completion order, in spawned worker processes (`Workers`, given or its own).
 
     A worker that dies takes none of the batch with it (the tasks it
     may have held are re-run one at a time in a fresh pool, which pins the crash on one
-    payload), and a task running past `hard_bound` seconds has its worker killed."""
+    payload), and a task running past `hard_bound` seconds -- counted from when a worker
+    began it -- has its worker killed."""
 
     def __init__(self, function: Callable[[Any], Any], jobs: int, hard_bound: float | None,
                  initializer: Callable[..., None], initargs: tuple = (),
-                 local_init: Callable[[], None] | None = None):
+                 local_init: Callable[[], None] | None = None, workers: Workers | None = None):
         """`initializer(*initargs)` prepares each worker (load the ruleset once);
         `local_init()` prepares this process instead when the tasks run here (it may
         reuse what the caller has already loaded); default: the initializer."""
         self.function, self.jobs, self.hard_bound = function, jobs, hard_bound
-        self.initializer, self.initargs = initializer, initargs
+        self.workers = workers or Workers(jobs, initializer, initargs)
+        self.owned = workers is None
         self.local_init = local_init or (lambda: initializer(*initargs))
         self.window = 4 * jobs
 
     def run(self, payloads: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-        if self.jobs <= 1 or not self._workers_start():
+        if self.jobs <= 1 or not self.workers.usable():
             self.local_init()
             for payload in payloads:
                 yield payload, self.function(payload)
@@ -191,28 +256,32 @@ class TaskPool(WorkerPool):
                 if broken or stuck:
                     yield from self._recover(broken, stuck, pending)
         except BaseException:  # Ctrl-C or a failing caller: do not wait for the workers
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             raise
         finally:
-            self._shutdown()
+            if self.owned:
+                self.workers.shutdown()
+
+    def _submit(self, payload: Any, pending: dict) -> None:
+        future, token = self.workers.submit(self.function, payload)
+        pending[future] = _Slot(payload, token)
 
     def _fill(self, iterator, pending: dict) -> None:
         while len(pending) < self.window:
             payload = next(iterator, _END)
             if payload is _END:
                 return
-            pending[self._start().submit(self.function, payload)] = _Slot(payload)
+            self._submit(payload, pending)
 
     def _stuck(self, pending: dict) -> list[_Slot]:
-        """Slots whose task has run past the hard bound (`running()` is set when a task
-        is handed to a worker, at most one task early)."""
+        """Slots whose task has run past the hard bound since a worker began it."""
         if not self.hard_bound:
             return []
         now = time.monotonic()
         stuck = []
-        for future, slot in pending.items():
-            if slot.running_since is None and future.running():
-                slot.running_since = now
+        for slot in pending.values():
+            if slot.running_since is None:
+                slot.running_since = self.workers.started_at(slot.token)
             if slot.running_since is not None and now - slot.running_since > self.hard_bound:
                 stuck.append(slot)
         return stuck
@@ -223,7 +292,7 @@ class TaskPool(WorkerPool):
         stuck_ids = {id(slot) for slot in stuck}
         others = [slot for slot in pending.values() if id(slot) not in stuck_ids]
         pending.clear()
-        self._shutdown(kill=True)
+        self.workers.shutdown(kill=True)
         for slot in stuck:
             yield slot.payload, TaskFailure(
                 f"{TIME_BOUND}: worker killed after {self.hard_bound:g} s")
@@ -232,20 +301,39 @@ class TaskPool(WorkerPool):
                 yield slot.payload, self._isolated(slot.payload)
         else:
             for slot in others:
-                pending[self._start().submit(self.function, slot.payload)] = _Slot(slot.payload)
+                self._submit(slot.payload, pending)
 
     def _isolated(self, payload):
-        future = self._start().submit(self.function, payload)
+        """Run one payload alone, so that a crash is pinned on it."""
+        future, token = self.workers.submit(self.function, payload)
         try:
-            return future.result(timeout=self.hard_bound)
+            return result_within(future, token, self.workers, self.hard_bound)
         except BrokenProcessPool:
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             return TaskFailure(f"{INTERNAL_ERROR}: worker process died on this message")
         except TimeoutError:
-            self._shutdown(kill=True)
+            self.workers.shutdown(kill=True)
             return TaskFailure(f"{TIME_BOUND}: worker killed after {self.hard_bound:g} s")
         except Exception as exc:
             return TaskFailure(f"{INTERNAL_ERROR}: {describe(exc)}")
+
+
+def result_within(future, token: int, workers: Workers, bound: float | None):
+    """The future's result, waiting at most `bound` seconds from when a worker began the
+    task (TimeoutError past it); a task still waiting for a worker is not timed."""
+    if not bound:
+        return future.result()
+    began = None
+    while True:
+        if began is None:
+            began = workers.started_at(token)
+        left = POLL if began is None else min(POLL, began + bound - time.monotonic())
+        try:
+            return future.result(timeout=max(left, 0.0))
+        except TimeoutError:
+            if began is not None and time.monotonic() >= began + bound:
+                raise
+
 
 _END = object()
 

@@ -76,6 +76,9 @@ def test_case_file_maps_the_trap_to_its_state():
     header = found["CA-17529.5-A2-HEADER"]
     assert header["status"] == "needs_review"
     assert "mapped to CA by the case settings" in header["finding"] and "ca-trap.yaml" in header["finding"]
+    # the analyst's folder is no part of the evidence: the file is named, its path is not
+    assert str(Path(CA_CASE).resolve().parent) not in header["finding"]
+    assert "cases/" not in header["finding"]
     assert header["penalty"]["remedies"][0]["cap_unit"] == "incident"
     assert found["TX-321.051-FALSITY"]["status"] == "not_applicable"
     assert "mapped to CA" in found["TX-321.051-FALSITY"]["finding"]

@@ -120,3 +120,51 @@ def test_jobs_option(value, expected):
 def test_jobs_option_rejects_nonsense(value):
     with pytest.raises(ValueError):
         batch.jobs_from_option(value)
+
+
+def slow_start(seconds: float) -> None:
+    """A worker initializer as slow as loading the ruleset on a busy machine."""
+    time.sleep(seconds)
+
+
+def echo_task(payload: str) -> str:
+    if payload == "crash":
+        os._exit(3)
+    return payload.upper()
+
+
+def test_hard_bound_counts_from_when_a_worker_begins_the_task_not_while_workers_start():
+    """A worker dies; the fresh workers take longer to start than the hard bound. The
+    tasks re-run there must not be blamed for the start-up (the old pool timed them from
+    when they were queued and reported them 'killed after 2 s')."""
+    from checker.pool import TaskFailure, TaskPool
+
+    outcomes = dict(TaskPool(echo_task, 2, hard_bound=2, initializer=slow_start,
+                             initargs=(3,)).run(["crash", "a", "b", "c"]))
+    assert {k: outcomes[k] for k in "abc"} == {"a": "A", "b": "B", "c": "C"}
+    assert isinstance(outcomes["crash"], TaskFailure) and "died" in outcomes["crash"].reason
+
+
+def test_one_set_of_workers_serves_the_audit_and_the_render_pass(tmp_path, monkeypatch):
+    """`spamlaw exhibits --jobs 2` starts its worker processes once (each loads the ruleset
+    once), not once per pass."""
+    from test_exhibits_batch import copy_samples
+    from test_exhibits_batch import run as run_exhibits
+
+    from checker.pool import Workers
+
+    started = []
+    real = Workers._start
+
+    def counting(self):
+        if self.executor is None:
+            started.append(1)
+        return real(self)
+
+    monkeypatch.setattr(Workers, "_start", counting)
+    inputs = copy_samples(tmp_path / "in", ["can-spam/no-opt-out.eml",
+                                            "can-spam/compliant-newsletter.eml"])
+    code, summary, text = run_exhibits([inputs], tmp_path / "out", "--jobs", "2")
+    assert code == 0, text
+    assert summary["this_run"]["audited"] == 2 and summary["this_run"]["rendered"] == 1
+    assert started == [1]

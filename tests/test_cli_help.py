@@ -81,3 +81,23 @@ def test_exhibit_reads_standard_input_like_audit(tmp_path):
     result = invoke("exhibit", "-", "--out", str(out), input=SAMPLE.read_bytes())
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["audit"], "spamlaw audit: error: Missing argument 'INPUT...'. (see spamlaw audit --help)"),
+        (["rules", "lint", "--nope"], "spamlaw rules lint: error: No such option: --nope (see spamlaw rules lint --help)"),
+        (["rules", "new"], "spamlaw rules new: error: Missing argument 'ID'. (see spamlaw rules new --help)"),
+    ],
+)
+def test_usage_errors_are_one_line_prefixed_with_the_command(args, line):
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == line
+    assert "╭" not in result.output  # no box drawn around it
+
+
+def test_a_group_without_a_command_still_shows_its_help():
+    result = invoke("rules")
+    assert "Usage: spamlaw rules" in result.output and "error: " not in result.output

@@ -199,9 +199,9 @@ def test_book_of_the_shipped_rules_names_every_rule_and_citation(runner, tmp_pat
 
     out = tmp_path / "rulebook.pdf"
     assert invoke(runner, "book", "--out", str(out)).exit_code == 0
-    text = " ".join(_pdf_text(out).split())
+    text = "".join(_pdf_text(out).split())  # a table cell may wrap a citation anywhere
     shipped = load_ruleset()
     for rule in shipped.reported_rules:
         assert rule.id in text
         for citation in rule.citation_texts:
-            assert " ".join(citation.split()) in text, citation
+            assert "".join(citation.split()) in text, citation

@@ -16,8 +16,7 @@ from checker.engine import audit
 from checker.exhibits import BatesSpec, ExhibitOptions, render_analysis, render_exhibit
 from checker.exhibits.context import FIELD_HEADERS, build_context
 from checker.exhibits.render import ANALYSIS, PROVENANCE, exhibit_html, rule_statuses
-from checker.exhibits.sanitize import clean_text
-from checker.exhibits.views import header_block
+from checker.exhibits.views import header_block, shown
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.message import Message
 from checker.paths import templates_dir
@@ -52,9 +51,24 @@ def _analysis(msg, result, statuses=None):
 def test_every_mark_in_every_sample_analysis_is_its_own_quote(ruleset):
     """For each sample: every marked span's text equals the evidence's quote, absence
     evidence is never marked, and a header quote sits in the header it came from."""
+    assert _check_marks(sorted(SAMPLES.rglob("*.eml")), ruleset) > 50  # samples do anchor
+
+
+@pytest.mark.slow
+def test_every_mark_in_corpus_analyses_is_its_own_quote(ruleset):
+    """The same over real 2002 spam (every 20th message, rules as if in force: the corpus
+    predates CAN-SPAM and would anchor nothing): charsets, encoded headers, HTML."""
+    from exhibit_support import corpus_dir
+
+    paths = sorted(corpus_dir("spam").glob("*.eml"))[::20] + \
+        sorted(corpus_dir("spam_2").glob("*.eml"))[::20]
+    assert _check_marks(paths, ruleset.ignoring_effective_dates()) > 300
+
+
+def _check_marks(paths, ruleset) -> int:
     statuses = rule_statuses(ruleset)
     checked = 0
-    for path in sorted(SAMPLES.rglob("*.eml")):
+    for path in paths:
         msg = Message(path.read_bytes(), source_id=path.name)
         context, html = _analysis(msg, audit(ruleset, msg), statuses)
         marks = _marks(html)
@@ -65,7 +79,7 @@ def test_every_mark_in_every_sample_analysis_is_its_own_quote(ruleset):
             item = items[ref]
             ev: Evidence = item["evidence"]
             assert ev.searched is None, f"{path.name} {ref}: absence evidence marked"
-            quote = clean_text(item["quote"])
+            quote = shown(item["quote"])
             clipped = quote.endswith("…")  # the engine clips long quotes
             if item["anchor"]["cut"] or clipped:  # a long span: its first lines are shown
                 known = quote[:-1] if clipped else quote
@@ -80,7 +94,7 @@ def test_every_mark_in_every_sample_analysis_is_its_own_quote(ruleset):
                          if e.first_line <= line <= e.last_line}
                 assert names & {n.lower() for n in FIELD_HEADERS[root]}, (path.name, ref)
             checked += 1
-    assert checked > 50  # the samples do anchor evidence
+    return checked
 
 
 def test_derived_values_and_absences_are_never_marked_on_look_alike_text():
@@ -181,9 +195,12 @@ def test_analysis_has_its_own_bates_range_and_evidence_type_of_8pt_or_more(rules
     made = render_analysis(msg, result, ExhibitOptions(bates=BatesSpec("AGO", 20, 7)),
                            ruleset.sha256)
     pages = pdf_pages_text(made.pdf)
-    assert made.bates_first == "AGO0000020"
+    assert made.bates_first == "AGO0000020" and len(pages) > 1
+    assert "Analysis AGO0000020" in pages[0]  # labelled as what it is, not as an exhibit
     for index, page in enumerate(pages):
         assert f"AGO{20 + index:07d}" in page
+        if index:  # the running header offers no second number
+            assert re.findall(r"AGO\d{7}", page) == [f"AGO{20 + index:07d}"], page
     sizes = _font_sizes(made.pdf, skip_margin=True)
     assert sizes and min(sizes) >= 7.99  # (PDF sizes are 8 less a rounding error)
 
@@ -237,3 +254,33 @@ def test_every_script_renders_without_a_missing_glyph():
     missing = render_exhibit(Message(build_message(None, "x \ue000"), source_id="p.eml"),
                              None, ExhibitOptions())
     assert _notdef_fonts(missing.pdf)
+
+
+def test_hidden_format_characters_are_shown_as_stand_ins():
+    raw = build_message(None, "pay here", subject="Invoice \u202egpj.exe").replace(
+        b'"Deals"', '"secure-bank\u202ecom"'.encode())
+    made = render_exhibit(Message(raw, source_id="bidi.eml"), None, ExhibitOptions())
+    text = "\n".join(pdf_pages_text(made.pdf))
+    assert "⟨U+202E⟩" in text and "\u202e" not in text
+
+
+def test_wide_html_stays_inside_the_frame(tmp_path):
+    """A table wider than the page is cut at the frame: nothing is drawn in the right
+    margin, where the Bates number lives (corpus spam_2/00262 ran into it)."""
+    import subprocess
+
+    from PIL import Image
+
+    wide = ('<table width="1900" bgcolor="#000000"><tr><td><font color="#ffffff">LEFT</font>'
+            '</td><td align="right"><font color="#ffffff">RIGHT EDGE</font></td></tr></table>')
+    made = render_exhibit(Message(build_message(wide, subject="wide"), source_id="w.eml"), None,
+                          ExhibitOptions())
+    (tmp_path / "w.pdf").write_bytes(made.pdf)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / "w.pdf"), str(tmp_path / "p")],
+                   check=True)
+    for png in sorted(tmp_path.glob("p-*.png")):
+        image = Image.open(png).convert("L")
+        dpi = 40
+        right = image.width - int(0.6 * dpi)  # inside the 0.7 in right margin
+        band = image.crop((right, int(0.9 * dpi), image.width, image.height - int(1.0 * dpi)))
+        assert band.getextrema()[0] > 200, f"{png.name}: something drawn in the right margin"

@@ -38,6 +38,18 @@ def test_a_megabyte_body_line_is_cut_before_layout_with_a_note():
     assert made.pages < 10
 
 
+def test_a_header_section_larger_than_shown_says_its_real_size():
+    hops = "".join(f"Received: from relay{i}.example by relay{i + 1}.example with SMTP id "
+                   f"X{i}; Tue, 10 Sep 2024 09:59:58 -0400\r\n" for i in range(4000))
+    raw = build_message(None, "hi", extra_headers=hops)
+    made = render_exhibit(Message(raw, source_id="h.eml"), None, ExhibitOptions())
+    size = raw.index(b"\r\n\r\n") + 2
+    assert size > 262_144  # past what the header block reads
+    text = _text(made)
+    assert f"The header section has {size:,} bytes; the exhibit shows its first" in text
+    assert "of 262,144" not in text
+
+
 def test_html_nested_past_the_limit_is_not_inlined_and_says_so():
     deep = "<div>" * 12_000 + "deep text" + "</div>" * 12_000
     assert nesting_depth(deep) == 12_000

@@ -15,7 +15,14 @@ import pytest
 from exhibit_support import flat, pdf_pages_text
 from pypdf import PdfReader
 
-from checker.exhibits.index import IndexOptions, IndexRow, money, render_index
+from checker.exhibits.index import (
+    IndexOptions,
+    IndexRow,
+    InputLine,
+    money,
+    render_index,
+    render_schedule,
+)
 from checker.exhibits.render import ExhibitError
 from checker.exhibits.schedule import build_schedule
 from checker.ruleset import load_ruleset
@@ -74,30 +81,54 @@ def case(rules: dict, count: int = 3, subjects: dict[int, str] | None = None):
 OPTIONS = IndexOptions(title="Index of exhibits", case_name="State v. Spammer LLC",
                        ruleset_sha256=RULESET,
                        accounting={"exhibit": 3, "not_selected": 5, "error": 1},
-                       selection="Every message with a violation or needs_review finding.")
+                       selection="Every message with a violation or needs_review finding.",
+                       bates_prefix="TRAP")
+OTHERS = (InputLine(4, "not_selected", "not selected: no violation or needs_review finding",
+                    "trap/4.eml", "ab" * 32),
+          InputLine(5, "error", "cannot read: not a message", "trap/5.eml", ""))
 
 
-def test_index_shows_exhibits_counts_and_damages(rules):
+def test_index_lists_every_input_with_numbers_of_its_own_and_no_damages(rules):
     schedule, rows = case(rules)
-    pdf = render_index(schedule, rows, OPTIONS)
+    pdf = render_index(rows, OPTIONS, others=OTHERS)
     pages = pdf_pages_text(pdf)
     text = "\n".join(pages)
     squeezed = flat(text)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == len(pages)
     assert f"Page 1 of {len(pages)}" in pages[0]
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
-    # cover: case, selection, accounting, ruleset, caveat
+    # its own series, on every page, never one of the exhibits' numbers
+    assert [re.findall(r"TRAPINDEX-\d{4}", page)[-1] for page in pages] == \
+        [f"TRAPINDEX-{n:04d}" for n in range(1, len(pages) + 1)]
+    # cover: case, selection, accounting, ruleset
     assert "State v. Spammer LLC" in text and flat(OPTIONS.selection) in squeezed
     assert flat("3 became exhibits") in squeezed and flat("5 were not selected") in squeezed
     assert flat("1 could not be read or rendered") in squeezed
     assert flat("9 input messages in all") in squeezed
     assert RULESET in squeezed
-    assert "not findings of liability" in text and flat("are not violations") in squeezed
     # table of exhibits
     for row in rows:
         assert row.label in text
         assert flat(f"{row.bates_first} – {row.bates_last}") in squeezed
         assert row.sha256 in squeezed
+    # the inputs that are not exhibits, with why
+    for line in OTHERS:
+        assert line.source in text and flat(line.reason) in squeezed
+    # the damages are a document of their own
+    assert "Schedule of statutory damages" not in text.replace("separate document", "")
+    assert "not findings of liability" not in text
+
+
+def test_the_schedule_is_a_demonstrative_of_its_own(rules):
+    schedule, _ = case(rules)
+    pdf = render_schedule(schedule, OPTIONS)
+    pages = pdf_pages_text(pdf)
+    text = "\n".join(pages)
+    squeezed = flat(text)
+    assert "Demonstrative" in text and "State v. Spammer LLC" in text
+    assert [re.findall(r"TRAPSCHEDULE-\d{4}", page)[-1] for page in pages] == \
+        [f"TRAPSCHEDULE-{n:04d}" for n in range(1, len(pages) + 1)]
+    assert "not findings of liability" in text and flat("are not violations") in squeezed
     # counts and schedule figures, as computed
     assert "CANSPAM-POSTAL-ADDRESS" in text and "Counts per jurisdiction" in text
     ag = next(r for r in schedule["remedies"] if r["remedy"] == "state-ag-damages")
@@ -114,18 +145,19 @@ def test_index_shows_exhibits_counts_and_damages(rules):
 
 def test_same_inputs_give_the_same_bytes_and_changes_show(rules):
     schedule, rows = case(rules)
-    first = render_index(schedule, rows, OPTIONS)
-    assert render_index(schedule, list(rows), OPTIONS) == first
-    assert render_index(schedule, list(reversed(rows)), OPTIONS) == first  # sorted by number
+    first = render_index(rows, OPTIONS)
+    assert render_index(list(rows), OPTIONS) == first
+    assert render_index(list(reversed(rows)), OPTIONS) == first  # sorted by number
+    assert render_schedule(schedule, OPTIONS) == render_schedule(schedule, OPTIONS)
     changed = [*rows[:-1], replace(rows[-1], subject="Another subject")]
-    other = render_index(schedule, changed, OPTIONS)
+    other = render_index(changed, OPTIONS)
     assert other != first
     assert PdfReader(io.BytesIO(other)).trailer["/ID"] != PdfReader(io.BytesIO(first)).trailer["/ID"]
 
 
 def test_the_schedule_travels_inside_the_pdf_and_it_claims_pdf_a(rules):
     schedule, rows = case(rules)
-    pdf = render_index(schedule, rows, OPTIONS)
+    pdf = render_schedule(schedule, OPTIONS)
     reader = PdfReader(io.BytesIO(pdf))
     (data,) = reader.attachments["schedule.json"]
     assert json.loads(data) == json.loads(json.dumps(schedule))
@@ -148,7 +180,7 @@ def test_hostile_subjects_render_as_text_and_fetch_nothing(rules, server):
     options = IndexOptions(case_name=f'<img src="{base}/case.png">', ruleset_sha256=RULESET,
                            accounting={"exhibit": 3}, selection=f"</p><iframe src={base}/f>")
     rows = [replace(row, sender=sender) for row in rows]
-    pdf = render_index(schedule, rows, options)
+    pdf = render_index(rows, options)
     assert server.seen == []
     text = "\n".join(pdf_pages_text(pdf))
     squeezed = flat(text)
@@ -170,7 +202,7 @@ def test_a_row_with_a_slip_sheet_note_and_no_findings(rules):
     slip = IndexRow(2, "Exhibit 2", "TRAP0000003", "TRAP0000003", 1, "trap/broken.eml",
                     "ef" * 32, "exhibits/00002.pdf", "01" * 32, "", "", "", (), (),
                     note="slip sheet: could not be rendered: time bound exceeded")
-    text = "\n".join(pdf_pages_text(render_index(schedule, [*rows, slip], OPTIONS)))
+    text = "\n".join(pdf_pages_text(render_index([*rows, slip], OPTIONS)))
     assert flat("slip sheet: could not be rendered: time bound exceeded") in flat(text)
     assert "TRAP0000003" in text and "TRAP0000003 – TRAP0000003" not in text
 
@@ -178,14 +210,14 @@ def test_a_row_with_a_slip_sheet_note_and_no_findings(rules):
 def test_an_unusable_template_directory_is_an_exhibit_error(rules, tmp_path):
     schedule, rows = case(rules, count=1)
     with pytest.raises(ExhibitError, match="index"):
-        render_index(schedule, rows, OPTIONS, templates=tmp_path)
+        render_index(rows, OPTIONS, templates=tmp_path)
 
 
 @pytest.mark.slow
 def test_two_thousand_rows_render_in_bounded_time(rules):
     schedule, rows = case(rules, count=2000)
     started = time.process_time()
-    pdf = render_index(schedule, rows, OPTIONS)
+    pdf = render_index(rows, OPTIONS)
     elapsed = time.process_time() - started
     reader = PdfReader(io.BytesIO(pdf))
     pages = len(reader.pages)

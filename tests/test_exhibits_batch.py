@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -134,14 +135,14 @@ def test_every_input_is_accounted_for_and_failures_get_slip_sheets(tmp_path, mon
     inputs = copy_samples(tmp_path / "in")
     (inputs / "05-garbage.eml").write_bytes(b"\x00\x01 this is not a message \xff" * 10)
     shutil.copy(ROOT / "samples" / EXTRA, inputs / "06-broken.eml")
-    real = render.count_pages
+    real = render.render_exhibit
 
     def failing(msg, *args, **kwargs):
         if msg.source_id.endswith("broken.eml"):
             raise ExhibitError("layout failed: forced by the test")
         return real(msg, *args, **kwargs)
 
-    monkeypatch.setattr(render, "count_pages", failing)
+    monkeypatch.setattr(render, "render_exhibit", failing)
     code, summary, text = run([inputs], tmp_path / "out", "--bates-prefix", "TRAP",
                               "--bates-digits", "6")
 
@@ -167,9 +168,15 @@ def test_every_input_is_accounted_for_and_failures_get_slip_sheets(tmp_path, mon
     assert summary["accounting"]["error"] == 1 and summary["accounting"]["slip_sheet"] == 1
 
 
-def test_an_exhibit_that_fails_at_rendering_keeps_its_reserved_pages(tmp_path, monkeypatch):
-    """Bates ranges are reserved before rendering; a failure then must not leave a gap."""
+def test_a_failed_exhibit_takes_one_page_and_a_retry_keeps_every_other_number(tmp_path,
+                                                                              monkeypatch):
+    """Each exhibit is rendered once, before its Bates range is known: one that fails
+    takes a one-page slip sheet and the next exhibit follows on. --retry-slip-sheets on a
+    later run puts the exhibit in its place: its first page keeps the slip sheet's number,
+    further pages carry suffixes, and no other exhibit's number or bytes change."""
     inputs = copy_samples(tmp_path / "in")
+    out = tmp_path / "out"
+    options = ("--bates-prefix", "TRAP", "--bates-digits", "6")
     real = render.render_exhibit
 
     def failing(msg, *args, **kwargs):
@@ -178,39 +185,72 @@ def test_an_exhibit_that_fails_at_rendering_keeps_its_reserved_pages(tmp_path, m
         return real(msg, *args, **kwargs)
 
     monkeypatch.setattr(render, "render_exhibit", failing)
-    code, _, text = run([inputs], tmp_path / "out", "--bates-prefix", "TRAP",
-                        "--bates-digits", "6")
-
+    code, _, text = run([inputs], out, *options)
     assert code == exitcodes.FINDINGS, text
-    rows = numbered(tmp_path / "out")
+    rows = numbered(out)
     assert [row["status"] for row in rows] == ["exhibit", "slip_sheet", "exhibit"]
     slip = rows[1]
-    assert slip["pages"] > 1  # the layout pass had reserved more than one page
-    printed = [n for row in rows for n in bates_on_pages(tmp_path / "out" / row["pdf_file"])]
+    assert slip["pages"] == 1 and slip["bates_first"] == slip["bates_last"]
+    printed = [n for row in rows for n in bates_on_pages(out / row["pdf_file"])]
     assert printed == [f"TRAP{n:06d}" for n in range(1, len(printed) + 1)]
-    assert "forced by the test" in pdf_pages_text(
-        (tmp_path / "out" / slip["pdf_file"]).read_bytes())[0]
+    assert "forced by the test" in pdf_pages_text((out / slip["pdf_file"]).read_bytes())[0]
+    others = {row["pdf_file"]: (out / row["pdf_file"]).read_bytes() for row in (rows[0], rows[2])}
+
+    monkeypatch.setattr(render, "render_exhibit", real)
+    code, summary, text = run([inputs], out, *options)  # without the option: kept as is
+    assert code == exitcodes.FINDINGS and summary["this_run"]["rendered"] == 0
+    code, summary, text = run([inputs], out, *options, "--retry-slip-sheets")
+    assert code == exitcodes.OK, text
+    assert summary["this_run"]["retried"] == 1
+    after = numbered(out)
+    assert [row["status"] for row in after] == ["exhibit"] * 3
+    retried = after[1]
+    assert retried["pages"] > 1 and retried["bates_first"] == slip["bates_first"]
+    expected = [slip["bates_first"]] + [f"{slip['bates_first']}.{n:04d}"
+                                        for n in range(1, retried["pages"])]
+    assert retried["bates_last"] == expected[-1]
+    assert [_last_number(page) for page in pdf_pages_text((out / retried["pdf_file"])
+                                                          .read_bytes())] == expected
+    assert (after[0]["bates_first"], after[2]["bates_first"]) == \
+        (rows[0]["bates_first"], rows[2]["bates_first"])
+    for name, data in others.items():
+        assert (out / name).read_bytes() == data
+    opt = (out / "DATA" / "TRAP.opt").read_text().splitlines()
+    assert [line.split(",")[0] for line in opt if "exhibit-00002" in line] == expected
 
 
-def test_a_page_count_that_changes_is_reported_and_no_wrong_range_is_written(tmp_path,
-                                                                              monkeypatch):
+def _last_number(page_text: str) -> str:
+    found = re.findall(r"TRAP\d{6}(?:\.\d{4})?", page_text)
+    return found[-1] if found else ""
+
+
+def test_a_rerendered_exhibit_whose_page_count_changed_keeps_its_range_as_a_slip_sheet(
+        tmp_path, monkeypatch):
+    """An exhibit whose PDF went missing is rendered again into its recorded range; if it
+    no longer has that many pages, a slip sheet fills the range and the user is told."""
     inputs = copy_samples(tmp_path / "in")
-    real = render.count_pages
+    out = tmp_path / "out"
+    options = ("--bates-prefix", "TRAP", "--bates-digits", "6")
+    assert run([inputs], out, *options)[0] == exitcodes.OK
+    first = numbered(out)[0]
+    (out / first["pdf_file"]).unlink()
+    real = render.render_exhibit
 
-    def miscounting(msg, *args, **kwargs):
-        pages = real(msg, *args, **kwargs)
-        return pages + 1 if msg.source_id.endswith("no-opt-out.eml") else pages
+    def one_more_page(*args, **kwargs):
+        made = real(*args, **kwargs)
+        return replace(made, pages=made.pages + 1)
 
-    monkeypatch.setattr(render, "count_pages", miscounting)
-    code, summary, text = run([inputs], tmp_path / "out", "--bates-prefix", "TRAP",
-                              "--bates-digits", "6")
+    monkeypatch.setattr(render, "render_exhibit", one_more_page)
+    code, summary, text = run([inputs], out, *options)
 
     assert code == exitcodes.FINDINGS
     assert "page count changed" in text  # on stderr, not only in the manifest
-    first = numbered(tmp_path / "out")[0]
-    assert first["status"] == "slip_sheet" and "page count changed" in first["reason"]
-    printed = bates_on_pages(tmp_path / "out" / first["pdf_file"])
-    assert len(printed) == first["pages"]  # the reserved range, filled by the slip sheet
+    again = numbered(out)[0]
+    assert again["status"] == "slip_sheet" and "page count changed" in again["reason"]
+    assert (again["bates_first"], again["bates_last"]) == (first["bates_first"],
+                                                           first["bates_last"])
+    printed = bates_on_pages(out / again["pdf_file"])
+    assert printed == [f"TRAP{n:06d}" for n in range(1, first["pages"] + 1)]
     assert summary["problems"]
 
 
@@ -220,11 +260,9 @@ def test_rerun_renders_nothing_and_new_inputs_get_the_next_numbers(tmp_path, mon
     assert run([inputs], out)[0] == exitcodes.OK
     before = {p.name: p.read_bytes() for p in (out / "exhibits").iterdir()}
     calls = []
-    real_render, real_count = render.render_exhibit, render.count_pages
+    real_render = render.render_exhibit
     monkeypatch.setattr(render, "render_exhibit",
                         lambda *a, **k: calls.append("render") or real_render(*a, **k))
-    monkeypatch.setattr(render, "count_pages",
-                        lambda *a, **k: calls.append("count") or real_count(*a, **k))
 
     code, summary, _ = run([inputs], out)
     assert code == exitcodes.OK and calls == []
@@ -233,7 +271,7 @@ def test_rerun_renders_nothing_and_new_inputs_get_the_next_numbers(tmp_path, mon
     last = numbered(out)[-1]
     shutil.copy(ROOT / "samples" / EXTRA, inputs / "00-added-first-by-name.eml")
     code, summary, _ = run([inputs], out)
-    assert code == exitcodes.OK and calls == ["count", "render"]
+    assert code == exitcodes.OK and calls == ["render"]  # laid out once
     added = numbered(out)[-1]
     assert added["source"].endswith("00-added-first-by-name.eml")
     assert added["exhibit_number"] == last["exhibit_number"] + 1
@@ -333,16 +371,17 @@ def test_worker_pool_survives_a_worker_that_dies_and_one_that_hangs():
     assert isinstance(outcomes["hang"], TaskFailure) and "killed" in outcomes["hang"].reason
 
 
-def test_lost_workers_give_slip_sheets_in_both_passes(tmp_path, monkeypatch):
-    """What the batch does with a TaskFailure: in the page-counting pass a one-page slip
-    sheet, in the rendering pass a slip sheet of the pages already reserved."""
+def test_lost_workers_give_one_page_slip_sheets_and_numbering_stays_continuous(
+        tmp_path, monkeypatch):
+    """What the batch does with a TaskFailure (a worker that died or hung): a one-page
+    slip sheet, and the exhibits after it follow on."""
     inputs = copy_samples(tmp_path / "in")
-    fails = {"layout_task": "no-opt-out.eml", "render_task": "forged-path.eml"}
+    lost = ("no-opt-out.eml", "forged-path.eml")
 
     class LosingPool(exhibits_batch.TaskPool):
         def run(self, payloads):
             for payload, outcome in super().run(payloads):
-                if payload.item.source_id.endswith(fails[self.function.__name__]):
+                if payload.item.source_id.endswith(lost):
                     outcome = TaskFailure("internal error: worker process died on this message")
                 yield payload, outcome
 
@@ -351,7 +390,7 @@ def test_lost_workers_give_slip_sheets_in_both_passes(tmp_path, monkeypatch):
     assert code == exitcodes.FINDINGS
     rows = numbered(tmp_path / "out")
     assert [row["status"] for row in rows] == ["slip_sheet", "slip_sheet", "exhibit"]
-    assert rows[0]["pages"] == 1 and rows[1]["pages"] > 1
+    assert rows[0]["pages"] == rows[1]["pages"] == 1
     assert all("worker process died" in row["reason"] for row in rows[:2])
     printed = [n for row in rows for n in bates_on_pages(tmp_path / "out" / row["pdf_file"])]
     assert printed == [f"TRAP{n:06d}" for n in range(1, len(printed) + 1)]

@@ -144,6 +144,25 @@ def test_hostile_messages_fetch_nothing_from_worker_processes(tmp_path, server):
         "exhibit"] == 2
 
 
+def test_without_a_terminal_long_passes_print_progress_lines(capsys, monkeypatch):
+    """Under nohup or cron (stderr not a terminal) a pass says how far it got at a fixed
+    interval even while one message holds it up (30 s in use; shortened here)."""
+    import time
+
+    from checker.commands import exhibits as command
+
+    monkeypatch.setattr(command.sys.stderr, "isatty", lambda: False, raising=False)
+    progress = command._progress()
+    assert progress is command._progress_lines
+    with progress("rendering", 40, every=0.05) as advance:
+        advance()
+        advance()
+        time.sleep(0.3)  # a slow message: no advance, the lines keep coming
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("spamlaw exhibits: rendering")]
+    assert len(lines) >= 2 and "2/40" in lines[-1]
+
+
 def test_the_schedule_shows_the_case_plaintiffs_remedies_unless_all_are_asked_for(tmp_path):
     inputs = copy_samples(tmp_path / "in", ["can-spam/no-opt-out.eml"])
     case = tmp_path / "ag.yaml"

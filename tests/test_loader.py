@@ -403,7 +403,12 @@ def test_a_state_definition_is_a_predicate_of_its_own_rule_file(tmp_path):
     both = write_ruleset(tmp_path / "b", {"us-ok/776.yaml": state, "us/test.yaml": other})
     (problem,) = problems_of(both)
     assert problem.message == ("unknown predicate 'ok_commercial'; 'ok_commercial' is defined in "
-                               "b/us-ok/776.yaml and only that file's rules can use it")
+                               "b/us-ok/776.yaml and only the rules of b/us-ok/ can use it")
+    # another file of the state's own folder (its rule set) sees it
+    sibling = rule_file(GOOD_RULE.replace("T-ONE", "OK-TWO").replace(
+        "{field: t.text, contains: spam}", "{use: ok_commercial}"), jurisdiction="OK")
+    folder = write_ruleset(tmp_path / "c", {"us-ok/776.yaml": state, "us-ok/776-2.yaml": sibling})
+    assert _verdict(folder, **{"t.text": "big sale"})["OK-TWO"][0] == "violation"
 
 
 def test_a_remedy_amount_to_verify(tmp_path):

@@ -111,3 +111,18 @@ def test_the_wheel_in_a_fresh_venv_lints_and_passes_the_shipped_rules(tmp_path):
     assert test.returncode == 0, test.stdout[-2000:] + test.stderr
     assert " 0 failed" in test.stdout.splitlines()[-1]
     assert Path(venv).exists()
+
+
+def test_a_rule_sets_own_cases_folder_is_test_material_not_rules(tmp_path):
+    folder = tmp_path / "okla"
+    assert invoke("rules", "new", "OK-776-6", "--jurisdiction", "OK", "--dir", str(folder)).exit_code == 0
+    (folder / "cases").mkdir()
+    (folder / "cases" / "ok-trap.yaml").write_text(
+        "case: Oklahoma traps\ntraps:\n  - {address: recipient@example.org, state: OK}\n", encoding="utf-8")
+    rule = folder / "us-ok" / "ok-776-6.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace(
+        "        expect: violation\n", "        case: cases/ok-trap.yaml\n        expect: violation\n", 1),
+        encoding="utf-8")
+    lint = invoke("rules", "lint", "--rules", str(folder))
+    assert lint.output.startswith("0 error(s), 0 warning(s) in 1 rule(s)"), lint.output
+    assert invoke("rules", "test", "--rules", str(folder)).exit_code == 0

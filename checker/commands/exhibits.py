@@ -1,8 +1,9 @@
 """`spamlaw exhibits INPUT... --out DIR`: many messages → numbered, Bates-stamped PDF exhibits.
 
 This module turns options into a `BatchConfig`, opens the case folder and reports; the
-work is done by `checker.exhibits.batch` (audit, count pages, render), the ledger by
-`checker.exhibits.casefile` and the manifests and index by `checker.exhibits.manifest`.
+work is done by `checker.exhibits.batch` (audit, render once, stamp), the ledger by
+`checker.exhibits.casefile`, the manifests and index by `checker.exhibits.manifest` and
+the load files by `checker.exhibits.production`.
 Problems the user can fix are one line on stderr, never a traceback.
 """
 
@@ -29,15 +30,20 @@ HELP = (
     "report (not standard input: the inputs are read more than once). Every input is "
     "audited as by `spamlaw audit` (same rules, --case, --state); the selected messages "
     "become exhibits numbered in input order, with Bates numbers continuous across "
-    "exhibits on every page. DIR receives exhibits/exhibit-00001.pdf …, index.pdf, "
+    "exhibits on every page. DIR receives exhibits/exhibit-00001.pdf …, index.pdf (every "
+    "input; its own page numbers INDEX-0001 …), schedule.pdf (the damages demonstrative), "
     "manifest.csv, manifest.json (one row per input: exhibit, slip_sheet, not_selected or "
-    "error, with the reason) and case.sqlite.\n\n"
+    "error, with the reason), a production set (NATIVES/<BEGBATES>.eml, "
+    "TEXT/<BEGBATES>.txt, DATA/<prefix>.dat Concordance and DATA/<prefix>.opt Opticon load "
+    "files) and case.sqlite.\n\n"
     "Running the same command on the same DIR resumes: exhibits already written (PDF "
     "present, SHA-256 unchanged) are kept with their numbers, new inputs get the next "
     "numbers. A DIR made with other output settings (rules, selection, Bates or label "
     "options, case settings) is refused; use a new DIR or --fresh. A selected message that "
-    "cannot be rendered gets a slip sheet in its place. The same inputs and options give "
-    "byte-identical PDFs and manifests.\n\n"
+    "cannot be rendered gets a one-page slip sheet in its place; --retry-slip-sheets "
+    "renders those again on a later run (the exhibit keeps the slip sheet's Bates number; "
+    "its further pages are numbered with a suffix, e.g. TRAP0000041.0001, so no later "
+    "number moves). The same inputs and options give byte-identical PDFs and manifests.\n\n"
     "Exit codes: 0 every input is an exhibit or was not selected; 1 the batch completed but "
     "some inputs are errors or slip sheets (see the manifest); 2 usage or input error "
     "(including a DIR made with other settings); 3 rule errors (the ruleset does not load); "
@@ -83,10 +89,14 @@ def _load_ruleset(rules: Path | None):
                     exitcodes.RULE_ERRORS) from None
 
 
+PROGRESS_EVERY = 30.0  # seconds between progress lines when stderr is not a terminal
+
+
 def _progress():
-    """A rich progress bar per pass on stderr when it is a terminal, else None."""
+    """A rich progress bar per pass on stderr when it is a terminal, else a plain line
+    at least every 30 s (a long run under nohup or cron must show it is alive)."""
     if not sys.stderr.isatty():
-        return None
+        return _progress_lines
     try:
         from rich.console import Console
         from rich.progress import Progress
@@ -103,8 +113,35 @@ def _progress():
     return bar
 
 
+@contextmanager
+def _progress_lines(label: str, total: Any, every: float = PROGRESS_EVERY):
+    import threading
+    import time
+
+    total = total() if callable(total) else total
+    done = [0]
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def report():
+        while not stop.wait(every):
+            of = f"/{total}" if total else ""
+            sys.stderr.write(f"spamlaw exhibits: {label}: {done[0]}{of} after "
+                             f"{time.monotonic() - started:.0f} s\n")
+            sys.stderr.flush()
+
+    thread = threading.Thread(target=report, name="progress", daemon=True)
+    thread.start()
+    try:
+        yield lambda: done.__setitem__(0, done[0] + 1)
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_corner,
-            trusted_hops, case, state, jobs, timeout, max_bytes, fresh, ruleset_source):
+            trusted_hops, case, state, jobs, timeout, max_bytes, fresh, ruleset_source,
+            retry_slip_sheets=False):
     from checker.batch import jobs_from_option
     from checker.commands.exhibit import exhibit_case_settings
     from checker.exhibits import ExhibitOptions
@@ -129,6 +166,7 @@ def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_co
         inputs=tuple(inputs), out=out, ruleset=ruleset_source, options=options, case=settings,
         select=select, first_exhibit=first_exhibit, label_format=label_format, jobs=processes,
         timeout=timeout or None, max_bytes=max_bytes, fresh=fresh,
+        retry_slip_sheets=retry_slip_sheets,
     )
 
 
@@ -147,7 +185,8 @@ def _run(config, ruleset, arguments: dict):
         folder.start_run(__version__, arguments)
         report = Batch(config, folder, ruleset, _progress()).run()
         written = write_outputs(folder, settings, case_name=config.case.name,
-                                selection=f"{config.select}: {SELECTIONS[config.select]}")
+                                selection=f"{config.select}: {SELECTIONS[config.select]}",
+                                custodian=getattr(config.case, "custodian", None))
         folder.finish_run({"accounting": written.counts, "seconds": report.seconds})
     except BatchError as exc:
         raise UsageError(str(exc)) from None
@@ -165,12 +204,17 @@ def _run(config, ruleset, arguments: dict):
 def _summary(config, report, written) -> dict:
     import json
 
-    from checker.exhibits.casefile import CASE_FILE, INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON
+    from checker.exhibits.casefile import (
+        CASE_FILE,
+        INDEX_FILE,
+        MANIFEST_CSV,
+        MANIFEST_JSON,
+        SCHEDULE_FILE,
+    )
 
     manifest = json.loads((config.out / MANIFEST_JSON).read_text(encoding="ascii"))
     done = [row for row in manifest["inputs"] if row["pdf_file"]]
     done.sort(key=lambda row: row["exhibit_number"])
-    render_cpu = report.render_cpu
     return {
         "out": str(config.out),
         "accounting": written.counts,
@@ -178,19 +222,21 @@ def _summary(config, report, written) -> dict:
         "bates_last": done[-1]["bates_last"] if done else None,
         "this_run": {
             "inputs": report.inputs, "new": report.new, "audited": report.audited,
-            "laid_out": report.laid_out, "rendered": report.rendered,
-            "slip_sheets": report.slip_sheets, "reused": report.reused,
+            "rendered": report.rendered, "slip_sheets": report.slip_sheets,
+            "retried": report.retried, "reused": report.reused,
             "not_given": report.not_given, "seconds": report.seconds,
+            "render_cpu_seconds": round(report.render_cpu, 3),
+            "stamp_cpu_seconds": round(report.stamp_cpu, 3),
             "rerendered_after_decisions": list(report.redone),
-            "layout_cpu_seconds": round(report.layout_cpu, 3),
-            "render_cpu_seconds": round(render_cpu, 3),
-            "layout_to_render_cpu": round(report.layout_cpu / render_cpu, 3) if render_cpu else None,
         },
         "files": {
             "exhibits": str(config.out / "exhibits"),
             "index": str(config.out / INDEX_FILE) if written.index else None,
+            "schedule": str(config.out / SCHEDULE_FILE)
+            if (config.out / SCHEDULE_FILE).is_file() else None,
             "manifest_csv": str(config.out / MANIFEST_CSV),
             "manifest_json": str(config.out / MANIFEST_JSON),
+            "load_files": [str(config.out / name) for name in written.load_files],
             "case": str(config.out / CASE_FILE),
         },
         "problems": report.problems,
@@ -207,14 +253,10 @@ def _text(summary: dict) -> str:
         + (f", Bates {summary['bates_first']}–{summary['bates_last']}"
            if summary["bates_first"] else ""),
         f"this run: {run['inputs']} input(s) read, {run['new']} new, {run['audited']} audited, "
-        f"{run['laid_out']} laid out, {run['rendered']} rendered, {run['slip_sheets']} slip "
-        f"sheet(s) made, {run['reused']} exhibit(s) kept; "
+        f"{run['rendered']} rendered, {run['slip_sheets']} slip sheet(s) made, "
+        f"{run['retried']} slip sheet(s) replaced, {run['reused']} exhibit(s) kept; "
         f"{sum(run['seconds'].values()):.1f} s",
     ]
-    if run["render_cpu_seconds"]:
-        lines.append(f"page counting cost {run['layout_cpu_seconds']:.1f} CPU-s beside "
-                     f"{run['render_cpu_seconds']:.1f} CPU-s of rendering "
-                     f"(×{run['layout_to_render_cpu']:.2f})")
     if run["rerendered_after_decisions"]:
         lines.append("re-rendered after review decisions (same Bates range): "
                      + ", ".join(run["rerendered_after_decisions"]))
@@ -222,7 +264,8 @@ def _text(summary: dict) -> str:
         lines.append(f"{run['not_given']} input(s) recorded in the case were not given this "
                      "run; they stay in the manifest")
     files = summary["files"]
-    lines.append("files: " + ", ".join(str(v) for v in files.values() if v))
+    lines.append("files: " + ", ".join(
+        ", ".join(v) if isinstance(v, list) else str(v) for v in files.values() if v))
     return "\n".join(lines)
 
 
@@ -234,7 +277,8 @@ def exhibits(
     select: Annotated[str, typer.Option(
         "--select", metavar="WHICH",
         help="Which messages become exhibits: findings (a violation or needs_review "
-             "finding), violations, or all.")] = "findings",
+             "finding), violations, all, or representatives (one per campaign and set of "
+             "findings; run `spamlaw campaigns INPUT... --out DIR` first).")] = "findings",
     first_exhibit: Annotated[int, typer.Option(
         "--first-exhibit", metavar="N", help="Number of the first exhibit.")] = 1,
     label_format: Annotated[str, typer.Option(
@@ -270,6 +314,12 @@ def exhibits(
              "none. A message past it gets a slip sheet.")] = 60.0,
     max_bytes: Annotated[int | None, typer.Option(
         "--max-bytes", metavar="BYTES", help="Largest message read (default 50 MiB).")] = None,
+    retry_slip_sheets: Annotated[bool, typer.Option(
+        "--retry-slip-sheets",
+        help="Render slip-sheeted exhibits again (e.g. after time bounds on a busy "
+             "machine). An exhibit that now renders keeps its slip sheet's Bates number; "
+             "pages beyond it get suffixed numbers (TRAP0000041.0001 ...), so no other "
+             "number changes.")] = False,
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Start over: delete this folder's exhibits, index, manifests and "
                         "case.sqlite first.")] = False,
@@ -288,10 +338,12 @@ def exhibits(
                          bates=(bates_prefix, bates_start, bates_digits),
                          label_corner=label_corner, trusted_hops=trusted_hops, case=case,
                          state=state, jobs=jobs, timeout=timeout, max_bytes=max_bytes,
-                         fresh=fresh, ruleset_source=ruleset_source)
+                         fresh=fresh, ruleset_source=ruleset_source,
+                         retry_slip_sheets=retry_slip_sheets)
         config = replace(config, all_remedies=all_remedies)
         arguments = {"inputs": inputs, "jobs": config.jobs, "timeout": timeout,
                      "max_bytes": max_bytes, "fresh": fresh, "case": str(case or ""),
+                     "retry_slip_sheets": retry_slip_sheets,
                      "state": state, "rules": str(rules or "")}
         report, written = _run(config, ruleset, arguments)
     except UsageError as exc:
@@ -309,6 +361,10 @@ def exhibits(
     if counts["error"] or counts["slip_sheet"]:
         typer.echo(f"spamlaw exhibits: {counts['error']} error(s) and {counts['slip_sheet']} "
                    f"slip sheet(s); {config.out / 'manifest.csv'} gives each reason", err=True)
+        if counts["slip_sheet"] and not config.retry_slip_sheets:
+            typer.echo("spamlaw exhibits: to render slip-sheeted messages again (e.g. after "
+                       "time bounds on a busy machine) run the same command with "
+                       "--retry-slip-sheets; no other Bates number changes", err=True)
         raise typer.Exit(exitcodes.FINDINGS)
     raise typer.Exit(exitcodes.OK)
 

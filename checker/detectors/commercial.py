@@ -15,7 +15,7 @@ commercial categories (weight per hit; each category adds at most its cap to the
   subject      commercial wording in the subject (§ 316.3(a)(2)(i), (a)(3)(i))
   bulk         bulk-mail language: removal instructions, "this is not spam", opt-out wording
   ad_label     the message calls itself an advertisement ("ADV:" in the subject weighs 3)
-  image_ad     remote pictures inside links with little or no text (unreadable to us)
+  image_ad     remote pictures and web links with little or no text (the pictures are unreadable to us)
   proposal     advance-fee "business proposal" language (transfer of funds, next of kin,
                urgent confidential assistance, a late husband's deposit with a security
                company; a large sum next to it); whether soliciting a money transfer is
@@ -473,7 +473,7 @@ _REASONS = {
     "subject": "the subject line promotes something",
     "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
     "ad_label": "the message calls itself an advertisement",
-    "image_ad": "a picture advertisement: almost no text, remote images inside links",
+    "image_ad": "a picture advertisement: remote pictures and web links with little or no text beside them",
     "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
                 "is a commercial product or service is for counsel",
     "adult": "adult-site promotion vocabulary",
@@ -696,7 +696,7 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     remote = [im for im in images if im.get("kind") == "remote" and im.get("visible", True)]
     web_links = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
     text_length = len(visible_text.strip())
-    # Pictures inside links with little text (a footer at most); or pictures and no text at
+    # Remote pictures and web links with little text (a footer at most); or pictures and no text at
     # all (image maps, pasted flyers).
     short = text_length <= IMAGE_AD_MAX_TEXT or (
         len(remote) >= 3 and len(web_links) >= 3 and text_length <= 3 * IMAGE_AD_MAX_TEXT

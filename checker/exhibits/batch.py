@@ -1,25 +1,27 @@
 """Many messages → numbered, Bates-stamped PDF exhibits in a case folder (`spamlaw exhibits`).
 
-The run has three passes over the inputs, each resumable from the ledger (`casefile`):
+The run has two passes over the inputs, each resumable from the ledger (`casefile`):
 
 1. **audit** every input not yet settled (`checker.batch.run_audit`, the same engine,
    ruleset and case settings as `spamlaw audit`); the selected ones get the next exhibit
    numbers, in input order;
-2. **count pages**: lay out each newly numbered exhibit (no PDF written) and reserve its
-   Bates range right after the previous exhibit's, in number order. The page count does
-   not depend on where the Bates numbers start (their digit width is fixed), so this is
-   what lets every range be known before any PDF is written;
-3. **render** each reserved exhibit with its final Bates start, check that it has the
-   page count reserved for it, and write it (atomically).
+2. **render** each numbered exhibit once, in worker processes, with every Bates number a
+   hidden placeholder (`BatesSpec(stamped=True)`); as results come back, the parent takes
+   them in exhibit-number order, gives each the Bates range right after the previous
+   one, draws its numbers onto the finished pages (`checker.exhibits.stamp`) and writes
+   the PDF, its native and its extracted text (atomically). Rows with a Bates range are
+   therefore always a prefix of the numbered rows: a run stopped at any point resumes
+   without renumbering anything.
 
-An exhibit that cannot be laid out or rendered (ExhibitError, time bound, a worker that
-dies or hangs, a page count that changed) gets a slip sheet of exactly the pages reserved
-for it, so exhibit and Bates numbers stay continuous; the manifest says why.
+An exhibit that cannot be rendered or stamped (ExhibitError, time bound, a worker that
+dies or hangs) gets a one-page slip sheet in its place, so exhibit and Bates numbers stay
+continuous; the manifest says why. `--retry-slip-sheets` renders those again on a later
+run; the numbering rule for what then changes is in `checker.exhibits.bates.page_numbers`.
 
-Passes 2 and 3 run in `checker.pool.TaskPool`, the crash-safe process pool (spawned
-workers that load the ruleset once, a per-message time bound inside the worker, a hard
-bound that kills a stuck worker, and isolated re-runs that pin a crash on one message). Audits are cheap (~2 ms/message) beside layout (~300-600 ms), so passes 2 and 3
-simply audit again; what the manifest records is the audit of the pass that made the PDF.
+The worker processes (`checker.pool.Workers`) start once per run and serve both passes;
+each loads the ruleset once. Audits are cheap (~2 ms/message) beside layout
+(~300-600 ms), so the render pass simply audits again; what the manifest records is the
+audit of the pass that made the PDF.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 from checker import __version__
 from checker.batch import RulesetSource, failed, run_audit
 from checker.case import CaseSettings
-from checker.exhibits.bates import BatesError, check_label
+from checker.exhibits.bates import BatesError, check_label, page_numbers
 from checker.exhibits.casefile import (
     DONE,
     ERROR,
@@ -60,6 +62,7 @@ from checker.pool import (
     MessageTimeout,
     TaskFailure,
     TaskPool,
+    Workers,
     describe,
     time_bound,
 )
@@ -68,6 +71,9 @@ SELECTIONS = {
     "findings": "messages with at least one violation or needs_review finding",
     "violations": "messages with at least one violation finding",
     "all": "every message that could be audited",
+    "representatives": "one message per campaign and per distinct set of findings within it "
+                       "(the campaign's medoid first), the others represented by it; "
+                       "`spamlaw campaigns INPUT... --out DIR` records the campaigns",
 }
 DEFAULT_LABEL_FORMAT = "Exhibit {n}"
 SLIP_SHEET_STATUSES = ("violation", "needs_review", "error")  # what a slip sheet lists
@@ -100,6 +106,7 @@ class BatchConfig:
     timeout: float | None = DEFAULT_TIMEOUT
     max_bytes: int | None = None
     fresh: bool = False
+    retry_slip_sheets: bool = False  # render slip-sheeted exhibits again (not a setting)
     all_remedies: bool = False  # the schedule shows every plaintiff's remedies
 
 
@@ -179,42 +186,23 @@ class WorkerSetup:
 
 
 @dataclass(frozen=True)
-class LayoutTask:
-    item: Any  # SourceItem
-    key: tuple[str, str, int]
-    number: int
-    label: str
-
-
-@dataclass(frozen=True)
-class LayoutOutcome:
-    number: int
-    pages: int | None  # None: cannot be laid out (reason says why)
-    reason: str = ""
-    audit_json: str = ""
-    cpu: float = 0.0
-
-
-@dataclass(frozen=True)
 class RenderTask:
     item: Any  # SourceItem
     key: tuple[str, str, int]
     number: int
     label: str
-    bates_start: int
-    pages: int  # reserved
-    pdf_file: str
 
 
 @dataclass(frozen=True)
 class RenderOutcome:
     number: int
     pages: int | None = None
-    pdf_sha256: str = ""
-    reason: str = ""  # set when no PDF was written
+    pdf: bytes = b""  # rendered with hidden Bates placeholders, to be stamped
+    spots: tuple = ()  # where the placeholders sit (checker.exhibits.stamp.Spot)
+    text: str = ""  # extracted text, for TEXT/
+    reason: str = ""  # set when no PDF was made
     audit_json: str = ""
     cpu: float = 0.0
-    write_error: str = ""  # the folder cannot be written: the batch stops
 
 
 _worker: dict[str, Any] = {}
@@ -230,6 +218,9 @@ def init_worker(setup: WorkerSetup, ruleset=None) -> None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's
         ruleset = setup.ruleset.load()
     _worker.update(setup=setup, ruleset=ruleset)
+    from checker.batch import serve_audits
+
+    serve_audits(ruleset, setup.timeout)  # the same worker runs the audit pass
 
 
 def _message(item, case: CaseSettings):
@@ -283,55 +274,33 @@ def _step_failure(exc: BaseException, step: str) -> str:
     return f"{INTERNAL_ERROR} during {step}: {describe(exc)}"
 
 
-def layout_task(task: LayoutTask) -> LayoutOutcome:
-    """Pass 2 in a worker: audit, lay out, count the pages."""
-    from checker.exhibits.render import count_pages
+def render_document(msg, result: AuditResult, options: ExhibitOptions, ruleset_sha256: str):
+    """The one call from the batch into the renderer."""
+    from checker.exhibits.render import render_exhibit
 
-    started = time.process_time()
-    setup: WorkerSetup = _worker["setup"]
-    msg, result = _audited(task.item)
-    options = replace(setup.options, label=task.label)
-    try:
-        with time_bound(setup.timeout):
-            pages = count_pages(msg, result, options, _worker["ruleset"].sha256)
-        reason = ""
-    except BaseException as exc:
-        if not isinstance(exc, Exception | MessageTimeout):
-            raise
-        pages, reason = None, _step_failure(exc, "layout")
-    return LayoutOutcome(task.number, pages, reason, audit_json(result),
-                         time.process_time() - started)
+    return render_exhibit(msg, result, options, ruleset_sha256)
 
 
 def render_task(task: RenderTask) -> RenderOutcome:
-    """Pass 3 in a worker: audit, render with the final Bates start, check the page count
-    against the reservation, write the PDF."""
-    from checker.exhibits.render import render_exhibit
+    """In a worker: audit, render once with Bates placeholders, extract the text."""
+    from checker.exhibits.production import extracted_text
 
     started = time.process_time()
     setup: WorkerSetup = _worker["setup"]
     msg, result = _audited(task.item)
-    bates = replace(setup.options.bates, start=task.bates_start)
+    bates = replace(setup.options.bates, stamped=True)
     options = replace(setup.options, label=task.label, bates=bates)
     try:
         with time_bound(setup.timeout):
-            made = render_exhibit(msg, result, options, _worker["ruleset"].sha256)
+            made = render_document(msg, result, options, _worker["ruleset"].sha256)
+            text = extracted_text(msg)
     except BaseException as exc:
         if not isinstance(exc, Exception | MessageTimeout):
             raise
         return RenderOutcome(task.number, reason=_step_failure(exc, "rendering"),
                              audit_json=audit_json(result), cpu=time.process_time() - started)
-    cpu = time.process_time() - started
-    if made.pages != task.pages:
-        return RenderOutcome(task.number, made.pages, audit_json=audit_json(result), cpu=cpu,
-                             reason=f"page count changed between layout ({task.pages}) and "
-                                    f"rendering ({made.pages}); the exhibit was not written, "
-                                    "so no wrong Bates range exists")
-    try:
-        write_atomically(Path(setup.out) / task.pdf_file, made.pdf)
-    except OSError as exc:
-        return RenderOutcome(task.number, write_error=f"{task.pdf_file}: {exc.strerror or exc}")
-    return RenderOutcome(task.number, made.pages, made.pdf_sha256, "", audit_json(result), cpu)
+    return RenderOutcome(task.number, made.pages, made.pdf, made.stamp_spots, text, "",
+                         audit_json(result), time.process_time() - started)
 
 
 # --- the pool ----------------------------------------------------------------------------
@@ -348,12 +317,12 @@ class BatchReport:
     inputs: int = 0  # items read this run
     new: int = 0  # items the case had not seen
     audited: int = 0
-    laid_out: int = 0
     rendered: int = 0
     slip_sheets: int = 0  # made this run
+    retried: int = 0  # slip sheets replaced by their exhibit this run
     reused: int = 0  # exhibits whose PDF was already there and intact
-    layout_cpu: float = 0.0  # CPU seconds of the page-counting pass (in its workers)
-    render_cpu: float = 0.0  # CPU seconds of the rendering pass (in its workers)
+    render_cpu: float = 0.0  # CPU seconds of rendering (in its workers)
+    stamp_cpu: float = 0.0  # CPU seconds of stamping Bates numbers (in this process)
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per pass
     problems: list[str] = field(default_factory=list)  # one line each, for stderr
     not_given: int = 0  # rows of the case not among this run's inputs
@@ -387,16 +356,30 @@ class Batch:
         self.setup = WorkerSetup(config.ruleset, config.case, config.options, config.timeout,
                                  str(config.out))
         self.sources_options = {} if config.max_bytes is None else {"max_bytes": config.max_bytes}
+        self.given: set[tuple[str, str, int]] = set()  # keys of this run's inputs
         self.revisited: dict[tuple, InputRow] = {}  # re-rendered for decisions: row before
+        self.workers = Workers(config.jobs, init_worker, (self.setup,))
 
     def run(self) -> BatchReport:
         self._apply_decisions()
-        for name, step in (("audit", self.audit_pass), ("count pages", self.layout_pass),
-                           ("render", self.render_pass)):
-            started = time.monotonic()
-            step()
-            self.folder.commit()
-            self.report.seconds[name] = round(time.monotonic() - started, 3)
+        steps = [("audit", self.audit_pass), ("render", self.render_pass)]
+        if self.config.select == "representatives":
+            self._check_campaigns()
+            steps.insert(1, ("representatives", self._representatives))
+        self.workers = Workers(self.config.jobs, init_worker, (self.setup,))  # started once
+        try:
+            for name, step in steps:
+                started = time.monotonic()
+                step()
+                self.folder.commit()
+                self.report.seconds[name] = round(time.monotonic() - started, 3)
+        finally:
+            self.workers.shutdown()
+        unknown = self.folder.unknown_pdfs()
+        if unknown:
+            self.report.problems.append(
+                f"{len(unknown)} PDF(s) in exhibits/ are not in the case ledger and are not part "
+                f"of this production: {', '.join(unknown[:5])}{' …' if len(unknown) > 5 else ''}")
         return self.report
 
     def _items(self):
@@ -411,7 +394,8 @@ class Batch:
     def _pool(self, function) -> TaskPool:
         bound = None if not self.config.timeout else 3 * self.config.timeout + HARD_GRACE
         return TaskPool(function, self.config.jobs, bound, init_worker, (self.setup,),
-                        local_init=lambda: init_worker(self.setup, self.ruleset))
+                        local_init=lambda: init_worker(self.setup, self.ruleset),
+                        workers=self.workers)
 
     # --- counsel's decisions (checker.review) ---------------------------------------------
 
@@ -423,6 +407,19 @@ class Batch:
         decisions = decisions_for(self.folder.db, self.ruleset)
         self.setup = replace(self.setup, decisions=decisions)
         self.revisited = revisit(self.folder, decisions, counts_from_json).to_render
+
+    # --- campaign representatives (checker.campaigns.representatives) --------------------
+
+    def _check_campaigns(self) -> None:
+        from checker.campaigns.representatives import NO_CAMPAIGNS, membership
+
+        if not membership(self.folder.db)[1]:
+            raise BatchError(NO_CAMPAIGNS.format(out=self.config.out))
+
+    def _representatives(self) -> None:
+        from checker.campaigns.representatives import select
+
+        select(self.folder, self.config, label_for)
 
     # --- pass 1: audit and number --------------------------------------------------------
 
@@ -437,6 +434,7 @@ class Batch:
             for item in self._items():
                 self.report.inputs += 1
                 key = keys(item)
+                self.given.add(key)
                 row = folder.find(key) or folder.find_error(key[0], key[2], claimed)
                 if row is not None:
                     claimed.add(row.position)
@@ -448,7 +446,8 @@ class Batch:
 
         with self.progress("auditing", lambda: count_sources(self.config.inputs)) as advance:
             results = run_audit(unsettled(), self.ruleset, self.config.jobs,
-                                source=self.config.ruleset, timeout=self.config.timeout)
+                                source=self.config.ruleset, timeout=self.config.timeout,
+                                workers=self.workers)
             from checker.review.decisions import apply_to_result
 
             for done, result in enumerate(results, 1):
@@ -465,12 +464,15 @@ class Batch:
     def _record(self, facts: _ItemFacts, key: tuple, row: InputRow | None,
                 result: AuditResult) -> int:
         """Record an audited (or unreadable) item; returns its position."""
+        from checker.exhibits.production import metadata
+
         if row is None:
             self.report.new += 1
             row = InputRow(position=self.folder.next_position(), source=key[0],
                            sha256=key[1], occurrence=key[2])
         row = replace(row, sha256=key[1], size=facts.size, reason="", audit_json=None,
-                      violations=0, reviews=0, rule_ids="")
+                      violations=0, reviews=0, rule_ids="",
+                      metadata=None if facts.error else _json(metadata(facts.headers, result)))
         self.folder.save(self._decide(row, facts, result))
         return row.position
 
@@ -491,35 +493,39 @@ class Batch:
         return replace(row, status=SELECTED, exhibit_number=number,
                        label=label_for(self.config.label_format, number))
 
-    # --- pass 2: count pages, reserve Bates ranges --------------------------------------
+    # --- pass 2: render once, then number and stamp in exhibit order ----------------------
 
-    def layout_pass(self) -> None:
-        waiting = {row.key: row for row in self.folder.numbered(SELECTED)}
+    def render_pass(self) -> None:
+        self._recheck_written()
+        statuses = (PLANNED, SELECTED, SLIP_SHEET) if self.config.retry_slip_sheets else \
+            (PLANNED, SELECTED)
+        waiting = {row.key: row for row in self.folder.numbered(*statuses)
+                   if row.status != SLIP_SHEET or row.key in self.given}
         if not waiting:
             return
         self._check_prefix()
-        order = sorted(row.exhibit_number for row in waiting.values())
+        order = _InOrder(sorted(row.exhibit_number for row in waiting.values()),
+                         self.folder.next_bates(self.config.options.bates.start))
         by_number = {row.exhibit_number: row for row in waiting.values()}
-        outcomes: dict[int, LayoutOutcome | str] = {}
-        state = {"next": 0, "bates": self.folder.next_bates(self.config.options.bates.start)}
+        for row in waiting.values():
+            if row.key not in self.given:
+                order.outcomes[row.exhibit_number] = (None, _unavailable(row))
 
         def tasks():
             keys = _Keys()
             for item in self._items():
-                row = waiting.pop(keys(item), None)
-                if row is not None:
-                    yield LayoutTask(item, row.key, row.exhibit_number, row.label)
+                row = waiting.get(keys(item))
+                if row is not None and row.exhibit_number not in order.outcomes:
+                    del waiting[row.key]
+                    yield RenderTask(item, row.key, row.exhibit_number, row.label)
 
-        with self.progress("counting pages", len(order)) as advance:
-            for task, outcome in self._pool(layout_task).run(tasks()):
-                outcomes[task.number] = outcome
-                advance()
-                self._reserve(order, by_number, outcomes, state)
-            missing = ("the input was not available to count its pages (not among this "
-                       "run's inputs, or its bytes changed since it was audited)")
-            for row in waiting.values():
-                outcomes[row.exhibit_number] = missing
-            self._reserve(order, by_number, outcomes, state)
+        with self.progress("rendering", len(waiting)) as advance:
+            for task, outcome in self._pool(render_task).run(tasks()):
+                order.outcomes[task.number] = (task, outcome)
+                self._finish_in_order(order, by_number, advance)
+            for row in waiting.values():  # bytes changed since the audit pass, or vanished
+                order.outcomes.setdefault(row.exhibit_number, (None, _unavailable(row)))
+            self._finish_in_order(order, by_number, advance)
 
     def _check_prefix(self) -> None:
         """Rows with a Bates range must precede every row still waiting for one."""
@@ -529,112 +535,109 @@ class Batch:
             raise BatchError(f"{self.folder.database}: exhibit {waiting[0].exhibit_number} has no "
                              "Bates range but a later exhibit has one; use --fresh")
 
-    def _reserve(self, order, by_number, outcomes, state) -> None:
-        """Give Bates ranges, in number order, to every exhibit whose pages are known."""
-        while state["next"] < len(order) and order[state["next"]] in outcomes:
-            number = order[state["next"]]
-            outcome = outcomes.pop(number)
-            row = by_number[number]
-            pages, kind, reason = 1, SLIP_SHEET, ""
-            if isinstance(outcome, str):
-                reason = outcome
-            elif isinstance(outcome, TaskFailure):
-                reason = outcome.reason
-            else:
-                self.report.layout_cpu += outcome.cpu
-                self.report.laid_out += 1
-                if outcome.pages is not None:
-                    pages, kind = outcome.pages, EXHIBIT
-                reason = outcome.reason
-                text = outcome.audit_json or row.audit_json
-                row = replace(row, audit_json=text, **counts_from_json(text))
-            start = state["bates"]
-            bates = replace(self.config.options.bates, start=start)
-            if len(str(start + pages - 1)) > bates.digits:
-                raise BatchError(f"Bates numbers would need more than --bates-digits "
-                                 f"{bates.digits} digits; start over with --fresh and more digits")
-            self.folder.save(replace(row, status=PLANNED, kind=kind, pages=pages,
-                                     bates_start=start, bates_first=bates.number(0),
-                                     bates_last=bates.last(pages), reason=reason,
-                                     pdf_file=pdf_name(number), pdf_sha256=None))
-            state["bates"] = start + pages
-            state["next"] += 1
-            if state["next"] % COMMIT_EVERY == 0:
-                self.folder.commit()
-
-    # --- pass 3: render ---------------------------------------------------------------------
-
-    def render_pass(self) -> None:
-        self._recheck_written()
-        waiting = {row.key: row for row in self.folder.numbered(PLANNED)}
-        if not waiting:
-            return
-
-        def tasks():
-            keys = _Keys()
-            for item in self._items():
-                row = waiting.pop(keys(item), None)
-                if row is None:
-                    continue
-                if row.kind == SLIP_SHEET:
-                    self._slip_sheet(row, row.reason, item.raw)
-                    advance()
-                else:
-                    yield RenderTask(item, row.key, row.exhibit_number, row.label,
-                                     row.bates_start, row.pages, row.pdf_file)
-
-        with self.progress("rendering", len(waiting)) as advance:
-            for task, outcome in self._pool(render_task).run(tasks()):
-                self._rendered(task, outcome)
-                advance()
-                self.folder.commit()
-            for row in list(waiting.values()):
-                self._slip_sheet(row, _unavailable(row), None)
-                advance()
-
     def _recheck_written(self) -> None:
         """An exhibit whose PDF is missing or altered is rendered again (same range)."""
         for row in self.folder.numbered(*DONE):
             path = self.config.out / row.pdf_file
             if _sha256_file(path) == row.pdf_sha256:
-                self.report.reused += 1
+                if row.status == EXHIBIT or not self.config.retry_slip_sheets:
+                    self.report.reused += 1
             else:
                 self.folder.update(row, status=PLANNED, pdf_sha256=None)
         self.folder.commit()
 
-    def _rendered(self, task: RenderTask, outcome) -> None:
-        row = self.folder.find(task.key)
-        if isinstance(outcome, RenderOutcome) and outcome.write_error:
-            raise BatchError(f"cannot write {outcome.write_error}")
-        if isinstance(outcome, RenderOutcome):
-            self.report.render_cpu += outcome.cpu
-            row = replace(row, audit_json=outcome.audit_json or row.audit_json,
-                          **counts_from_json(outcome.audit_json or row.audit_json))
-            if not outcome.reason:
-                self.folder.save(replace(row, status=EXHIBIT, pdf_sha256=outcome.pdf_sha256,
-                                         reason=""))
-                self.report.rendered += 1
-                if task.key in self.revisited:
-                    self.report.redone.append(row.label)
-                return
-            before = self.revisited.get(task.key)
-            if before is not None and outcome.pages is not None:  # keep the exhibit made
-                self.folder.save(before)
-                self.report.problems.append(
-                    f"{row.label} ({row.source}): not re-rendered after the review decisions: "
-                    f"its page count would change ({task.pages} → {outcome.pages}) and with "
-                    "it every later Bates number; the exhibit, index and schedule keep the "
-                    "earlier findings (start over with --fresh to apply them)")
-                return
-            if outcome.pages is not None:  # the page count changed: say so loudly
-                self.report.problems.append(f"{row.label} ({row.source}): {outcome.reason}")
+    def _finish_in_order(self, order: _InOrder, by_number: dict[int, InputRow],
+                         advance) -> None:
+        """Number, stamp and write every exhibit whose turn has come."""
+        for number, (task, outcome) in order.ready():
+            self._finish(by_number[number], task, outcome, order)
+            self.folder.commit()
+            advance()
+
+    def _finish(self, row: InputRow, task: RenderTask | None, outcome, order: _InOrder) -> None:
+        raw = task.item.raw if task is not None else None
+        if isinstance(outcome, TaskFailure):
             reason = outcome.reason
+        elif isinstance(outcome, str):
+            reason = outcome
         else:
-            reason = outcome.reason
-        self._slip_sheet(row, reason, task.item.raw)
+            self.report.render_cpu += outcome.cpu
+            text = outcome.audit_json or row.audit_json
+            row = replace(row, audit_json=text, **counts_from_json(text))
+            reason = outcome.reason or self._exhibit(row, outcome, raw, order)
+            if not reason:
+                return
+        if row.status == SLIP_SHEET:  # a retry that failed again: the slip sheet stays
+            self.folder.save(replace(row, reason=reason))
+            if self.config.out.joinpath(row.pdf_file).is_file():
+                return
+        self._slip_sheet(self._ranged(row, row.pages or 1, order), reason, raw)
+
+    def _ranged(self, row: InputRow, pages: int, order: _InOrder) -> InputRow:
+        """`row` with its Bates range: the one it has, else the next one (`pages` long)."""
+        if row.bates_start is not None:
+            return row
+        start = order.take(pages)
+        bates = replace(self.config.options.bates, start=start)
+        if len(str(start + pages - 1)) > bates.digits:
+            raise BatchError(f"Bates numbers would need more than --bates-digits "
+                             f"{bates.digits} digits; start over with --fresh and more digits")
+        return replace(row, pages=pages, bates_start=start, bates_first=bates.number(0),
+                       bates_last=bates.last(pages), bates_pages=None,
+                       pdf_file=pdf_name(row.exhibit_number), pdf_sha256=None)
+
+    def _exhibit(self, row: InputRow, outcome: RenderOutcome, raw: bytes | None,
+                 order: _InOrder) -> str:
+        """Stamp and write a rendered exhibit; returns why not ("" when written)."""
+        from checker.exhibits.production import write_native, write_text
+        from checker.exhibits.stamp import StampError, stamp_bates
+
+        pages, numbered = outcome.pages, None
+        before = self.revisited.get(row.key)
+        if before is not None and pages != row.pages:  # keep the exhibit already made
+            self.folder.save(before)
+            self.report.problems.append(
+                f"{row.label} ({row.source}): not re-rendered after the review decisions: "
+                f"its page count would change ({row.pages} → {pages}) and with it every later "
+                "Bates number; the exhibit, index and schedule keep the earlier findings "
+                "(start over with --fresh to apply them)")
+            return ""
+        if row.bates_start is not None and pages != row.pages:
+            if row.status != SLIP_SHEET or pages < (row.bates_pages or row.pages):
+                problem = (f"page count changed: {row.pages} page(s) reserved, {pages} "
+                           "rendered; the exhibit was not written, so no wrong range exists")
+                self.report.problems.append(f"{row.label} ({row.source}): {problem}")
+                return problem
+            numbered = row.bates_pages or row.pages  # a retried slip sheet: suffixes
+        row = self._ranged(row, pages, order)
+        numbers = page_numbers(self.config.options.bates, row.bates_start, pages, numbered)
+        started = time.process_time()
+        try:
+            pdf = stamp_bates(outcome.pdf, outcome.spots, numbers)
+        except StampError as exc:
+            return str(exc)
+        finally:
+            self.report.stamp_cpu += time.process_time() - started
+        try:
+            write_atomically(self.config.out / row.pdf_file, pdf)
+            if raw is not None:
+                write_native(self.config.out, row.bates_first, raw)
+            write_text(self.config.out, row.bates_first, outcome.text)
+        except OSError as exc:
+            raise BatchError(f"cannot write {row.pdf_file}: {exc.strerror or exc}") from None
+        if row.status == SLIP_SHEET:
+            self.report.retried += 1
+        if before is not None:
+            self.report.redone.append(row.label)
+        self.folder.save(replace(row, status=EXHIBIT, kind=EXHIBIT, pages=pages,
+                                 bates_last=numbers[-1], bates_pages=numbered,
+                                 pdf_sha256=hashlib.sha256(pdf).hexdigest(), reason=""))
+        self.report.rendered += 1
+        return ""
 
     def _slip_sheet(self, row: InputRow, reason: str, raw: bytes | None) -> None:
         """Write a slip sheet of exactly the reserved pages in place of the exhibit."""
+        from checker.exhibits.production import write_native
         from checker.exhibits.render import ExhibitError, SlipSheet, render_slip_sheet
 
         sheet = SlipSheet(label=row.label, source_id=row.source, sha256=row.sha256,
@@ -650,11 +653,38 @@ class Batch:
             raise BatchError(f"{row.label}: cannot make its slip sheet: {exc}") from None
         try:
             write_atomically(self.config.out / row.pdf_file, made.pdf)
+            if raw:
+                write_native(self.config.out, row.bates_first, raw)
         except OSError as exc:
             raise BatchError(f"cannot write {row.pdf_file}: {exc.strerror or exc}") from None
         self.folder.save(replace(row, status=SLIP_SHEET, kind=SLIP_SHEET, reason=sheet.reason,
                                  pdf_sha256=made.pdf_sha256))
         self.report.slip_sheets += 1
+
+
+class _InOrder:
+    """Outcomes arrive in completion order; exhibits are numbered and written in exhibit
+    order, each taking the Bates range right after the previous one."""
+
+    def __init__(self, numbers: list[int], next_bates: int):
+        self.numbers, self.position, self.next_bates = numbers, 0, next_bates
+        self.outcomes: dict[int, tuple[RenderTask | None, Any]] = {}
+
+    def ready(self):
+        while self.position < len(self.numbers) and self.numbers[self.position] in self.outcomes:
+            number = self.numbers[self.position]
+            self.position += 1
+            yield number, self.outcomes.pop(number)
+
+    def take(self, pages: int) -> int:
+        start, self.next_bates = self.next_bates, self.next_bates + pages
+        return start
+
+
+def _json(value: dict) -> str:
+    import json
+
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True)
@@ -663,10 +693,13 @@ class _ItemFacts:
 
     size: int
     error: str | None
+    headers: dict  # hashes and address headers (checker.exhibits.production.header_facts)
 
     @classmethod
     def of(cls, item) -> _ItemFacts:
-        return cls(item.size or 0, item.error)
+        from checker.exhibits.production import header_facts
+
+        return cls(item.size or 0, item.error, {} if item.error else header_facts(item.raw))
 
 
 def _unavailable(row: InputRow) -> str:
@@ -688,6 +721,8 @@ def _sha256_file(path: Path) -> str | None:
 
 def selected(result: AuditResult, select: str) -> bool:
     statuses = {Status(f.status) for f in result.findings}
+    if select == "representatives":  # chosen after the audit pass, campaign by campaign
+        return False
     if select == "all":
         return True
     if select == "violations":

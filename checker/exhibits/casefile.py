@@ -1,8 +1,12 @@
 """The case folder of a batch of exhibits, and its ledger `case.sqlite` (stdlib sqlite3).
 
     DIR/exhibits/exhibit-00001.pdf …   one PDF per exhibit (or its slip sheet)
-    DIR/index.pdf                      index of exhibits and schedule
+    DIR/index.pdf                      index of every input (Bates numbers of its own)
+    DIR/schedule.pdf                   schedule of violations and damages (a demonstrative)
     DIR/manifest.csv, manifest.json    one row per input
+    DIR/NATIVES/<BEGBATES>.eml         the original of each exhibit, byte for byte
+    DIR/TEXT/<BEGBATES>.txt            its extracted text
+    DIR/DATA/<prefix>.dat, .opt        load files (Concordance DAT, Opticon OPT)
     DIR/case.sqlite                    this ledger: settings, runs, one row per input
 
 The ledger is what makes a batch resumable and its numbering stable. One row per input
@@ -11,10 +15,15 @@ before it in the same run), with its position (the order the case first saw it),
 audit JSON, and once selected its exhibit number, page count, Bates range and PDF hash.
 
 A row moves through these statuses (the last three are final; `error` is retried when the
-same source is given again):
+same source is given again; `--retry-slip-sheets` renders slip-sheeted ones again):
 
     error | not_selected | selected (number and label assigned)
-        → planned (pages counted, Bates range reserved) → exhibit | slip_sheet (PDF written)
+        → exhibit | slip_sheet (rendered once, Bates range given in number order, stamped,
+          PDF written)
+
+`planned` (a Bates range known, no valid PDF) is a row whose PDF went missing or was
+altered, or a row of a case made before exhibits were rendered once: it is rendered again
+into the same range.
 
 Invariants the batch relies on: exhibit numbers are assigned in input order and never
 change; Bates ranges are assigned in number order without gaps, so the rows that have a
@@ -40,7 +49,12 @@ CASE_FILE = "case.sqlite"
 INDEX_FILE = "index.pdf"
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_JSON = "manifest.json"
+SCHEDULE_FILE = "schedule.pdf"
 LOCK_FILE = ".spamlaw-exhibits.lock"
+NATIVES_FOLDER, TEXT_FOLDER, DATA_FOLDER = "NATIVES", "TEXT", "DATA"
+OUTPUT_FILES = (INDEX_FILE, SCHEDULE_FILE, MANIFEST_CSV, MANIFEST_JSON)
+PRODUCTION_FILES = ((NATIVES_FOLDER, "*.eml"), (TEXT_FOLDER, "*.txt"), (DATA_FOLDER, "*.dat"),
+                    (DATA_FOLDER, "*.opt"))
 
 ERROR = "error"
 NOT_SELECTED = "not_selected"
@@ -71,8 +85,11 @@ _COLUMNS = """
     bates_last TEXT,
     pdf_file TEXT,
     pdf_sha256 TEXT,
+    metadata TEXT,
+    bates_pages INTEGER,
     UNIQUE (source, sha256, occurrence)
 """
+_ADDED_COLUMNS = {"metadata": "TEXT", "bates_pages": "INTEGER"}  # absent from older ledgers
 
 
 class CaseFolderError(Exception):
@@ -103,10 +120,22 @@ class InputRow:
     bates_last: str | None = None
     pdf_file: str | None = None  # relative to the case folder
     pdf_sha256: str | None = None
+    metadata: str | None = None  # JSON: header metadata and hashes (checker.exhibits.production)
+    # pages numbered in sequence from bates_start; a retried slip sheet's extra pages carry
+    # suffixed numbers (bates.page_numbers). None: all `pages`.
+    bates_pages: int | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
         return (self.source, self.sha256, self.occurrence)
+
+    def facts(self) -> dict:
+        """The metadata JSON (empty when there is none)."""
+        try:
+            value = json.loads(self.metadata or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
 
     def audit(self) -> dict:
         """The audit JSON message object (empty when there is none)."""
@@ -207,9 +236,26 @@ class CaseFolder:
             raise CaseFolderError(f"--out {self.root}: {exc.strerror or exc}") from None
 
     def _has_outputs(self) -> bool:
-        if any((self.root / name).exists() for name in (INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON)):
+        if any((self.root / name).exists() for name in OUTPUT_FILES):
+            return True
+        if any(self._production_files()):
             return True
         return self.exhibits.is_dir() and any(self.exhibits.glob("exhibit-*.pdf"))
+
+    def _production_files(self) -> Iterator[Path]:
+        for folder, pattern in PRODUCTION_FILES:
+            if (self.root / folder).is_dir():
+                yield from (self.root / folder).glob(pattern)
+
+    def unknown_pdfs(self) -> list[str]:
+        """PDFs in exhibits/ that the ledger does not know (left by another run or put
+        there by hand): reported, never deleted or counted."""
+        known = {row[0] for row in self.db.execute(
+            "SELECT pdf_file FROM inputs WHERE pdf_file IS NOT NULL")}
+        if not self.exhibits.is_dir():
+            return []
+        return sorted(f"{EXHIBITS_FOLDER}/{path.name}" for path in self.exhibits.glob("*.pdf")
+                      if f"{EXHIBITS_FOLDER}/{path.name}" not in known)
 
     def _remove_outputs(self) -> None:
         """--fresh: delete what a batch writes here (and nothing else). A ledger holding
@@ -218,15 +264,18 @@ class CaseFolder:
 
         ledger = () if keep_on_fresh(self.database) else (
             CASE_FILE, f"{CASE_FILE}-wal", f"{CASE_FILE}-shm", f"{CASE_FILE}-journal")
-        for name in (*ledger, INDEX_FILE, MANIFEST_CSV, MANIFEST_JSON):
+        for name in (*ledger, *OUTPUT_FILES):
             (self.root / name).unlink(missing_ok=True)
+        for path in list(self._production_files()):
+            path.unlink(missing_ok=True)
         if self.exhibits.is_dir():
             for path in self.exhibits.glob("exhibit-*.pdf"):
                 path.unlink(missing_ok=True)
 
     def _remove_temporaries(self) -> None:
         """Half-written files of an interrupted run (we hold the lock: nobody writes)."""
-        for folder in (self.root, self.exhibits):
+        for folder in (self.root, self.exhibits,
+                       *(self.root / name for name, _ in PRODUCTION_FILES)):
             for path in folder.glob(".*.tmp"):
                 path.unlink(missing_ok=True)
 
@@ -237,6 +286,10 @@ class CaseFolder:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             self.db.execute(f"CREATE TABLE IF NOT EXISTS inputs ({_COLUMNS})")
+            present = {row[1] for row in self.db.execute("PRAGMA table_info(inputs)")}
+            for name, kind in _ADDED_COLUMNS.items():
+                if name not in present:
+                    self.db.execute(f"ALTER TABLE inputs ADD COLUMN {name} {kind}")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started TEXT, "
                 "finished TEXT, tool_version TEXT, arguments TEXT, outcome TEXT)")
@@ -248,6 +301,11 @@ class CaseFolder:
     def _check_settings(self, settings: dict) -> None:
         stored = self.meta("settings")
         wanted = json.dumps(settings, sort_keys=True)
+        if stored is None and self._has_outputs():
+            raise CaseFolderError(
+                f"{self.database}: holds no case (empty or damaged) but --out {self.root} holds "
+                "exhibits or manifests; restore it from a backup, use a new folder, or --fresh "
+                "to start over (deletes them)")
         if stored is None:
             self.set_meta("schema", SCHEMA)
             self.set_meta("settings", wanted)
@@ -349,7 +407,7 @@ class CaseFolder:
     def next_bates(self, start: int) -> int:
         """Where the next Bates range starts: right after the last reserved one."""
         found = self.db.execute(
-            "SELECT bates_start + pages FROM inputs WHERE bates_start IS NOT NULL "
+            "SELECT bates_start + COALESCE(bates_pages, pages) FROM inputs WHERE bates_start IS NOT NULL "
             "ORDER BY exhibit_number DESC LIMIT 1").fetchone()
         return start if found is None else found[0]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from checker.display import reveal
 from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
 from checker.exhibits.views import (
@@ -46,6 +47,7 @@ FIELD_HEADERS = {
     "list_unsubscribe": ("List-Unsubscribe", "List-Unsubscribe-Post"),
     "authentication_results": ("Authentication-Results",),
 }
+_TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")  # a parsed trusted hop record
 INDEXED_HEADERS = frozenset({"received", "authentication_results"})  # field index = header index
 BODY_VIEWS = {"body.text": "text", "body.visible_text": "visible", "body.html": "html"}
 VIEW_TITLES = {
@@ -121,11 +123,11 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "legend": clean_text(options.legend or ""),
         "bates": options.bates,
         "bates_first": bates_first,
-        "running_header": _running_header(label if options.label else "", msg.sha256),
+        "running_header": _running_header(_without_bates(label, options.bates), msg.sha256),
         "identity": identity,
         "collection": _collection(options, identity),
         "receipt": receipt,
-        "statement": _statement(receipt, date_info),
+        "statement": _statement(receipt, date_info, reader.get("date.skew")),
         "key_headers": key_headers,
         "mail_headers": _mail_headers(key_headers),
         "date_info": date_info,
@@ -173,13 +175,18 @@ def _collection(options: ExhibitOptions, identity: dict) -> list[tuple[str, str]
     return rows
 
 
-def _statement(receipt: dict, date_info: dict) -> dict[str, str]:
+SKEW_HOURS = 24  # a Date header further than this from the receipt is worth saying
+
+
+def _statement(receipt: dict, date_info: dict, skew_hours=None) -> dict[str, str]:
     """The cover's first sentence: who received the message, where and when, and what
     the date rests on."""
     hop = receipt.get("hop") or {}
     sender_date = date_info.get("utc") or date_info.get("local")
     if receipt.get("time_utc"):
         trap = _short_value(str(hop.get("for") or ""))
+        if "@" not in trap:  # a delivery path ("+lists/ports"), not an address
+            trap = ""
         server = _short_value(str(hop.get("by") or ""))
         text = "Email received"
         if trap:
@@ -189,6 +196,9 @@ def _statement(receipt: dict, date_info: dict) -> dict[str, str]:
         text += f" on {receipt['time_utc']} (trusted Received hop)."
         claim = (f"The Date header, written by the sender, says {sender_date}."
                  if sender_date else "The message has no usable Date header.")
+        if isinstance(skew_hours, int) and abs(skew_hours) > SKEW_HOURS:
+            claim += (f" That is {abs(skew_hours):,} hours {'before' if skew_hours < 0 else 'after'}"
+                      " the receipt time: the Date header may be false.")
         return {"text": text, "date_note": claim}
     text = "Email message. No trusted Received hop gives the time it was received."
     claim = (f"The Date header says {sender_date}; that date is the sender's claim, not a "
@@ -210,10 +220,6 @@ def _short_value(text: str, limit: int = MAX_HEADER_VALUE) -> str:
 
 def _reveal(text: str) -> str:
     """Invisible and bidirectional format characters as visible stand-ins (contract 3)."""
-    try:
-        from checker.display import reveal
-    except ImportError:
-        return text
     return reveal(text)
 
 
@@ -251,6 +257,13 @@ def attachment_name(msg) -> str:
     if not name.lower().endswith(".eml") or "#" in msg.source_id:
         name = f"message-{msg.sha256[:16]}.eml"
     return clean_text(name)[:100]
+
+
+def _without_bates(label: str, bates: BatesSpec) -> str:
+    """The label, unless it holds a Bates-like number (the default "Exhibit AGO0000001",
+    "Analysis of Exhibit AGO0000001"): a running header must not offer a second one."""
+    digits = max(bates.digits, 4)
+    return "" if re.search(rf"\d{{{digits}}}", label) else label
 
 
 def _running_header(label: str, sha256: str) -> str:
@@ -343,10 +356,30 @@ def _receipt(reader: _Reader, trusted_hops: int) -> dict[str, Any]:
         receipt["note"] = f"(the message has {len(hops)} Received header(s); none is trusted)"
     else:
         hop = hops[trusted_hops - 1]
+        when = hop.get("date")
+        legal = _legal_receipt(reader, trusted_hops)  # contract 2: receipt.time / receipt.hop
+        if legal is not None:
+            hop, when = hops[legal[0]], legal[1]
         receipt["hop"] = hop
-        receipt["time"] = format_dt(hop.get("date")) or "(the hop states no usable time)"
-        receipt["time_utc"] = format_utc(hop.get("date"))
+        receipt["time"] = format_dt(when) or "(the hop states no usable time)"
+        receipt["time_utc"] = format_utc(when)
     return receipt
+
+
+def _legal_receipt(reader: _Reader, trusted_hops: int) -> tuple[int, datetime] | None:
+    """(hop index, time) from the registered receipt.time field, when the message was
+    read with the same trust boundary as the exhibit shows."""
+    try:
+        from checker.legal_date import trusted_hop_count
+    except ImportError:
+        return None
+    if trusted_hop_count(reader.msg) != trusted_hops:
+        return None
+    when, index = reader.get("receipt.time"), reader.get("receipt.hop")
+    hops = reader.get("received", [])
+    if isinstance(when, datetime) and isinstance(index, int) and 0 <= index < len(hops):
+        return index, when
+    return None
 
 
 def receipt_time(msg, trusted_hops: int) -> datetime | None:
@@ -480,6 +513,29 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     return rows, list(items.values())
 
 
+_INDEXED_LABELS = (
+    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
+    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
+    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
+    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
+    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
+    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+)
+
+
+def field_label(field: str) -> str:
+    """A field as a reader names it ("Received header 1", not "received[0].raw")."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    for pattern, label in _INDEXED_LABELS:
+        match = pattern.match(field)
+        if match:
+            return label.format(n=int(match.group(1)) + 1)
+    return field
+
+
 def _evidence_key(ev: Evidence) -> tuple:
     return (ev.field, ev.start, ev.end, ev.quote, ev.searched)
 
@@ -518,7 +574,16 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         "error": finding.error,
         "rule_status": "",
         "items": [],
+        "decision_text": _decision_text(getattr(finding, "decision", None)),
     }
+
+
+def _decision_text(decision: dict | None) -> str:
+    """Counsel's decision on the finding (checker.review), as the cover lists it."""
+    if not decision:
+        return ""
+    reason = str(decision.get("reason") or "").strip().rstrip(".")
+    return f"{decision.get('action')} by {decision.get('by')} on {decision.get('date')}: {reason}"
 
 
 def _evidence_row(ev: Evidence) -> dict[str, Any]:
@@ -529,18 +594,31 @@ def _evidence_row(ev: Evidence) -> dict[str, Any]:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
     return {
         "ref": "", "shared": False, "field": ev.field,
-        "field_label": FIELD_LABELS.get(ev.field, ev.field),
+        "field_label": field_label(ev.field),
         "group": _group(ev), "quote": quote,
         "searched": list(ev.searched or ()), "note": _note(ev), "evidence": ev,
         "anchor": None, "used_by": [],
     }
 
 
+FIELD_GROUPS = {
+    "body": "the text of the message", "subject": "the subject line",
+    "images": "the search for pictures", "attachments": "the search for attachments",
+    "links": "the links of the message", "received": "the Received headers",
+}
+
+
 def _group(ev: Evidence) -> str:
-    root = getattr(ev, "source", None) or ev.note or ev.field  # source: the detector list it came from
-    root = root.split(".")[0].split("[")[0]
-    return EVIDENCE_GROUPS.get(root, EVIDENCE_GROUPS["captured"] if ev.note == "captured"
-                               else f"the {ev.field.split('.')[0].split('[')[0].replace('_', ' ')} field")
+    """What a run of shared evidence is about, in words: by the detector list it came
+    from (`source`, e.g. commercial.reasons[0]), else by its field."""
+    if ev.note == "captured" or getattr(ev, "source", None) == "captured":
+        return EVIDENCE_GROUPS["captured"]
+    for origin in (getattr(ev, "source", None) or "", ev.note or "", ev.field):
+        root = origin.split(".")[0].split("[")[0]
+        if root in EVIDENCE_GROUPS:
+            return EVIDENCE_GROUPS[root]
+    root = ev.field.split(".")[0].split("[")[0]
+    return FIELD_GROUPS.get(root, f"the {root.replace('_', ' ')} of the message")
 
 
 def _note(ev: Evidence) -> str:
@@ -602,9 +680,6 @@ def _needs_visible(ev: Evidence, text, visible: str) -> bool:
     if ev.field in BODY_VIEWS or ev.field.split(".")[0] in FIELD_HEADERS or not ev.quote:
         return False
     return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
-
-
-_TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")
 
 
 def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
@@ -689,7 +764,8 @@ def _header_section(block: HeaderBlock, trusted_hops: int) -> dict:
         "view": view, "boundary_line": boundary_line, "boundary_text": boundary_text,
         "trusted_until": trusted_until, "trust_text": trust_text,
         "line_endings": block.line_endings, "non_utf8": block.non_utf8,
-        "truncated": block.truncated,
+        "truncated": block.truncated or view.truncated,
+        "total_bytes": block.total_bytes, "shown_lines": len(view.lines),
     }
 
 

@@ -1,6 +1,13 @@
-"""The index of a batch of exhibits: one PDF with the cover (selection and accounting),
-the table of exhibits with Bates ranges, counts per rule and per jurisdiction, and the
-schedule of statutory damages (`checker.exhibits.schedule`).
+"""The index of a batch of exhibits and the schedule of damages, as two documents.
+
+`render_index`: the cover (selection and accounting), the table of exhibits with their
+Bates ranges, and every input that is not an exhibit with its status and reason, so the
+index accounts for every message given. `render_schedule`: a demonstrative of its own --
+counts per rule and per jurisdiction and the schedule of statutory damages
+(`checker.exhibits.schedule`), with the figures embedded as `schedule.json`. Each
+document carries Bates numbers of its own series (`<prefix>INDEX-0001`,
+`<prefix>SCHEDULE-0001`): they are rewritten whenever the case grows, so they never take
+numbers from the exhibits' series.
 
 Like the exhibits it is deterministic (the PDF identifier derives from the inputs, the
 document carries no dates, nothing reads the clock) and renders with the deny-all
@@ -17,7 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +41,10 @@ from checker.exhibits.sanitize import clean_text
 from checker.paths import templates_dir
 
 TEMPLATE = "index.html.j2"
+SCHEDULE_TEMPLATE = "schedule.html.j2"
+INDEX_SERIES, SCHEDULE_SERIES = "INDEX-", "SCHEDULE-"  # after the Bates prefix
+SERIES_DIGITS = 4
+MAX_REASON = 200
 MAX_SUBJECT = 160
 MAX_SENDER = 100
 MAX_SOURCE = 160
@@ -82,51 +93,81 @@ class IndexRow:
 
 
 @dataclass(frozen=True)
+class InputLine:
+    """An input that is not an exhibit (not selected, or an error), for the index."""
+
+    position: int
+    status: str
+    reason: str
+    source: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class IndexOptions:
     title: str = "Index of exhibits"
     case_name: str = ""
     ruleset_sha256: str = ""
     accounting: Mapping[str, int] = field(default_factory=dict)  # manifest status -> count
     selection: str = ""  # how exhibits were chosen, one sentence
+    bates_prefix: str = ""  # the production's prefix; the documents' own series follow it
+    campaigns: Sequence[Mapping] = ()  # summary by campaign (checker.campaigns.representatives)
 
 
-def render_index(schedule: dict, rows: Sequence[IndexRow], options: IndexOptions,
-                 templates: Path | None = None) -> bytes:
-    """The index PDF. Same inputs -> same bytes; never fetches anything.
+def render_index(rows: Sequence[IndexRow], options: IndexOptions,
+                 templates: Path | None = None, others: Sequence[InputLine] = ()) -> bytes:
+    """The index PDF: exhibits (`rows`) and every other input (`others`). Same inputs ->
+    same bytes; never fetches anything.
 
     Raises `ExhibitError` (as `render_exhibit` does) when no PDF can be made."""
-    directory = Path(templates or templates_dir())
     ordered = sorted(rows, key=lambda r: (r.number, r.label))
+    rest = sorted(others, key=lambda line: line.position)
+    context = {**_document_context(options, INDEX_SERIES),
+               "rows": [_row(r) for r in ordered],
+               "exhibit_pages": sum(max(int(r.pages), 0) for r in ordered),
+               "others": [_other(line) for line in rest],
+               "campaigns": [_campaign(c) for c in options.campaigns]}
+    identity = [[asdict(r) for r in ordered], [asdict(line) for line in rest]]
+    return _render("index", TEMPLATE, context, identity, options, templates, attachment=None)
+
+
+def render_schedule(schedule: dict, options: IndexOptions,
+                    templates: Path | None = None) -> bytes:
+    """The schedule of damages as a demonstrative of its own, with `schedule.json`
+    embedded. Raises `ExhibitError` when no PDF can be made."""
+    context = {**_document_context(options, SCHEDULE_SERIES), **_schedule_context(schedule)}
+    title = "Schedule of statutory damages (demonstrative)"
+    options = replace(options, title=title)
+    context["title"] = title
+    return _render("schedule", SCHEDULE_TEMPLATE, context, [schedule], options, templates,
+                   attachment=schedule)
+
+
+def _render(name: str, template: str, context: dict, identity: list, options: IndexOptions,
+            templates: Path | None, attachment: dict | None) -> bytes:
+    directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher()  # no parts: every URL is refused
     try:
-        html = index_html(schedule, ordered, options, directory)
+        html = _environment(str(directory)).get_template(template).render(**context)
         document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).render(
             pdf_variant=PDF_VARIANT)
         return document.write_pdf(
-            attachments=[_schedule_attachment(schedule, fetcher)],
-            pdf_identifier=index_identifier(schedule, ordered, options, directory),
+            attachments=[] if attachment is None else [_schedule_attachment(attachment,
+                                                                            fetcher)],
+            pdf_identifier=_identifier([name, *identity], options, directory),
             pdf_variant=PDF_VARIANT,
         )
     except ExhibitError:
         raise
     except Exception as exc:
-        raise ExhibitError(f"index: {type(exc).__name__}: {str(exc)[:300]}") from exc
+        raise ExhibitError(f"{name}: {type(exc).__name__}: {str(exc)[:300]}") from exc
 
 
-def index_html(schedule: dict, rows: Sequence[IndexRow], options: IndexOptions,
-               directory: Path | None = None) -> str:
-    """The index as one self-contained HTML document (styles inline)."""
-    context = build_context(schedule, rows, options)
-    env = _environment(str(directory or templates_dir()))
-    return env.get_template(TEMPLATE).render(**context)
-
-
-def index_identifier(schedule: dict, rows: Sequence[IndexRow], options: IndexOptions,
-                     directory: Path) -> bytes:
+def _identifier(identity: list, options: IndexOptions, directory: Path) -> bytes:
     """16 bytes (as 32 hex digits) that change whenever anything shown could change."""
     payload = json.dumps(
-        [schedule, [asdict(r) for r in rows], _options_dict(options),
-         _templates_digest(str(directory)), __version__, weasyprint.__version__],
+        [identity, _options_dict(options), _templates_digest(str(directory)), __version__,
+         weasyprint.__version__],
         sort_keys=True, default=str, ensure_ascii=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32].encode()
 
@@ -141,7 +182,7 @@ def _options_dict(options: IndexOptions) -> dict:
 def _templates_digest(directory: str) -> str:
     root = Path(directory)
     digest = hashlib.sha256()
-    for path in sorted(root.glob("index*")):
+    for path in sorted([*root.glob("index*"), *root.glob("schedule*")]):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -167,28 +208,54 @@ def shown(value, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_context(schedule: dict, rows: Sequence[IndexRow], options: IndexOptions) -> dict:
-    messages = schedule.get("messages") or {}
+def _document_context(options: IndexOptions, series: str) -> dict:
     return {
         "title": shown(options.title) or "Index of exhibits",
         "case_name": shown(options.case_name),
         "selection": shown(options.selection, MAX_SELECTION),
         "ruleset_sha256": shown(options.ruleset_sha256, 80),
         "accounting": _accounting(options.accounting),
-        "message_counts": messages,
+        "bates_series": f"{options.bates_prefix}{series}",
+        "bates_digits": SERIES_DIGITS,
+        "tool": f"{TOOL_NAME} {__version__} · WeasyPrint {weasyprint.__version__}",
+    }
+
+
+def _schedule_context(schedule: dict) -> dict:
+    return {
+        "message_counts": schedule.get("messages") or {},
         "caveat": CAVEAT,
         "notes": [str(n) for n in schedule.get("notes") or ()],
         "as_of": _as_of(schedule),
-        "rows": [_row(r) for r in rows],
-        "exhibit_pages": sum(max(int(r.pages), 0) for r in rows),
         "statuses": list(schedule.get("statuses") or ()),
         "rules": schedule.get("rules") or [],
         "jurisdictions": schedule.get("jurisdictions") or [],
         "remedies": [_remedy(r) for r in schedule.get("remedies") or () if _has_messages(r)],
         "idle_remedies": [f"{r.get('remedy')} ({', '.join(r.get('jurisdictions') or ())})"
                           for r in schedule.get("remedies") or () if not _has_messages(r)],
-        "tool": f"{TOOL_NAME} {__version__} · WeasyPrint {weasyprint.__version__}",
     }
+
+
+def _campaign(entry: Mapping) -> dict:
+    """One row of the summary by campaign, every value as bounded text."""
+    first, last = entry.get("first_received"), entry.get("last_received")
+    rules = entry.get("rules") or {}
+    return {
+        "campaign": shown(entry.get("campaign")),
+        "messages": int(entry.get("messages") or 0),
+        "received": f"{str(first)[:10]} – {str(last)[:10]}" if first else "no receipt date",
+        "findings": [f"{shown(rule)}: {n['violation']} violation, {n['needs_review']} needs "
+                     "review" for rule, n in sorted(rules.items())][:MAX_RULES_SHOWN],
+        "exhibits": ", ".join(f"{shown(label)} ({shown(bates)})" for label, bates in
+                              list(zip(entry.get("exhibits") or (), entry.get("bates") or (),
+                                       strict=False))[:MAX_EXHIBITS_LISTED]),
+    }
+
+
+def _other(line: InputLine) -> dict:
+    return {"position": line.position, "status": shown(line.status, 40),
+            "reason": shown(line.reason, MAX_REASON), "source": shown(line.source, MAX_SOURCE),
+            "sha256": shown(line.sha256, 80)}
 
 
 def _has_messages(entry: Mapping) -> bool:

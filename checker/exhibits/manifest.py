@@ -1,4 +1,6 @@
-"""The batch's accounting, from the ledger: manifest.csv, manifest.json and index.pdf.
+"""The batch's accounting, from the ledger: manifest.csv, manifest.json, index.pdf (every
+input, with Bates numbers of its own), schedule.pdf (the damages demonstrative) and the
+load files (checker.exhibits.production).
 
 One manifest row per input the case has seen, in position order (the order the case first
 saw it), so nothing is ever dropped: every input is an exhibit, a slip sheet, not selected
@@ -14,8 +16,10 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from checker import __version__
+from checker.exhibits.bates import BatesSpec
 from checker.exhibits.casefile import (
     DONE,
     ERROR,
@@ -24,6 +28,7 @@ from checker.exhibits.casefile import (
     MANIFEST_CSV,
     MANIFEST_JSON,
     NOT_SELECTED,
+    SCHEDULE_FILE,
     SLIP_SHEET,
     CaseFolder,
     InputRow,
@@ -35,17 +40,29 @@ SCHEMA = "spamlaw.exhibits-manifest/1"
 STATUSES = (EXHIBIT, SLIP_SHEET, NOT_SELECTED, ERROR)
 FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_number",
           "label", "bates_first", "bates_last", "pages", "pdf_file", "pdf_sha256",
-          "violations", "needs_review", "rule_ids")
+          "violations", "needs_review", "rule_ids",
+          # the load file's metadata (checker.exhibits.production), for every input
+          "from", "to", "cc", "bcc", "subject", "date_sent", "date_received", "message_id",
+          "md5", "sha1", "custodian", "native_file", "text_file", "findings",
+          "campaign")  # spamlaw campaigns --out DIR (checker.campaigns)
 UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
 
 
-def manifest_row(row: InputRow) -> dict:
+def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None = None) -> dict:
     """One manifest row. A numbered row whose PDF is not written yet (only possible after
     an interrupted run) is reported as an error, never as an exhibit."""
+    from checker.exhibits.production import findings_summary, native_path, text_path
+
     status, reason = row.status, row.reason
     if status not in STATUSES:
         status, reason = ERROR, UNFINISHED
     done = status in DONE
+    facts, audit = row.facts(), row.audit()
+    native = native_path(row.bates_first) if done else None
+    text = text_path(row.bates_first) if done else None
+    if root is not None:
+        native = native if native and (root / native).is_file() else None
+        text = text if text and (root / text).is_file() else None
     return {
         "position": row.position,
         "source": row.source,
@@ -63,6 +80,21 @@ def manifest_row(row: InputRow) -> dict:
         "violations": row.violations,
         "needs_review": row.reviews,
         "rule_ids": row.rule_ids.split() if row.rule_ids else [],
+        "from": facts.get("from", audit.get("from")),
+        "to": facts.get("to"),
+        "cc": facts.get("cc"),
+        "bcc": facts.get("bcc"),
+        "subject": facts.get("subject", audit.get("subject")),
+        "date_sent": facts.get("date_sent", audit.get("date")),
+        "date_received": facts.get("date_received", audit.get("received")),
+        "message_id": facts.get("message_id", audit.get("message_id")),
+        "md5": facts.get("md5"),
+        "sha1": facts.get("sha1"),
+        "custodian": custodian,
+        "native_file": native,
+        "text_file": text,
+        "findings": findings_summary(audit),
+        "campaign": None,  # filled by write_outputs when the case records campaigns
     }
 
 
@@ -112,24 +144,37 @@ class Written:
     counts: dict[str, int]
     index: bool  # index.pdf written
     notes: tuple[str, ...]  # what could not be made, and why
+    load_files: tuple[str, ...] = ()  # DATA/<prefix>.dat and .opt, relative to the folder
 
 
 def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of exhibits",
-                  case_name: str = "", selection: str = "") -> Written:
-    """Write manifest.csv, manifest.json and index.pdf from the ledger (atomically)."""
+                  case_name: str = "", selection: str = "", custodian: str | None = None
+                  ) -> Written:
+    """Write manifest.csv, manifest.json, index.pdf and the load files from the ledger
+    (atomically)."""
+    from checker.exhibits.production import write_load_files
+
     ledger = list(folder.all_rows())
-    rows = [manifest_row(row) for row in ledger]
+    rows = [manifest_row(row, folder.root, custodian) for row in ledger]
     counts = accounting(rows)
     notes: list[str] = []
+    campaigns = _campaigns(folder, rows)
     schedule = _schedule(ledger, rows, notes, settings)
-    index = _index(ledger, rows, schedule, settings, counts, notes,
-                   title=title, case_name=case_name, selection=selection)
+    options = _index_options(settings, counts, title=title, case_name=case_name,
+                             selection=selection, campaigns=campaigns)
+    index = _index(ledger, rows, options, notes)
+    schedule_pdf = _schedule_pdf(schedule, options, notes)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
     write_atomically(folder.root / MANIFEST_JSON,
                      json_bytes(rows, settings, counts, schedule, notes))
     if index is not None:
         write_atomically(folder.root / INDEX_FILE, index)
-    return Written(counts, index is not None, tuple(notes))
+    if schedule_pdf is not None:
+        write_atomically(folder.root / SCHEDULE_FILE, schedule_pdf)
+    bates = BatesSpec(settings.get("bates_prefix", ""), settings.get("bates_start", 1),
+                      settings.get("bates_digits", 7))
+    load_files = write_load_files(folder.root, ledger, bates, custodian)
+    return Written(counts, index is not None, tuple(notes), load_files)
 
 
 def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str],
@@ -148,6 +193,17 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
                           all_remedies=bool(settings.get("all_remedies")))
 
 
+def _campaigns(folder: CaseFolder, rows: list[dict]) -> list[dict]:
+    """Each row's campaign (`spamlaw campaigns --out DIR`), and the summary by campaign
+    (checker.campaigns.representatives); nothing when the case records no campaigns."""
+    from checker.campaigns.representatives import membership, summary
+
+    members = membership(folder.db)[0]
+    for row in rows:
+        row["campaign"] = members.get(row["sha256"] or "")
+    return summary(folder) if members else []
+
+
 def _without_evidence(message: dict) -> dict:
     """The schedule counts findings; their evidence quotes would only cost memory."""
     findings = [{k: v for k, v in f.items() if k != "evidence"}
@@ -155,17 +211,41 @@ def _without_evidence(message: dict) -> dict:
     return {**message, "findings": findings}
 
 
-def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
-           selection) -> bytes | None:
-    """The index PDF (checker.exhibits.index), or None with a note saying why not."""
-    try:
-        from checker.exhibits.index import IndexOptions, IndexRow, render_index
-    except ImportError as exc:
-        notes.append(f"index.pdf not written: {exc}")
+def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
+                   selection: str, campaigns=()):
+    from checker.exhibits.index import IndexOptions
+
+    return IndexOptions(title=title, case_name=case_name,
+                        ruleset_sha256=settings.get("ruleset_sha256", ""),
+                        accounting={k: v for k, v in counts.items() if k in STATUSES},
+                        selection=selection, bates_prefix=settings.get("bates_prefix", ""),
+                        campaigns=tuple(campaigns))
+
+
+def _schedule_pdf(schedule: dict | None, options, notes: list[str]) -> bytes | None:
+    """schedule.pdf, a demonstrative of its own, or None with a note saying why not."""
+    from checker.exhibits.index import render_schedule
+
+    if schedule is None:
         return None
-    entries = []
+    try:
+        return render_schedule(schedule, options)
+    except Exception as exc:  # the manifests must still be written
+        notes.append(f"{SCHEDULE_FILE} not written: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _index(ledger, rows, options, notes) -> bytes | None:
+    """The index PDF (checker.exhibits.index): every exhibit and every other input, or
+    None with a note saying why not."""
+    from checker.exhibits.index import IndexRow, InputLine, render_index
+
+    entries, others = [], []
     for row, mrow in zip(ledger, rows, strict=True):
         if mrow["status"] not in DONE:
+            others.append(InputLine(position=row.position, status=mrow["status"],
+                                    reason=mrow["reason"] or "", source=row.source,
+                                    sha256=row.sha256 or ""))
             continue
         audit = row.audit()
         findings = [f for f in audit.get("findings") or () if isinstance(f, dict)]
@@ -180,12 +260,8 @@ def _index(ledger, rows, schedule, settings, counts, notes, *, title, case_name,
             note=row.reason if mrow["status"] == SLIP_SHEET else "",
         ))
     entries.sort(key=lambda entry: entry.number)
-    options = IndexOptions(title=title, case_name=case_name,
-                           ruleset_sha256=settings.get("ruleset_sha256", ""),
-                           accounting={k: v for k, v in counts.items() if k in STATUSES},
-                           selection=selection)
     try:
-        return render_index(schedule or {}, entries, options)
+        return render_index(entries, options, others=others)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"index.pdf not written: {type(exc).__name__}: {exc}")
         return None

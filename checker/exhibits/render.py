@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from checker import __version__
+from checker.display import reveal
 from checker.exhibits.bates import BatesError, check_corner, check_label, css_string
 from checker.exhibits.context import (
     ExhibitOptions,
@@ -78,6 +79,7 @@ class Exhibit:
     refused_urls: tuple[str, ...] = ()
     layout_fallback: str | None = None  # why the HTML render was replaced, if it was
     log: tuple[str, ...] = ()  # WeasyPrint's warnings and errors
+    stamp_spots: tuple = ()  # with a stamped BatesSpec: where stamp.stamp_bates draws
 
 
 def render_message_exhibit(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
@@ -108,6 +110,8 @@ def rule_statuses(ruleset) -> dict[str, str]:
 
 def _render(document: str, msg, result, options, ruleset_sha256, templates, statuses) -> Exhibit:
     options = check_options(options or ExhibitOptions())
+    if document == ANALYSIS and options.label is None:  # not an exhibit: never "Exhibit ..."
+        options = replace(options, label=f"Analysis {options.bates.number(0)}")
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
     with _captured_log() as log:
@@ -129,7 +133,14 @@ def _render(document: str, msg, result, options, ruleset_sha256, templates, stat
         bates_last=options.bates.last(pages), source_sha256=msg.sha256,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(), html=html,
         refused_urls=tuple(fetcher.refused), layout_fallback=fallback, log=tuple(log),
+        stamp_spots=_stamp_spots(laid_out) if options.bates.stamped else (),
     )
+
+
+def _stamp_spots(document) -> tuple:
+    from checker.exhibits.stamp import stamp_spots
+
+    return stamp_spots(document)
 
 
 def count_pages(msg, result: AuditResult | None, options: ExhibitOptions | None = None,
@@ -277,7 +288,7 @@ def _finalize(value):
     if value is None:
         return ""
     if isinstance(value, str) and not isinstance(value, Markup):
-        return clean_text(value)
+        return reveal(clean_text(value))
     return value
 
 

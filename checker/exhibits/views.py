@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from checker.display import reveal
 from checker.exhibits.sanitize import clean_text
+
+
+def shown(text: str) -> str:
+    """Text as an exhibit prints it: control characters in caret notation, invisible and
+    bidirectional format characters as visible stand-ins (⟨U+202E⟩)."""
+    return reveal(clean_text(text))
 
 MAX_VIEW_CHARS = 60_000  # per source view; the embedded original has everything
 MAX_HEADER_BYTES = 256 * 1024
@@ -56,18 +63,18 @@ def build_view(key: str, title: str, text: str, marks: list[Mark],
                limit: int = MAX_VIEW_CHARS) -> View:
     """Cut `text` (first `limit` characters) into numbered, escaped, highlighted lines."""
     view = View(key, title, text)
-    shown = text[:limit]  # offsets cut the raw text; each piece is cleaned for display
-    view.shown_chars = len(shown)
-    spans = _merge([(m.start, min(m.end, len(shown))) for m in marks
-                    if 0 <= m.start < len(shown) and m.end > m.start])
+    part = text[:limit]  # offsets cut the raw text; each piece is cleaned for display
+    view.shown_chars = len(part)
+    spans = _merge([(m.start, min(m.end, len(part))) for m in marks
+                    if 0 <= m.start < len(part) and m.end > m.start])
     starts = [s for s, _ in spans]
     refs_at: dict[int, list[str]] = {}
     for mark in sorted(marks, key=lambda m: (m.start, m.ref)):
-        if 0 <= mark.start < len(shown) and mark.end > mark.start:
+        if 0 <= mark.start < len(part) and mark.end > mark.start:
             refs_at.setdefault(mark.start, []).append(mark.ref)
     cuts = sorted({p for span in spans for p in span} | set(refs_at))
     position = 0
-    for number, line in enumerate(shown.split("\n"), start=1):
+    for number, line in enumerate(part.split("\n"), start=1):
         full_end = position + len(line)
         end = min(full_end, position + MAX_LINE_CHARS)
         inner = cuts[bisect_right(cuts, position):bisect_left(cuts, end)]
@@ -78,11 +85,11 @@ def build_view(key: str, title: str, text: str, marks: list[Mark],
             if a not in done:
                 done.add(a)
                 pieces.extend(_ref_tags(view, refs_at.get(a, ()), number))
-            segment = shown[a:b]
+            segment = part[a:b]
             if segment and _inside(spans, starts, a):
-                pieces.append(Markup('<mark class="exh-mark">{}</mark>').format(clean_text(segment)))
+                pieces.append(Markup('<mark class="exh-mark">{}</mark>').format(shown(segment)))
             elif segment:
-                pieces.append(Markup("{}").format(clean_text(segment)))
+                pieces.append(Markup("{}").format(shown(segment)))
         if end not in done:  # a mark that starts on the line break itself
             pieces.extend(_ref_tags(view, refs_at.get(end, ()), number))
         if full_end > end:
@@ -117,11 +124,11 @@ def excerpt(text: str, start: int, end: int, ref: str) -> list[tuple[int, Markup
         left = max(position, a - EXCERPT_CONTEXT)
         right = min(line_end, b + EXCERPT_CONTEXT)
         pieces = [Markup("…") if left > position else Markup("")]
-        pieces.append(Markup("{}").format(clean_text(text[left:a])))
+        pieces.append(Markup("{}").format(shown(text[left:a])))
         if b >= a:
             pieces.append(Markup('<mark class="exh-mark" data-ref="{}">{}</mark>').format(
-                ref, clean_text(text[a:b])))
-        pieces.append(Markup("{}").format(clean_text(text[b:right])))
+                ref, shown(text[a:b])))
+        pieces.append(Markup("{}").format(shown(text[b:right])))
         if right < line_end:
             pieces.append(Markup("…"))
         out.append((first + index, Markup("").join(pieces)))
@@ -171,6 +178,7 @@ class HeaderBlock:
     line_endings: str
     truncated: bool = False
     non_utf8: bool = False
+    total_bytes: int = 0  # the whole header section of the message, however much is shown
 
     def entries_named(self, *names: str) -> list[HeaderEntry]:
         wanted = {n.lower() for n in names}
@@ -200,8 +208,18 @@ def header_block(raw: bytes) -> HeaderBlock:
         entries=_entries(decoded),
         line_endings=_describe_endings(endings),
         truncated=not ended and len(raw) > MAX_HEADER_BYTES,
+        total_bytes=position if ended else _header_bytes(raw),
         non_utf8=any(not _is_utf8(line) for line in lines),
     )
+
+
+def _header_bytes(raw: bytes) -> int:
+    """Bytes before the first empty line (all of `raw` when there is none)."""
+    ends = [i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n"), raw.find(b"\r\r")) if i >= 0]
+    if not ends:
+        return len(raw)
+    end = min(ends)
+    return end + (2 if raw[end:end + 2] == b"\r\n" else 1)  # with its last line ending
 
 
 def _decode_line(line: bytes) -> str:

@@ -9,6 +9,7 @@ Files, found by where they are (paths relative to the ruleset root):
   authorities.yaml   citation registry and penalty facts (required)
   predicates.yaml    named shared conditions (optional)
   lists/*.yaml       named word and domain lists; the file name is the list name
+  samples/, cases/   the rule set's own test messages and case settings (not rules)
   any other *.yaml   rule files (grouped by jurisdiction, e.g. us/can-spam.yaml)
 """
 
@@ -47,6 +48,8 @@ AUTHORITIES_FILE = "authorities.yaml"
 PREDICATES_FILE = "predicates.yaml"
 LISTS_DIR = "lists"
 SCHEMA_FILE = "schema.json"
+# A rule set's own test material (messages, case settings files): never rule files.
+TEST_FILE_DIRS = ("samples", "cases")
 
 RULE_ID = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 CONSTANT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -144,6 +147,7 @@ class _Compiler(ConditionCompiler):
             and p.is_file()
             and p not in (authorities_path, predicates_path)
             and p.parent != self.root / LISTS_DIR
+            and p.relative_to(self.root).parts[0] not in TEST_FILE_DIRS
             and not any(part.startswith(".") for part in p.relative_to(self.root).parts)
         )
         every = ([authorities_path] if authorities_path.is_file() else []) + (

@@ -54,11 +54,16 @@ class ConditionCompiler(Checker):
     predicate_names: dict[str, Pos]
     rule_ids: dict[str, Pos]
     # Where each predicate is defined: None for predicates.yaml (every rule sees it), else
-    # the rule file whose own rules alone may use it (a state's own definitions).
+    # the rule file; only the rules of that file's folder (a state's rule set, e.g.
+    # us-ok/) may use it (a state's own definitions).
     predicate_home: dict[str, str | None]
     # Named constants: predicates.yaml's (None) and each rule file's, name -> value node.
     constants: dict[str | None, dict[str, YNode]]
     current_file: str | None = None  # the rule file being compiled (None: shared files)
+
+    def sees(self, home: str | None) -> bool:
+        """Whether the file being compiled may use a predicate defined in `home`."""
+        return home is None or (self.current_file is not None and _folder(home) == _folder(self.current_file))
 
     def constant(self, node: YNode) -> YNode | None:
         """The value node a `{constant: NAME}` argument names (None after reporting)."""
@@ -238,9 +243,10 @@ class ConditionCompiler(Checker):
             self.error(pos, "use: is not allowed inside where (a predicate tests the whole message)", "bad-operator-use")
             return None
         home = self.predicate_home.get(name)
-        if name not in self.predicate_names or (home is not None and home != self.current_file):
-            visible = [n for n in self.predicate_names if self.predicate_home.get(n) in (None, self.current_file)]
-            where = f"; {name!r} is defined in {home} and only that file's rules can use it" if name in self.predicate_names else ""
+        if name not in self.predicate_names or not self.sees(home):
+            visible = [n for n in self.predicate_names if self.sees(self.predicate_home.get(n))]
+            where = (f"; {name!r} is defined in {home} and only the rules of {_folder(home)}/ can use it"
+                     if name in self.predicate_names else "")
             self.error(value.pos, f"unknown predicate {name!r}{suggest(name, visible) if not where else where}",
                        "unknown-predicate")
             return None
@@ -503,6 +509,10 @@ class ConditionCompiler(Checker):
         shown = ", ".join(_quote(v) if isinstance(v, str) else str(v) for v in values[:8])
         more = f", ... ({len(values)} in all)" if len(values) > 8 else ""
         return values, f"[{shown}{more}]", None
+
+
+def _folder(display: str) -> str:
+    return display.rsplit("/", 1)[0] if "/" in display else "."
 
 
 def _quote(text: str) -> str:

@@ -38,8 +38,8 @@ RULE_FILE_KEYS = {
         "{constant: NAME} where a value goes, a template {{ constants.NAME }}."
     ),
     "predicates": Key(
-        "This file's own named conditions (as in predicates.yaml), used only by this file's rules: "
-        "e.g. a state's own definition of commercial mail."
+        "Named conditions (as in predicates.yaml) that only the rules of this file's folder use, "
+        "e.g. a state's own definition of commercial mail for us-ok/."
     ),
 }
 
