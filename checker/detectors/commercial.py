@@ -471,7 +471,7 @@ _REASONS = {
     "word": "selling vocabulary (offer, deal, price, loan ...)",
     "shop_link": "a link to a shop, order or product page",
     "subject": "the subject line promotes something",
-    "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
+    "bulk": "bulk-mailing language (removal instructions, \"this is not spam\", list notices)",
     "ad_label": "the message calls itself an advertisement",
     "image_ad": "a picture advertisement: remote pictures and web links with little or no text beside them",
     "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
@@ -704,7 +704,10 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     if not remote or not short or not (web_links or text_length == 0):
         return []
     record = span(field, visible_text, 0, len(visible_text))
-    record.update(category="image_ad", weight=2, reason=_REASONS["image_ad"])
+    # What was counted, as facts: the pictures need not sit inside the links.
+    reason = (f"a picture advertisement: {len(remote)} picture(s) loaded from the web and "
+              f"{len(web_links)} link(s), with {text_length:,} characters of text")
+    record.update(category="image_ad", weight=2, reason=reason)
     return [record]
 
 
