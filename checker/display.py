@@ -159,8 +159,50 @@ FIELD_LABELS = {
     "ad_label.matches": "advertisement labels",
     "ad_label.matches.visible": "visible advertisement labels",
     "ad_label.matches.conspicuous": "conspicuous advertisement labels",
-    "pictures.blocking": "picture the program could not read",
+    "pictures.blocking": "pictures that could hold the missing opt-out notice or postal address",
     "pictures.summary": "pictures in the message",
+    "pictures": "pictures in the message", "pictures.image_only": "the body is only pictures",
+    "pictures.text_footer": "the text ends with a footer of its own",
+    "images": "pictures in the HTML", "body.image_text": "text read from pictures",
+    "headers": "header block", "size": "size of the message",
+    "date": "Date header (as a date)", "date.raw": "Date header (as written)",
+    "date.utc": "Date header (in UTC)", "date.error": "problem with the Date header",
+    "date.skew": "hours between the Date header and the receipt time",
+    "date.mismatch": "Date header and receipt time disagree",
+    "receipt.time": "time the trap received the message",
+    "receipt.hop": "trusted Received header that gives the receipt time",
+    "legal_date.source": "what the date of the message rests on",
+    "message_id": "Message-ID header", "message_id.domain": "Message-ID domain",
+    "list_unsubscribe.one_click": "one-click unsubscribe (List-Unsubscribe-Post)",
+    "from.domain": "From domain", "from.valid": "From address is well formed",
+    "sender.address": "Sender address", "sender.domain": "Sender domain",
+    "return_path.domain": "Return-Path domain", "reply_to": "Reply-To addresses",
+    "to": "To addresses", "cc": "Cc addresses", "received": "Received headers",
+    "received.untrusted": "Received headers below the trust boundary",
+    "received.handoff_ip": "IP address that handed the message to the trap's servers",
+    "received.handoff_rdns": "reverse DNS name of the handing-off computer",
+    "received.handoff_helo": "name the handing-off computer introduced itself with",
+    "authentication_results": "Authentication-Results headers",
+    "authentication_results.trusted": "Authentication-Results added by the trap's servers",
+    "body.hidden_text": "hidden text", "links": "links", "mime.parts": "MIME parts",
+    "attachments": "attachments", "mime.defects": "defects in the MIME structure",
+    "content.not_read": "content the program did not read",
+    "ad_label.found": "advertisement label found",
+    "ad_label.conspicuous": "a conspicuous advertisement label",
+    "ad_label.denials": "statements that the message is not an advertisement",
+    "adult.indicators": "sexually oriented words", "adult.label_detail": "sexually-explicit subject mark",
+    "opt_out.notices": "opt-out notices found", "opt_out.possible": "possible opt-out signs",
+    "opt_out.burdens": "conditions attached to opting out",
+    "commercial.reasons": "commercial-purpose indicators", "commercial.score": "commercial-purpose score",
+    "commercial.transactional_at_beginning": "transactional content at the beginning",
+    "header_integrity.indicators": "signs of false or misleading header information",
+    "subject_integrity.indicators": "signs of a misleading subject line",
+    "postal_addresses": "postal addresses found",
+    "recipient.address": "trap address", "recipient.state": "state of the recipient",
+    "recipient.nexus": "connection to the state", "recipient.never_published": "trap address never published",
+    "case.opt_out.business_days_after": "business days since the recipient opted out",
+    "case.opt_out.record": "the recipient's opt-out request",
+    "case.registry_states": "child-protection registries listing the recipient",
     "adult.label": "sexually-explicit subject mark", "adult.likely": "sexually oriented content assessment",
     "adult.promoted": "sexual content promoted", "adult.protective_context": "protective context (e.g. a filter ad)",
     "adult.subject_explicit": "explicit words in the subject",
@@ -193,9 +235,39 @@ def field_label(field: str) -> str:
             return indexed.format(n=int(match.group(1)) + 1)
     indexes = [m.group(1) for m in _INDEX.finditer(field)]
     base = _INDEX.sub("", field)
-    label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")
+    label = FIELD_LABELS.get(base)
+    if label is None:  # an item's key of a list field: "postal addresses found, kind"
+        head, _, key = base.rpartition(".")
+        label = (f"{FIELD_LABELS[head]}, {RECORD_KEYS.get(key, key.replace('_', ' '))}"
+                 if head in FIELD_LABELS else base.replace("_", " ").replace(".", " "))
     numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
     return f"{label} {numbers[0]}" if len(numbers) == 1 else label
+
+
+# A search that found nothing, said plainly ("searched the In-Reply-To header: a value
+# (absent)" reads "In-Reply-To header: absent"; "pictures.blocking: any item (the list is
+# empty)" reads "pictures that could hold the missing opt-out notice or postal address: none").
+_NOTHING_FOUND = {"absent": "absent", "the list is empty": "none", "0 item(s)": "none"}
+_ANY = frozenset({"any item", "a value", "exists"})
+_ITEMS_SEARCHED = re.compile(r"(\d+) item\(s\) searched")
+
+
+def absence_text(field: str, searched: tuple[str, ...] | list[str], note: str | None) -> str | None:
+    """What a search that found nothing looked for and found, in words, or None when the
+    engine's wording of it is not one of the known forms."""
+    label = field_label(field)
+    looked_for = " ".join(searched)
+    if note in _NOTHING_FOUND:
+        if looked_for in _ANY or looked_for.startswith("at least this many items"):
+            return f"{label}: {_NOTHING_FOUND[note]}"
+        if looked_for.startswith("items "):  # "items meeting the rule's conditions"
+            return f"{label}: none {looked_for.removeprefix('items ')}"
+    counted = _ITEMS_SEARCHED.fullmatch(note or "")
+    if counted and looked_for == "equal to true":  # "visible advertisement labels: none (1 looked at)"
+        return f"{label}: none ({counted.group(1)} looked at)"
+    if note == "no match" and looked_for:
+        return f"{label}: nothing {looked_for}"
+    return None
 
 
 # The keys of a parsed Received line, in words (a record quoted as evidence reads

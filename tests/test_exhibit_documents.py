@@ -284,3 +284,56 @@ def test_wide_html_stays_inside_the_frame(tmp_path):
         right = image.width - int(0.6 * dpi)  # inside the 0.7 in right margin
         band = image.crop((right, int(0.9 * dpi), image.width, image.height - int(1.0 * dpi)))
         assert band.getextrema()[0] > 200, f"{png.name}: something drawn in the right margin"
+
+
+def _raw_field_pattern() -> re.Pattern:
+    """A registered field's path as the engine writes it ("pictures.blocking",
+    "authentication_results[1].raw"), an index, or the engine's search words."""
+    from checker.fields import all_fields
+
+    roots = sorted({name.split(".")[0] for name in all_fields()}, key=len, reverse=True)
+    return re.compile(rf"\b(?:{'|'.join(roots)})(?:\[[\d*]+\])?\.[a-z_]+\b|\b[a-z_]+_[a-z_]+\b"
+                      r"|\[\d+\]|\bany item\b|the list is empty")
+
+
+def _analysis_words(html: str) -> str:
+    """The analysis as a reader reads it: the text outside tags, styles and the
+    message's own quoted lines (those are the message's words, not ours)."""
+    html = re.sub(r"<style.*?</style>|<div class=\"exh-excerpt\">.*?</div>\s*</div>|"
+                  r"<span class=\"exh-quote\">.*?</span>", "", html, flags=re.DOTALL)
+    return htmllib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_no_sample_analysis_prints_a_field_path_or_engine_words(ruleset):
+    """Issue 10 §2 / 12 §1: every evidence label is in words ("pictures that could hold the
+    missing opt-out notice or postal address: none", not "pictures.blocking … any item /
+    the list is empty")."""
+    statuses = rule_statuses(ruleset)
+    for path in sorted(SAMPLES.rglob("*.eml")):
+        msg = Message(path.read_bytes(), source_id=path.name)
+        _context, html = _analysis(msg, audit(ruleset, msg), statuses)
+        words = _analysis_words(html)
+        raw = _raw_field_pattern().findall(words)
+        assert not raw, (path.name, raw)
+
+
+def test_every_registered_field_has_a_label_in_words():
+    from checker.display import FIELD_LABELS
+    from checker.fields import all_fields
+
+    assert sorted(set(all_fields()) - set(FIELD_LABELS)) == []
+
+
+def test_text_read_from_a_picture_names_the_picture():
+    msg = Message((SAMPLES / "modern" / "img-opt-out-in-png.eml").read_bytes(), source_id="i.eml")
+    records = msg.get("body.image_text")
+    assert records, "the sample's picture is read"
+    text = records[0]["text"]
+    word = text.split()[0]
+    start = text.index(word)
+    finding = Finding("R", Status.NEEDS_REVIEW, "t", "US", ("c",), "s",
+                      evidence=(Evidence("body.image_text[0].text", start, start + len(word), word),))
+    context, html = _analysis(msg, AuditResult("i.eml", msg.sha256, msg.size, findings=(finding,)))
+    assert context["evidence"][0]["field_label"] == f"text read from {records[0]['label']}"
+    assert re.match(r"picture \d+ \(image/png, \d+×\d+\)", records[0]["label"])
+    assert "character recognition (OCR)" in html and "body.image_text" not in _analysis_words(html)

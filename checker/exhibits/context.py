@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from checker.display import reveal
+from checker.display import absence_text, field_label, plain_defect, reveal
 from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
 from checker.exhibits.views import (
@@ -90,8 +90,9 @@ class _Reader:
     def get(self, name: str, default: Any = None) -> Any:
         try:
             value = self.msg.get(name)
-        except Exception as exc:
-            self.problems.append(f"field {name} unavailable: {type(exc).__name__}: {exc}"[:300])
+        except Exception:  # a field this build does not register (Message.get never fails otherwise)
+            self.problems.append(f"The {field_label(name)} could not be read: this version of "
+                                 "the program does not provide it.")
             return default
         return default if value is None else value
 
@@ -107,7 +108,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
     bates_first = options.bates.number(0)
     label = check_label(options.label) if options.label else f"Exhibit {bates_first}"
     headers = reader.get("headers", [])
-    findings, evidence = _findings(result)
+    findings, evidence = _findings(result, _picture_labels(reader) if result else [])
     for row in findings:
         row["rule_status"] = (rule_statuses or {}).get(row["rule"], "")
     text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops)
@@ -154,13 +155,29 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         ),
     }
     context["blocked"] = context["render"].pop("blocked")
-    problems = list(getattr(msg, "errors", []) or [])
-    problems += reader.problems
-    problems += [f"MIME: {d}" for d in reader.get("mime.defects", [])[:20]]
-    if result is not None:
-        problems += [f"audit: {e}" for e in result.errors]
-    context["problems"] = [clean_text(str(p))[:300] for p in problems[:40]]
+    context["problems"] = _problems(msg, reader, result)
     return context
+
+
+def _problems(msg, reader: _Reader, result: AuditResult | None) -> list[str]:
+    """What could not be read or had to be worked around, each once, as sentences (the
+    technical detail stays in Message.field_errors and the audit JSON)."""
+    problems = [plain_defect(str(p)) for p in getattr(msg, "errors", []) or []]
+    problems += reader.problems
+    problems += [plain_defect(str(d)) for d in reader.get("mime.defects", [])[:20]]
+    if result is not None:
+        problems += [str(e) for e in result.errors]
+    unique = dict.fromkeys(_sentence(clean_text(p)) for p in problems if p)
+    return [p[:300] for p in list(unique)[:40]]
+
+
+def _sentence(text: str) -> str:
+    """A clause as a sentence: capital first letter, closing full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?”\"" else text + "."
 
 
 def _collection(options: ExhibitOptions, identity: dict) -> list[tuple[str, str]]:
@@ -195,14 +212,16 @@ def _statement(receipt: dict, date_info: dict, skew_hours=None) -> dict[str, str
             text += f" at {server}"
         text += f" on {receipt['time_utc']} (trusted Received hop)."
         claim = (f"The Date header, written by the sender, says {sender_date}."
-                 if sender_date else "The message has no usable Date header.")
+                 if sender_date else date_info.get("error") or "The message has no usable Date header.")
         if isinstance(skew_hours, int) and abs(skew_hours) > SKEW_HOURS:
             claim += (f" That is {abs(skew_hours):,} hours {'before' if skew_hours < 0 else 'after'}"
                       " the receipt time: the Date header may be false.")
         return {"text": text, "date_note": claim}
     text = "Email message. No trusted Received hop gives the time it was received."
     claim = (f"The Date header says {sender_date}; that date is the sender's claim, not a "
-             "receipt time." if sender_date else "The message has no usable Date header either.")
+             "receipt time." if sender_date else
+             f"{date_info.get('error') or 'The message has no usable Date header.'} No date of "
+             "receipt can be given.")
     return {"text": text, "date_note": claim}
 
 
@@ -417,7 +436,7 @@ def _date_info(reader: _Reader) -> dict[str, str]:
     return {
         "local": format_dt(date),
         "utc": format_utc(reader.get("date.utc") or date),
-        "error": str(reader.get("date.error") or ""),
+        "error": _sentence(str(reader.get("date.error") or "")),
     }
 
 
@@ -464,18 +483,9 @@ EVIDENCE_GROUPS = {
     "ad_label": "the search for an advertisement label",
     "captured": "details of the message",
 }
-FIELD_LABELS = {
-    "body.text": "plain-text body", "body.visible_text": "visible text",
-    "body.html": "HTML source", "subject": "Subject", "subject.raw": "Subject (as written)",
-    "from.address": "From address", "from.display_name": "From display name",
-    "from.raw": "From (as written)", "return_path.address": "Return-Path address",
-    "commercial.status": "commercial-purpose assessment",
-    "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
-    "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
-}
 
 
-def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
+def _findings(result: AuditResult | None, pictures: list[str] | None = None) -> tuple[list[dict], list[dict]]:
     """(rows, evidence): the reported findings, and every distinct evidence item once.
 
     Evidence is shared when two findings rest on the same item (the detectors' commercial-
@@ -495,7 +505,7 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     for finding in ordered:
         row = _finding_row(finding)
         for ev in finding.evidence:
-            item = items.setdefault(_evidence_key(ev), _evidence_row(ev))
+            item = items.setdefault(_evidence_key(ev), _evidence_row(ev, pictures or []))
             if finding.rule not in item["used_by"]:
                 item["used_by"].append(finding.rule)
                 row["items"].append(item)
@@ -511,29 +521,6 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     for row in rows:
         row["entries"] = _entries(row["items"])
     return rows, list(items.values())
-
-
-_INDEXED_LABELS = (
-    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
-    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
-    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
-    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
-    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
-    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
-    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
-    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
-)
-
-
-def field_label(field: str) -> str:
-    """A field as a reader names it ("Received header 1", not "received[0].raw")."""
-    if field in FIELD_LABELS:
-        return FIELD_LABELS[field]
-    for pattern, label in _INDEXED_LABELS:
-        match = pattern.match(field)
-        if match:
-            return label.format(n=int(match.group(1)) + 1)
-    return field
 
 
 def _evidence_key(ev: Evidence) -> tuple:
@@ -586,17 +573,42 @@ def _decision_text(decision: dict | None) -> str:
     return f"{decision.get('action')} by {decision.get('by')} on {decision.get('date')}: {reason}"
 
 
-def _evidence_row(ev: Evidence) -> dict[str, Any]:
+_IMAGE_TEXT = re.compile(r"^body\.image_text\[(\d+)\](?:\.text)?$")
+
+
+def _picture_labels(reader: _Reader) -> list[str]:
+    """How findings name each picture whose text was read ('picture 2 (image/png,
+    600×120)'), in the order of body.image_text."""
+    return [clean_text(str(r.get("label") or "a picture")) for r in reader.get("body.image_text", [])
+            if isinstance(r, dict)]
+
+
+def _evidence_label(ev: Evidence, pictures: list[str]) -> str:
+    """The evidence's field in words; text read from a picture names the picture."""
+    image = _IMAGE_TEXT.match(ev.field)
+    if image:
+        index = int(image.group(1))
+        return f"text read from {pictures[index] if index < len(pictures) else 'a picture'}"
+    return field_label(ev.field)
+
+
+def _evidence_row(ev: Evidence, pictures: list[str] | None = None) -> dict[str, Any]:
     quote = ev.quote
     if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
         quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
+    searched = list(ev.searched or ())
+    absence = absence_text(ev.field, searched, ev.note) if ev.searched is not None else None
     return {
         "ref": "", "shared": False, "field": ev.field,
-        "field_label": field_label(ev.field),
+        "field_label": _evidence_label(ev, pictures or []),
         "group": _group(ev), "quote": quote,
-        "searched": list(ev.searched or ()), "note": _note(ev), "evidence": ev,
+        # a search that found nothing, in words ("pictures that could hold ...: none"); its
+        # note is part of that sentence
+        "absence": absence, "searched": [] if absence else searched,
+        "note": "" if absence else _note(ev), "evidence": ev,
+        "ocr": bool(_IMAGE_TEXT.match(ev.field)),
         "anchor": None, "used_by": [],
     }
 
