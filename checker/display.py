@@ -213,7 +213,8 @@ _INDEX = re.compile(r"\[(\d+|\*)\]")
 _INDEXED_LABELS = (
     (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
     (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
-    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    # one record per method result (spf=, dkim=, ...), several of them in one header
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results, method result {n}"),
     (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
     (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
     (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),

@@ -337,3 +337,27 @@ def test_text_read_from_a_picture_names_the_picture():
     assert context["evidence"][0]["field_label"] == f"text read from {records[0]['label']}"
     assert re.match(r"picture \d+ \(image/png, \d+×\d+\)", records[0]["label"])
     assert "character recognition (OCR)" in html and "body.image_text" not in _analysis_words(html)
+
+
+def test_an_authentication_result_is_marked_in_the_header_that_holds_it():
+    """authentication_results has one record per method result: the fourth record here is
+    the spf result of the third header, not a fourth header (the phishing sample's
+    'spf=softfail' was left unmarked although the header holds it verbatim)."""
+    raw = build_message(None, "hello", extra_headers=(
+        "Authentication-Results: third.example; dkim=pass header.d=bank.example;\r\n"
+        "\tspf=fail smtp.mailfrom=spam.example\r\n"))
+    msg = Message(raw, source_id="ar.eml")
+    records = msg.get("authentication_results")
+    index = max(i for i, r in enumerate(records) if r["method"] == "spf")
+    raw_value = records[index]["raw"]
+    start = raw_value.index("spf=fail")
+    finding = Finding("R", Status.NEEDS_REVIEW, "t", "US", ("c",), "s", evidence=(
+        Evidence(f"authentication_results[{index}].raw", start, start + 8, "spf=fail"),))
+    context, html = _analysis(msg, AuditResult("ar.eml", msg.sha256, msg.size, findings=(finding,)))
+    item = context["evidence"][0]
+    assert item["field_label"] == "Authentication-Results header 3"
+    assert _marks(html) == {"E1": "spf=fail"}
+    block = header_block(raw)
+    line = item["anchor"]["lines"][0][0]
+    third = block.entries_named("Authentication-Results")[2]
+    assert third.first_line <= line <= third.last_line

@@ -48,7 +48,9 @@ FIELD_HEADERS = {
     "authentication_results": ("Authentication-Results",),
 }
 _TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")  # a parsed trusted hop record
-INDEXED_HEADERS = frozenset({"received", "authentication_results"})  # field index = header index
+INDEXED_HEADERS = frozenset({"received"})  # field index = header index
+# authentication_results has one record per method result (several in one header): its
+# index is mapped to the header that holds the record (_auth_header_numbers)
 BODY_VIEWS = {"body.text": "text", "body.visible_text": "visible", "body.html": "html"}
 VIEW_TITLES = {
     "text": "Plain-text body",
@@ -108,10 +110,11 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
     bates_first = options.bates.number(0)
     label = check_label(options.label) if options.label else f"Exhibit {bates_first}"
     headers = reader.get("headers", [])
-    findings, evidence = _findings(result, _picture_labels(reader) if result else [])
+    auth_headers = _auth_header_numbers(reader)
+    findings, evidence = _findings(result, _picture_labels(reader) if result else [], auth_headers)
     for row in findings:
         row["rule_status"] = (rule_statuses or {}).get(row["rule"], "")
-    text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops)
+    text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops, auth_headers)
     subject = reader.get("subject")
     receipt = _receipt(reader, options.trusted_hops)
     key_headers = _key_headers(headers)
@@ -291,7 +294,8 @@ def _running_header(label: str, sha256: str) -> str:
     return " · ".join(part for part in (label, f"Email message SHA-256 {sha256[:16]}…") if part)
 
 
-def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int):
+def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int,
+                  auth_headers: list[int | None] = ()):
     """The line-numbered body views and header block, and each evidence item's anchor:
     where its own text is in them (an excerpt with the span marked), or None."""
     views = _text_views(reader, evidence)
@@ -302,12 +306,13 @@ def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hop
         titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
     text_views = [build_view(key, titles[key], text, []) for key, text in views.items()]
     for item in evidence:
-        item["anchor"] = _anchor(item, views, block)
+        item["anchor"] = _anchor(item, views, block, auth_headers)
     return text_views, header
 
 
-def _anchor(item: dict, views: dict[str, str], block: HeaderBlock) -> dict | None:
-    key, span = _place(item["evidence"], views, block)
+def _anchor(item: dict, views: dict[str, str], block: HeaderBlock,
+            auth_headers: list[int | None] = ()) -> dict | None:
+    key, span = _place(item["evidence"], views, block, auth_headers)
     if key is None:
         return None
     text = block.text if key == "headers" else views[key]
@@ -485,7 +490,8 @@ EVIDENCE_GROUPS = {
 }
 
 
-def _findings(result: AuditResult | None, pictures: list[str] | None = None) -> tuple[list[dict], list[dict]]:
+def _findings(result: AuditResult | None, pictures: list[str] | None = None,
+              auth_headers: list[int | None] = ()) -> tuple[list[dict], list[dict]]:
     """(rows, evidence): the reported findings, and every distinct evidence item once.
 
     Evidence is shared when two findings rest on the same item (the detectors' commercial-
@@ -505,7 +511,7 @@ def _findings(result: AuditResult | None, pictures: list[str] | None = None) -> 
     for finding in ordered:
         row = _finding_row(finding)
         for ev in finding.evidence:
-            item = items.setdefault(_evidence_key(ev), _evidence_row(ev, pictures or []))
+            item = items.setdefault(_evidence_key(ev), _evidence_row(ev, pictures or [], auth_headers))
             if finding.rule not in item["used_by"]:
                 item["used_by"].append(finding.rule)
                 row["items"].append(item)
@@ -583,16 +589,49 @@ def _picture_labels(reader: _Reader) -> list[str]:
             if isinstance(r, dict)]
 
 
-def _evidence_label(ev: Evidence, pictures: list[str]) -> str:
-    """The evidence's field in words; text read from a picture names the picture."""
+def _evidence_label(ev: Evidence, pictures: list[str], auth_headers: list[int | None] = ()) -> str:
+    """The evidence's field in words; text read from a picture names the picture, a method
+    result of Authentication-Results the header that holds it."""
     image = _IMAGE_TEXT.match(ev.field)
     if image:
         index = int(image.group(1))
         return f"text read from {pictures[index] if index < len(pictures) else 'a picture'}"
+    auth = _AUTH_RESULT.match(ev.field)
+    if auth:
+        number = _auth_header(auth_headers, int(auth.group(1)))
+        if number is not None:
+            return f"Authentication-Results header {number + 1}"
     return field_label(ev.field)
 
 
-def _evidence_row(ev: Evidence, pictures: list[str] | None = None) -> dict[str, Any]:
+_AUTH_RESULT = re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$")
+
+
+def _auth_header_numbers(reader: _Reader) -> list[int | None]:
+    """For each authentication_results record (one per method result), the number (from
+    0, in message order) of the Authentication-Results header that holds it, or None."""
+    def same(text) -> str:
+        return " ".join(str(text or "").split())
+
+    written = [same(h.get("raw")) for h in reader.get("headers", [])
+               if str(h.get("name", "")).lower() == "authentication-results"]
+    numbers: list[int | None] = []
+    position = 0
+    for record in reader.get("authentication_results", []):
+        raw = same(record.get("raw") if isinstance(record, dict) else None)
+        found = next((k for k in range(position, len(written)) if written[k] == raw), None)
+        if found is not None:
+            position = found
+        numbers.append(found)
+    return numbers
+
+
+def _auth_header(auth_headers, index: int) -> int | None:
+    return auth_headers[index] if 0 <= index < len(auth_headers) else None
+
+
+def _evidence_row(ev: Evidence, pictures: list[str] | None = None,
+                  auth_headers: list[int | None] = ()) -> dict[str, Any]:
     quote = ev.quote
     if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
         quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
@@ -602,7 +641,7 @@ def _evidence_row(ev: Evidence, pictures: list[str] | None = None) -> dict[str, 
     absence = absence_text(ev.field, searched, ev.note) if ev.searched is not None else None
     return {
         "ref": "", "shared": False, "field": ev.field,
-        "field_label": _evidence_label(ev, pictures or []),
+        "field_label": _evidence_label(ev, pictures or [], auth_headers),
         "group": _group(ev), "quote": quote,
         # a search that found nothing, in words ("pictures that could hold ...: none"); its
         # note is part of that sentence
@@ -694,7 +733,8 @@ def _needs_visible(ev: Evidence, text, visible: str) -> bool:
     return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
 
 
-def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
+def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock,
+           auth_headers: list[int | None] = ()):
     """(view key, (start, end)) of the evidence's own text, or (None, None).
 
     Only a quote from a field that is shown is placed: a body text at the evidence's own
@@ -715,7 +755,7 @@ def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
         if text is not None and _at_offsets(text, ev):
             return view_key, (ev.start, ev.end)
         return None, None
-    found = _place_in_header(ev, block)
+    found = _place_in_header(ev, block, auth_headers)
     return ("headers", found) if found else (None, None)
 
 
@@ -730,7 +770,7 @@ def _at_offsets(text: str, ev: Evidence) -> bool:
 _INDEXED = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?")
 
 
-def _place_in_header(ev: Evidence, block: HeaderBlock):
+def _place_in_header(ev: Evidence, block: HeaderBlock, auth_headers: list[int | None] = ()):
     match = _INDEXED.match(ev.field)
     root = match.group(1) if match else ""
     if root not in FIELD_HEADERS:
@@ -739,6 +779,9 @@ def _place_in_header(ev: Evidence, block: HeaderBlock):
     if match.group(2) is not None and root in INDEXED_HEADERS:
         index = int(match.group(2))  # received[1] is the second Received header
         entries = entries[index:index + 1]
+    elif match.group(2) is not None and root == "authentication_results":
+        number = _auth_header(auth_headers, int(match.group(2)))
+        entries = entries[number:number + 1] if number is not None else []
     quote = ev.quote or ""
     for entry in entries:
         value_start = block.text.find(":", entry.start, entry.end) + 1
