@@ -271,6 +271,36 @@ def absence_text(field: str, searched: tuple[str, ...] | list[str], note: str | 
     return None
 
 
+# The values of the detectors' assessments, in words (the quote of a status field is the
+# program's code for its conclusion, not text of the message).
+VALUE_WORDS = {
+    "commercial.status": {
+        "commercial": "commercial", "commercial_uncertain": "commercial purpose uncertain",
+        "transactional": "transactional or relationship message", "non_commercial": "not commercial"},
+    "opt_out.status": {
+        "visible": "a visible opt-out notice with a way to opt out",
+        "notice_only": "opt-out wording without a way to opt out",
+        "hidden_only": "an opt-out notice only in hidden text",
+        "header_only": "an opt-out only in the List-Unsubscribe header",
+        "unclear": "none confirmed (loose signs of one)", "none": "none found"},
+    "postal_address.status": {
+        "visible": "a complete postal address in the visible text",
+        "incomplete": "an incomplete postal address", "hidden_only": "a postal address only in hidden text",
+        "none": "none found"},
+    "adult.label": {"exact": "the subject begins with the mark", "malformed": "a malformed mark",
+                    "missing": "no mark"},
+    "legal_date.source": {"trusted_received": "the trusted Received header",
+                          "date_header": "the sender's Date header"},
+}
+
+
+def value_words(field: str, value: Any) -> Any:
+    """A detector's coded conclusion in words ('commercial_uncertain' -> 'commercial
+    purpose uncertain'); any other value is returned unchanged."""
+    words = VALUE_WORDS.get(field)
+    return words.get(value, value) if words and isinstance(value, str) else value
+
+
 # The keys of a parsed Received line, in words (a record quoted as evidence reads
 # "index: 0; from_name: unknown; from_rdns: ..." otherwise).
 RECORD_KEYS = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from checker.display import absence_text, field_label, plain_defect, reveal
+from checker.display import absence_text, field_label, plain_defect, reveal, value_words
 from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
 from checker.exhibits.views import (
@@ -367,10 +367,10 @@ def _receipt(reader: _Reader, trusted_hops: int) -> dict[str, Any]:
                  else f"The topmost {trusted_hops} Received hops are")
     trust_text = (
         f"{hops_text} taken as added by the trap "
-        "operator's own mail servers (--trusted-hops); everything below them is as "
+        "operator's own mail servers (a setting of this review); everything below them is as "
         "asserted by the sender or relays and is unverified."
         if trusted_hops else
-        "No Received hop is trusted (--trusted-hops 0): every Received header is "
+        "No Received hop is trusted (a setting of this review): every Received header is "
         "unverified and no receipt time is asserted."
     )
     receipt = {"hop": None, "time": "", "time_utc": "", "note": "", "trust_text": trust_text}
@@ -582,6 +582,16 @@ def _decision_text(decision: dict | None) -> str:
 _IMAGE_TEXT = re.compile(r"^body\.image_text\[(\d+)\](?:\.text)?$")
 
 
+# Fields whose values are the message's own text or headers; every other field (an
+# assessment, a search summary, the recipient's state) is stated by the review.
+MESSAGE_ROOTS = frozenset(FIELD_HEADERS) | {"body", "links", "images", "attachments", "headers", "mime"}
+
+
+def _derived(field: str) -> bool:
+    root = field.split(".")[0].split("[")[0]
+    return root not in MESSAGE_ROOTS or field.startswith(("date.skew", "date.mismatch", "date.error"))
+
+
 def _picture_labels(reader: _Reader) -> list[str]:
     """How findings name each picture whose text was read ('picture 2 (image/png,
     600×120)'), in the order of body.image_text."""
@@ -635,6 +645,8 @@ def _evidence_row(ev: Evidence, pictures: list[str] | None = None,
     quote = ev.quote
     if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
         quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
+    if quote is not None:  # a detector's coded conclusion ("commercial_uncertain") in words
+        quote = value_words(ev.field, quote)
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
     searched = list(ev.searched or ())
@@ -648,6 +660,7 @@ def _evidence_row(ev: Evidence, pictures: list[str] | None = None,
         "absence": absence, "searched": [] if absence else searched,
         "note": "" if absence else _note(ev), "evidence": ev,
         "ocr": bool(_IMAGE_TEXT.match(ev.field)),
+        "derived": _derived(ev.field),
         "anchor": None, "used_by": [],
     }
 
