@@ -220,6 +220,9 @@ _INDEXED_LABELS = (
     (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
     (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
     (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+    # the index counts pictures that had text, not the message's pictures: no number here
+    # (the exhibits' analysis names the picture from the record's label)
+    (re.compile(r"^body\.image_text\[(\d+)\](?:\.text)?$"), "text read from a picture"),
 )
 
 
@@ -236,12 +239,13 @@ def field_label(field: str) -> str:
             return indexed.format(n=int(match.group(1)) + 1)
     indexes = [m.group(1) for m in _INDEX.finditer(field)]
     base = _INDEX.sub("", field)
-    label = FIELD_LABELS.get(base)
-    if label is None:  # an item's key of a list field: "postal addresses found, kind"
-        head, _, key = base.rpartition(".")
-        label = (f"{FIELD_LABELS[head]}, {RECORD_KEYS.get(key, key.replace('_', ' '))}"
-                 if head in FIELD_LABELS else base.replace("_", " ").replace(".", " "))
     numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
+    label = FIELD_LABELS.get(base)
+    head, _, key = base.rpartition(".")
+    if label is None and head in FIELD_LABELS:  # an item's key: "postal addresses found, item 1: kind"
+        item = f", item {numbers[0]}" if len(numbers) == 1 else ""
+        return f"{FIELD_LABELS[head]}{item}: {RECORD_KEYS.get(key, key.replace('_', ' '))}"
+    label = label or base.replace("_", " ").replace(".", " ")
     return f"{label} {numbers[0]}" if len(numbers) == 1 else label
 
 
