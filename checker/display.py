@@ -40,14 +40,16 @@ def reveal(text: Any) -> Any:
     that is not a string is returned unchanged (so the Jinja filter is safe on any value)."""
     if not isinstance(text, str) or text.isascii():
         return text
-    return "".join(stand_in(c) if is_hidden(c) else c for c in text)
+    # Each distinct character is looked up once (a long non-Latin text repeats few).
+    table = {ord(c): stand_in(c) for c in set(text) if is_hidden(c)}
+    return text.translate(table) if table else text
 
 
 def hidden_characters(text: Any) -> list[str]:
     """The distinct hidden characters in `text`, in order of first appearance."""
     if not isinstance(text, str) or text.isascii():
         return []
-    return list(dict.fromkeys(c for c in text if is_hidden(c)))
+    return [c for c in dict.fromkeys(text) if is_hidden(c)]
 
 
 def describe_hidden(chars: list[str]) -> str:

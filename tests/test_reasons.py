@@ -404,3 +404,14 @@ def test_corpus_spam_00400_says_no_picture(shipped):
     postal = result["CANSPAM-POSTAL-ADDRESS"]
     assert postal.status == Status.NEEDS_REVIEW and postal.reasons == ("commercial_uncertain",)
     assert "picture" not in postal.finding
+
+
+def test_a_path_finding_lists_only_what_shows_the_path(shipped):
+    """The (a)(1) routing finding on a bank phish listed the SPF, DMARC and Reply-To
+    indicators as its evidence although its sentence (rightly) speaks only of the path:
+    evidence must show what the finding says."""
+    routing = findings(shipped, sample("modern/phish-bank-verify.eml"))["CANSPAM-HEADER-ROUTING"]
+    assert routing.status == Status.NEEDS_REVIEW
+    fields = {e.field.split("[")[0] for e in routing.evidence}
+    assert "reply_to" not in fields and "authentication_results" not in fields, fields
+    assert any(e.field.startswith("received") for e in routing.evidence)

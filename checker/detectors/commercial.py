@@ -286,11 +286,11 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"\bworking\s+capital\b|\bunsecured\s+(?:loans?|basis|credit|financing|funding)\b"
                      r"|\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+|car\s+)?payments\b")),
     # Prize promotions: "you have been specially selected", "giveaway", "vacation package".
-    ("pitch", 1, _rx("selected giveaway package win",
+    ("pitch", 1, _rx("selected giveaway give-away package win",
                      r"\b(?:specially|specifically|personally)\s+selected\b|\bgive-?aways?\b"
                      r"|\b(?:vacation|holiday|travel)\s+package\b|\b(?:register|enter)\s+(?:now\s+)?to\s+win\b")),
     # Pills without a doctor: "no prescription required", "doctor office visits not required".
-    ("pitch", 1, _rx("prescription perscription doctor diet drugstore meds",
+    ("pitch", 1, _rx("prescription perscription doctor diet drugstore pharmacy meds",
                      r"\b(?:no|without\s+(?:a\s+)?)\s*(?:prior\s+)?prescription\b|\bperscriptions?\b"
                      r"|\bdoctor(?:'?s)?\s+(?:office\s+)?visits?\s+(?:are\s+)?not\s+(?:required|needed)\b"
                      r"|\bdiet\s+(?:aids?|pills?)\b|\b(?:online\s+)?drugstore\b|\bonline\s+pharmacy\b"
@@ -307,7 +307,7 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
     ("pitch", 1, _rx(_CJK_PITCH, "|".join(_CJK_PITCH.split()))),
     ("pitch", 1, _rx("product proud introduce supply manufacture export distributor dealer diploma "
-                     "degree wanted catalog",
+                     "degree wanted catalog produces distributes supplies sells exports offers",
                      r"\bnew\s+products?\b|\bproud\s+to\s+(?:announce|introduce|offer|present)\b"
                      r"|\bintroduce\s+(?:you\s+to\s+)?our\s+(?:company|products?|services?|new)\b"
                      r"|\bwe\s+(?:supply|manufacture|export|are\s+(?:a\s+)?(?:leading\s+)?(?:manufacturer|supplier|"
