@@ -145,7 +145,7 @@ def test_text_evidence_reads_as_words_not_field_paths_or_escapes():
     ))
     text = render("text", [AuditResult("trap/9.eml", "d" * 64, 9, findings=(multi,))])
     assert 'visible text: "Dear Friend,⏎⏎I am Mr"' in text
-    assert 'postal-address assessment: "none"' in text
+    assert "postal-address assessment: none found" in text  # the conclusion in words, not quoted as text
     assert 'Received header 2: "from"' in text
     assert "\\x0a" not in text and "[0:4]" not in text and "captured" not in text
     assert "postal_address" not in text

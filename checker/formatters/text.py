@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from checker.display import absence_text, field_label, one_line, record_text, reveal
+from checker.display import absence_text, field_label, one_line, record_text, reveal, value_words
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
 from checker.legal_date import received_text
@@ -82,6 +82,8 @@ def evidence_line(evidence: Evidence) -> str:
             return printable(absence)
     if evidence.searched is not None:
         line = f"searched the {label}: {', '.join(map(printable, evidence.searched))}"
+    elif value_words(evidence.field, evidence.quote) != evidence.quote:  # a coded conclusion, in words
+        line = f"{label}: {printable(value_words(evidence.field, evidence.quote))}"
     elif evidence.start is not None:
         quote = printable(one_line(evidence.quote), QUOTE_CHARS)
         line = f"{label}: “{quote}”" if '"' in quote else f'{label}: "{quote}"'
