@@ -361,3 +361,15 @@ def test_an_authentication_result_is_marked_in_the_header_that_holds_it():
     line = item["anchor"]["lines"][0][0]
     third = block.entries_named("Authentication-Results")[2]
     assert third.first_line <= line <= third.last_line
+
+
+def test_a_no_violation_resting_on_an_address_read_from_a_picture_is_shown(ruleset):
+    """The postal address of img-address-in-png is only in a PNG: the analysis says the
+    'no violation' rests on text read from that picture, naming it as findings do."""
+    msg = Message((SAMPLES / "modern" / "img-address-in-png.eml").read_bytes(), source_id="a.eml")
+    result = audit(ruleset, msg)
+    _context, html = _analysis(msg, result)
+    label = msg.get("body.image_text")[0]["label"]
+    words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert f"text read from {label}: 1440 Coral Ridge Road" in words
+    assert "rule CANSPAM-POSTAL-ADDRESS : compliant" in words

@@ -139,6 +139,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "findings": findings,
         "evidence": evidence,
         "shared_evidence": [item for item in evidence if item["shared"]],
+        "read_from_pictures": _read_from_pictures(result, _picture_labels(reader) if result else []),
         "counts_text": _counts_text(findings, result),
         "summary_text": _summary_text(result),
         "ruleset_sha256": ruleset_sha256,
@@ -590,6 +591,22 @@ MESSAGE_ROOTS = frozenset(FIELD_HEADERS) | {"body", "links", "images", "attachme
 def _derived(field: str) -> bool:
     root = field.split(".")[0].split("[")[0]
     return root not in MESSAGE_ROOTS or field.startswith(("date.skew", "date.mismatch", "date.error"))
+
+
+def _read_from_pictures(result: AuditResult | None, pictures: list[str]) -> list[dict]:
+    """Outcomes the analysis does not tabulate (no violation, not applicable) that rest on
+    text read from a picture by OCR: counsel should know a 'no violation' rests on it."""
+    rows = []
+    for finding in (result.findings if result else ()):
+        if Status(finding.status) in TABULATED_STATUSES or getattr(finding, "decision", None):
+            continue
+        items = [{"label": _evidence_label(ev, pictures), "quote": ev.quote[:MAX_QUOTE]}
+                 for ev in finding.evidence if _IMAGE_TEXT.match(ev.field) and ev.quote]
+        if items:
+            status = Status(finding.status)
+            rows.append({"rule": finding.rule, "title": finding.title,
+                         "status_label": STATUS_LABELS.get(status, status.value), "quotes": items})
+    return rows
 
 
 def _picture_labels(reader: _Reader) -> list[str]:
