@@ -373,3 +373,31 @@ def test_a_no_violation_resting_on_an_address_read_from_a_picture_is_shown(rules
     words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
     assert f"text read from {label}: 1440 Coral Ridge Road" in words
     assert "rule CANSPAM-POSTAL-ADDRESS : compliant" in words
+
+
+def test_problems_say_in_words_what_could_not_be_read(monkeypatch):
+    """A field that fails, one this build lacks, and a MIME defect are sentences: no
+    'field X unavailable: RuntimeError: …', no 'MIME:' or 'audit:' prefix, no class names."""
+    import dataclasses
+
+    from checker import fields
+
+    def broken(_msg):
+        raise RuntimeError("boom in the extractor")
+
+    links = dataclasses.replace(fields.get_field("links"), extract=broken)
+    monkeypatch.setitem(fields.FIELDS, "links", links)
+    monkeypatch.setitem(fields.FIELDS, "mime.defects", dataclasses.replace(
+        fields.get_field("mime.defects"), extract=lambda _m: ["CloseBoundaryNotFoundDefect in part 1"]))
+    monkeypatch.delitem(fields.FIELDS, "date.skew")
+    msg = Message(build_message(None, "hello"), source_id="p.eml")
+    context = build_context(msg, None, ExhibitOptions(), "", lambda url: False, PROVENANCE,
+                            with_render=False)
+    problems = context["problems"]
+    assert "Could not read the links of this message; the rules that need it could not be evaluated." in problems
+    assert ("The hours between the Date header and the receipt time could not be read: this "
+            "version of the program does not provide it.") in problems
+    assert "The MIME structure is broken: a part's closing boundary is missing (part 1)." in problems
+    text = " ".join(problems)
+    assert not re.search(r"RuntimeError|Defect\b|unavailable|MIME:|audit:|date\.skew", text), text
+    assert msg.field_errors["links"].startswith("RuntimeError")  # the detail is kept for engineers
