@@ -220,6 +220,7 @@ def weigh(pictures: list[Picture], visible_text: str, brands: list[str]) -> dict
             "text_chars": len(picture.reading.text) if picture.read else 0,
             "text_after": picture.text_after, "blocking": blocking,
             "why": f"{why}; {because}" if because else why,
+            "role_why": why, "blocks_why": because,
             "note": picture.note,
             "label": picture.label(),
         })
@@ -271,6 +272,8 @@ PICTURE_FIELDS = {
     "text_after": ("int", "Visible characters (not spaces) below it in the HTML body."),
     "blocking": ("bool", "It may hold a notice or address the text lacks (pictures.blocking)."),
     "why": ("text", "Why it has its role, and why it could or could not hold footer text."),
+    "role_why": ("text", "Why it has its role (what the message says of the picture)."),
+    "blocks_why": ("text", "Why it could or could not hold footer text (where it sits, what the text lacks); None for pictures that cannot hold text."),
     "note": ("text", "Why a carried picture was not read (bounds, decoding, OCR missing)."),
     "label": ("text", "How findings name it: 'picture 2 (image/png, 600×120)'."),
 }
