@@ -29,6 +29,7 @@ from checker.exhibits.casefile import (
     MANIFEST_JSON,
     NOT_SELECTED,
     SCHEDULE_FILE,
+    SELECTED,
     SLIP_SHEET,
     CaseFolder,
     InputRow,
@@ -43,8 +44,14 @@ FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_n
           "violations", "needs_review", "rule_ids",
           # the load file's metadata (checker.exhibits.production), for every input
           "from", "to", "cc", "bcc", "subject", "date_sent", "date_received", "message_id",
-          "md5", "sha1", "custodian", "native_file", "text_file", "findings")
+          "md5", "sha1", "custodian", "native_file", "text_file", "findings",
+          # the exhibit's analysis (work product: its own Bates series, not in the load files)
+          "analysis_file", "analysis_bates_first", "analysis_bates_last", "analysis_pages",
+          "analysis_sha256", "analysis_reason")
 UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
+HELD = "held"  # numbered, only its analysis made (--documents analysis)
+HELD_REASON = ("numbered; its exhibit is not made yet (--documents analysis): run again with "
+               "--documents message or both")
 
 
 def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None = None) -> dict:
@@ -53,7 +60,9 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
     from checker.exhibits.production import findings_summary, native_path, text_path
 
     status, reason = row.status, row.reason
-    if status not in STATUSES:
+    if status == SELECTED and row.analysis_file:
+        status, reason = HELD, HELD_REASON
+    elif status not in STATUSES:
         status, reason = ERROR, UNFINISHED
     done = status in DONE
     facts, audit = row.facts(), row.audit()
@@ -93,6 +102,19 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
         "native_file": native,
         "text_file": text,
         "findings": findings_summary(audit),
+        **_analysis_columns(row, root),
+    }
+
+
+def _analysis_columns(row: InputRow, root: Path | None) -> dict:
+    written = bool(row.analysis_file) and (root is None or (root / row.analysis_file).is_file())
+    return {
+        "analysis_file": row.analysis_file if written else None,
+        "analysis_bates_first": row.analysis_first if written else None,
+        "analysis_bates_last": row.analysis_last if written else None,
+        "analysis_pages": row.analysis_pages if written else None,
+        "analysis_sha256": row.analysis_sha256 if written else None,
+        "analysis_reason": row.analysis_reason or None,
     }
 
 
@@ -104,6 +126,8 @@ def accounting(rows: Iterable[dict]) -> dict[str, int]:
         counts[row["status"]] += 1
         pages += row["pages"] or 0
     result = {status: counts.get(status, 0) for status in STATUSES}
+    if counts.get(HELD):  # only with --documents analysis
+        result[HELD] = counts[HELD]
     result["inputs"] = sum(counts.values())
     result["pages"] = pages
     return result
