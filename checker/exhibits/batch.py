@@ -334,10 +334,10 @@ def render_document(msg, result: AuditResult, options: ExhibitOptions, ruleset_s
                     document: str = "message", rule_statuses: dict[str, str] | None = None):
     """The one call from the batch into the renderer: the message exhibit, or with
     document="analysis" its analysis."""
-    from checker.exhibits.render import render_analysis, render_message_exhibit
+    from checker.exhibits import render
 
-    render = render_analysis if document == "analysis" else render_message_exhibit
-    return render(msg, result, options, ruleset_sha256, rule_statuses=rule_statuses)
+    call = render.render_analysis if document == "analysis" else render.render_exhibit
+    return call(msg, result, options, ruleset_sha256, rule_statuses=rule_statuses)
 
 
 def render_task(task: RenderTask) -> RenderOutcome:

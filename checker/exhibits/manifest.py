@@ -78,8 +78,8 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
         "size": row.size,
         "status": status,
         "reason": reason,
-        "exhibit_number": row.exhibit_number if done else None,
-        "label": row.label if done else None,
+        "exhibit_number": row.exhibit_number if done or status == HELD else None,
+        "label": row.label if done or status == HELD else None,
         "bates_first": row.bates_first if done else None,
         "bates_last": row.bates_last if done else None,
         "pages": row.pages if done else None,
@@ -183,19 +183,50 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     schedule = _schedule(ledger, rows, notes, settings)
     options = _index_options(settings, counts, title=title, case_name=case_name,
                              selection=selection)
-    index = _index(ledger, rows, options, notes)
-    schedule_pdf = _schedule_pdf(schedule, options, notes)
+    index = _index(folder, ledger, rows, options, notes)
+    schedule_pdf = _schedule_pdf(folder, schedule, options, notes)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
     write_atomically(folder.root / MANIFEST_JSON,
                      json_bytes(rows, settings, counts, schedule, notes))
-    if index is not None:
-        write_atomically(folder.root / INDEX_FILE, index)
-    if schedule_pdf is not None:
-        write_atomically(folder.root / SCHEDULE_FILE, schedule_pdf)
+    for name, made in ((INDEX_FILE, index), (SCHEDULE_FILE, schedule_pdf)):
+        if isinstance(made, _Made):
+            write_atomically(folder.root / name, made.pdf)
+            _remember(folder, name, made)
     bates = BatesSpec(settings.get("bates_prefix", ""), settings.get("bates_start", 1),
                       settings.get("bates_digits", 7))
     load_files = write_load_files(folder.root, ledger, bates, custodian)
     return Written(counts, index is not None, tuple(notes), load_files)
+
+
+@dataclass(frozen=True)
+class _Made:
+    pdf: bytes
+    identifier: str
+
+
+KEPT = "kept"  # the file on disk is what would be rendered: not rebuilt
+
+
+def _kept(folder: CaseFolder, name: str, identifier: str) -> bool:
+    """`name` was written by an earlier run from the same inputs (same PDF identifier,
+    which covers everything it shows) and is unaltered on disk."""
+    import hashlib
+
+    if folder.meta(f"{name}:identifier") != identifier:
+        return False
+    try:
+        data = (folder.root / name).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == folder.meta(f"{name}:sha256")
+
+
+def _remember(folder: CaseFolder, name: str, made: _Made) -> None:
+    import hashlib
+
+    folder.set_meta(f"{name}:identifier", made.identifier)
+    folder.set_meta(f"{name}:sha256", hashlib.sha256(made.pdf).hexdigest())
+    folder.commit()
 
 
 def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str],
@@ -209,7 +240,7 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
         return None
     messages = [_without_evidence(row.audit()) for row in ledger if row.audit_json]
     labels = {row.source: mrow["label"] for row, mrow in zip(ledger, rows, strict=True)
-              if mrow["label"]}
+              if mrow["label"] and mrow["status"] in DONE}
     return build_schedule(messages, labels, plaintiff=settings.get("plaintiff"),
                           all_remedies=bool(settings.get("all_remedies")))
 
@@ -231,23 +262,27 @@ def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
                         selection=selection, bates_prefix=settings.get("bates_prefix", ""))
 
 
-def _schedule_pdf(schedule: dict | None, options, notes: list[str]) -> bytes | None:
-    """schedule.pdf, a demonstrative of its own, or None with a note saying why not."""
-    from checker.exhibits.index import render_schedule
+def _schedule_pdf(folder: CaseFolder, schedule: dict | None, options, notes: list[str]):
+    """schedule.pdf, a demonstrative of its own (KEPT when the one on disk is current), or
+    None with a note saying why not."""
+    from checker.exhibits.index import render_schedule, schedule_identifier
 
     if schedule is None:
         return None
     try:
-        return render_schedule(schedule, options)
+        identifier = schedule_identifier(schedule, options)
+        if _kept(folder, SCHEDULE_FILE, identifier):
+            return KEPT
+        return _Made(render_schedule(schedule, options), identifier)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"{SCHEDULE_FILE} not written: {type(exc).__name__}: {exc}")
         return None
 
 
-def _index(ledger, rows, options, notes) -> bytes | None:
-    """The index PDF (checker.exhibits.index): every exhibit and every other input, or
-    None with a note saying why not."""
-    from checker.exhibits.index import IndexRow, InputLine, render_index
+def _index(folder: CaseFolder, ledger, rows, options, notes):
+    """The index PDF (checker.exhibits.index): every exhibit and every other input (KEPT
+    when the one on disk is current), or None with a note saying why not."""
+    from checker.exhibits.index import IndexRow, InputLine, index_identifier, render_index
 
     entries, others = [], []
     for row, mrow in zip(ledger, rows, strict=True):
@@ -270,7 +305,10 @@ def _index(ledger, rows, options, notes) -> bytes | None:
         ))
     entries.sort(key=lambda entry: entry.number)
     try:
-        return render_index(entries, options, others=others)
+        identifier = index_identifier(entries, options, others=others)
+        if _kept(folder, INDEX_FILE, identifier):
+            return KEPT
+        return _Made(render_index(entries, options, others=others), identifier)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"index.pdf not written: {type(exc).__name__}: {exc}")
         return None
