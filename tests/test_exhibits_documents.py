@@ -15,7 +15,7 @@ from test_exhibits_batch import ROOT, copy_samples, manifest, numbered, run, sha
 from test_exhibits_production import read_dat, read_opt
 
 from checker import exitcodes
-from checker.exhibits import render
+from checker.exhibits import index, render
 
 OPTIONS = ("--bates-prefix", "TRAP", "--bates-digits", "6", "--jobs", "1")
 CUSTODIAN = "Trap Operations, Example ISP"
@@ -115,9 +115,20 @@ def test_a_rerun_renders_nothing_and_analysis_added_later_renders_only_analyses(
         cases, tmp_path, monkeypatch):
     inputs, case, made = cases
     calls = count_renders(monkeypatch)
+    for name in ("render_index", "render_schedule"):  # nothing they show changed: kept
+        real = getattr(index, name)
+        monkeypatch.setattr(index, name, lambda *a, _n=name, _r=real, **k:
+                            calls.append(_n) or _r(*a, **k))
+    before = (made["both"][0] / "index.pdf").read_bytes()
     code, summary, text = run([inputs], made["both"][0], *OPTIONS, "--case", str(case))
     assert code == exitcodes.OK, text
     assert calls == [] and summary["this_run"]["analyses_kept"] == 3
+    assert (made["both"][0] / "index.pdf").read_bytes() == before
+    (made["both"][0] / "index.pdf").write_bytes(b"altered by hand")
+    assert run([inputs], made["both"][0], *OPTIONS, "--case", str(case))[0] == exitcodes.OK
+    assert calls == ["render_index"]  # an altered index is made again, the same bytes
+    assert (made["both"][0] / "index.pdf").read_bytes() == before
+    calls.clear()
 
     # a copy of the message-only case, then the analysis asked for: only analyses are made,
     # the same bytes as in the case made with both from the start
