@@ -156,6 +156,9 @@ def test_analysis_only_holds_the_exhibits_numbered_for_a_later_run(cases, tmp_pa
     assert not any((out / "exhibits").glob("*.pdf"))
     assert all((out / row["analysis_file"]).is_file() for row in rows)
     assert read_dat(out / "DATA" / "TRAP.dat") == []
+    index_text = " ".join(" ".join(pages_text(out / "index.pdf")).split())
+    assert "3 are numbered but their exhibits are not made yet" in index_text
+    assert "4 input messages in all" in index_text
 
     calls = count_renders(monkeypatch)
     code, summary, text = run([inputs], out, *OPTIONS, "--case", str(case))

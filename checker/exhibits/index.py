@@ -58,6 +58,7 @@ ACCOUNTING_LABELS = {
     "exhibit": "became exhibits",
     "not_selected": "were not selected",
     "error": "could not be read or rendered",
+    "held": "are numbered but their exhibits are not made yet (only their analysis was asked for)",
 }
 UNIT_TEXT = {"message": "per message", "violation": "per violation", "day": "per day",
              "incident": "per incident"}

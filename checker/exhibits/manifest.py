@@ -258,7 +258,8 @@ def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
 
     return IndexOptions(title=title, case_name=case_name,
                         ruleset_sha256=settings.get("ruleset_sha256", ""),
-                        accounting={k: v for k, v in counts.items() if k in STATUSES},
+                        accounting={k: v for k, v in counts.items()
+                                    if k in STATUSES or k == HELD},
                         selection=selection, bates_prefix=settings.get("bates_prefix", ""))
 
 
