@@ -40,14 +40,16 @@ def reveal(text: Any) -> Any:
     that is not a string is returned unchanged (so the Jinja filter is safe on any value)."""
     if not isinstance(text, str) or text.isascii():
         return text
-    return "".join(stand_in(c) if is_hidden(c) else c for c in text)
+    # Each distinct character is looked up once (a long non-Latin text repeats few).
+    table = {ord(c): stand_in(c) for c in set(text) if is_hidden(c)}
+    return text.translate(table) if table else text
 
 
 def hidden_characters(text: Any) -> list[str]:
     """The distinct hidden characters in `text`, in order of first appearance."""
     if not isinstance(text, str) or text.isascii():
         return []
-    return list(dict.fromkeys(c for c in text if is_hidden(c)))
+    return [c for c in dict.fromkeys(text) if is_hidden(c)]
 
 
 def describe_hidden(chars: list[str]) -> str:
@@ -112,3 +114,115 @@ def _phrase(name: str) -> str:
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Defect").removesuffix("Error")).lower()
         phrase = f"the message is malformed ({words})"
     return phrase
+
+
+# ------------------------------------------------------------------ quoting for people
+
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def quoted(text: Any) -> str:
+    """`text` quoted as people quote in a sentence: "like this" (curly “like this” when the
+    text holds a straight double quote), white space and line breaks run together into
+    single spaces (a leading or trailing space is kept: it can be part of what is quoted,
+    as in the mark "SEXUALLY-EXPLICIT: "). Never Python's repr quoting ('…', \\n)."""
+    text = _WHITESPACE_RUN.sub(" ", "" if text is None else str(text))
+    return f"“{text}”" if '"' in text else f'"{text}"'
+
+
+def one_line(text: Any) -> str:
+    """A quote shown on one line: each line break as ⏎ and each tab as a space; every
+    other character is kept (a caller that writes to a terminal still escapes controls)."""
+    text = "" if text is None else str(text)
+    return text.replace("\r\n", "⏎").replace("\r", "⏎").replace("\n", "⏎").replace("\t", " ")
+
+
+# ------------------------------------------------------------------ field labels
+
+# What each evidence field is, in words (text output and exhibits; JSON keeps the machine
+# `field`). A field with an index ("received[2].raw") is looked up without it and numbered.
+FIELD_LABELS = {
+    "body.text": "plain-text body", "body.visible_text": "visible text",
+    "body.html": "HTML source", "body.hidden_text.text": "hidden text",
+    "body.image_text.text": "text read from a picture",
+    "subject": "Subject", "subject.raw": "Subject (as written)",
+    "from.address": "From address", "from.display_name": "From display name",
+    "from.raw": "From (as written)", "return_path.address": "Return-Path address",
+    "reply_to.address": "Reply-To address", "in_reply_to": "In-Reply-To header",
+    "references": "References header", "received.raw": "Received header",
+    "received.trusted": "trusted Received header (as parsed)",
+    "authentication_results.raw": "Authentication-Results header",
+    "list_unsubscribe": "List-Unsubscribe header", "list_unsubscribe.url": "List-Unsubscribe link",
+    "links.text": "link text", "links.url": "link address",
+    "legal_date": "date of the message",
+    "commercial.status": "commercial-purpose assessment",
+    "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
+    "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
+    "ad_label.matches": "advertisement labels",
+    "ad_label.matches.visible": "visible advertisement labels",
+    "ad_label.matches.conspicuous": "conspicuous advertisement labels",
+    "pictures.blocking": "picture the program could not read",
+    "pictures.summary": "pictures in the message",
+    "adult.label": "sexually-explicit subject mark", "adult.likely": "sexually oriented content assessment",
+    "adult.promoted": "sexual content promoted", "adult.protective_context": "protective context (e.g. a filter ad)",
+    "adult.subject_explicit": "explicit words in the subject",
+}
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+# Items of list fields, numbered from 1 as the message lists them (the same names as the
+# exhibits' analysis uses).
+_INDEXED_LABELS = (
+    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
+    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
+    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
+    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
+    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
+    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+)
+
+
+def field_label(field: str) -> str:
+    """'postal_address.status' -> 'postal-address assessment'; 'received[1].raw' ->
+    'Received header 2' (numbered from the top, as the message lists them). A field
+    without a label is shown with its dots and underscores as spaces."""
+    label = FIELD_LABELS.get(field)
+    if label is not None:
+        return label
+    for pattern, indexed in _INDEXED_LABELS:
+        match = pattern.match(field)
+        if match:
+            return indexed.format(n=int(match.group(1)) + 1)
+    indexes = [m.group(1) for m in _INDEX.finditer(field)]
+    base = _INDEX.sub("", field)
+    label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")
+    numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
+    return f"{label} {numbers[0]}" if len(numbers) == 1 else label
+
+
+# The keys of a parsed Received line, in words (a record quoted as evidence reads
+# "index: 0; from_name: unknown; from_rdns: ..." otherwise).
+RECORD_KEYS = {
+    "from_name": "introduced itself as", "from_rdns": "reverse DNS name", "ip": "IP address",
+    "by": "received by", "with": "protocol", "id": "server's message id", "for": "for",
+    "date": "date", "from_clause": "from",
+    # a picture (checker/detectors/pictures.py)
+    "source": "kind", "src": "address", "text": "text read from it", "content_type": "type",
+    "alt": "alt text", "why": "why", "note": "note", "part": "MIME part",
+}
+# Keys that hold the program's own bookkeeping, not a fact a reader checks in the message.
+_RECORD_DROP = frozenset({"index", "role", "visible", "could_hold_text", "read", "text_chars",
+                          "text_after", "blocking", "label"})
+_RECORD_KEY = re.compile(r"(?:^|(?<=; ))([a-z_]+): ")
+
+
+def record_text(text: Any) -> Any:
+    """A parsed record quoted as evidence ("index: 0; from_name: mx.example; ip: 1.2.3.4")
+    with its keys in words ("introduced itself as: mx.example; IP address: 1.2.3.4"); the
+    program's bookkeeping ("index: 0", "role: content_bearing") is left out. Other text is
+    returned unchanged."""
+    if not isinstance(text, str) or not _RECORD_KEY.match(text):
+        return text
+    parts = [p for p in text.split("; ") if p.split(": ", 1)[0] not in _RECORD_DROP]
+    return "; ".join(_RECORD_KEY.sub(lambda m: f"{RECORD_KEYS.get(m.group(1), m.group(1).replace('_', ' '))}: ", p, count=1)
+                     for p in parts)

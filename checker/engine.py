@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from checker.display import describe_hidden, hidden_characters, plain_defect
+from checker.display import describe_hidden, field_label, hidden_characters, plain_defect
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.legal_date import TRUSTED_RECEIVED
 from checker.message import Message
@@ -58,7 +58,8 @@ EARLIEST_PLAUSIBLE_YEAR = 1970
 
 class FieldUnreadable(Exception):
     def __init__(self, name: str, detail: str):
-        super().__init__(f"field {name} could not be read: {detail}")
+        super().__init__(f"field {name} could not be read: {detail}")  # the technical detail (JSON `error`)
+        self.plain = f"the {field_label(name)} of the message could not be read"  # the sentence
 
 
 class DependencyFailed(Exception):
@@ -173,6 +174,25 @@ def _cat(parts: Iterable[Iterable[Any]]) -> tuple:
     return tuple(out)
 
 
+def _one_per_span(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """A span quoted twice, once bare (the condition that matched it) and once with a note
+    saying what it shows (the detector's record), is listed once, with the note: the
+    reader otherwise sees "Subject: "RE:"" twice."""
+    out: list[Evidence] = []
+    where: dict[tuple, int] = {}
+    for item in evidence:
+        key = (item.field, item.start, item.end, item.quote)
+        if item.start is None or key not in where:
+            if item.start is not None:
+                where[key] = len(out)
+            out.append(item)
+        elif not out[where[key]].note:
+            out[where[key]] = item
+        elif item.note and item.note != out[where[key]].note:
+            out.append(item)
+    return tuple(out)
+
+
 def _facts(results) -> tuple[Reason, ...]:
     return _cat(r.facts for r in results)
 
@@ -251,6 +271,11 @@ def _plain(value: Any) -> str:
         return "(absent)"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        try:  # "2006-03-14 14:30:04 UTC", as the report's dates read
+            return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        except (OverflowError, ValueError):
+            return value.isoformat()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -550,6 +575,7 @@ class _Run:
             evidence = decision.evidence
             if decision.status != Status.NOT_APPLICABLE:
                 evidence = _cat([evidence, self.captures(rule.evidence_fields)])
+            evidence = _one_per_span(evidence)
             if decision.status in (Status.VIOLATION, Status.NEEDS_REVIEW) and any(
                 hidden_characters(e.quote) for e in evidence
             ):  # what is quoted does not read as it shows
@@ -558,7 +584,8 @@ class _Run:
             codes = tuple(dict.fromkeys(r.code for r in decision.reasons))
             finding = self.finding(rule, decision.status, sentence, evidence, reasons=codes)
         except (FieldUnreadable, PatternTimeout, DependencyFailed) as exc:
-            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {exc}.", error=str(exc))
+            said = getattr(exc, "plain", None) or str(exc)
+            finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated: {said}.", error=str(exc))
         except Exception as exc:  # a bug must cost one finding, not the batch
             detail = f"internal error: {type(exc).__name__}: {exc}"
             finding = self.finding(rule, Status.ERROR, f"The rule could not be evaluated ({detail}).", error=detail)
@@ -698,7 +725,7 @@ class _Run:
         if parse_error:
             out.append(Reason("mime_broken", f"the message's structure could not be read as sent "
                                              f"({plain_defect(parse_error)}), so part of it may have been read wrongly"))
-        if any(e.startswith("field ") for e in getattr(self.message, "errors", ())):
+        if getattr(self.message, "field_errors", None):
             out.append(Reason("field_unreadable"))
         cut = [record for record in self.not_read() if _affects(record, rule.fields if fields is None else fields)]
         if cut:
@@ -856,11 +883,11 @@ class _Run:
         uses_date = any(r.effective_from or r.effective_until or "date" in r.fields for r in self.ruleset.rules)
         if uses_date:
             date_error = self.safe_text("date.error") if _registered("date.error") else None
-            if date_error:
-                out.append(f"date: {date_error}")
+            if date_error:  # a clause ("the Date header gives the year 102, ..."): a sentence here
+                out.append(f"{date_error[:1].upper()}{date_error[1:]}.")
             mismatch = self.safe_text("date.mismatch") if _registered("date.mismatch") else None
             if mismatch:  # the sender's Date and the receipt time, both printed
-                out.append(f"date: {mismatch}")
+                out.append(mismatch)
         out.extend(f"not read: {record.get('detail')}" for record in self.not_read())
         out.extend(self.hidden_characters())
         return tuple(dict.fromkeys(plain_defect(e) for e in out))
@@ -902,11 +929,7 @@ _HANDLERS = {
 
 def _field_error(message: Message, name: str) -> str | None:
     """The failure `Message.get` recorded for field `name`, if any."""
-    prefix = f"field {name}:"
-    for entry in getattr(message, "errors", ()):
-        if entry.startswith(prefix):
-            return entry[len(prefix):].strip()
-    return None
+    return getattr(message, "field_errors", {}).get(name)
 
 
 def _registered(name: str) -> bool:

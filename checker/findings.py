@@ -3,7 +3,7 @@ formatters and the exhibits."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -44,10 +44,17 @@ class Evidence:
     source: str | None = None  # for machines: the detector list item a span came from, e.g. commercial.reasons[0]
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in asdict(self).items() if v is not None}
-        if self.searched is not None:
-            data["searched"] = list(self.searched)
+        # Field by field, not dataclasses.asdict (a deep copy per evidence item: a tenth
+        # of a JSON audit's CPU time); same keys, same order.
+        data = {}
+        for key in _EVIDENCE_KEYS:
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = list(value) if key == "searched" else value
         return data
+
+
+_EVIDENCE_KEYS = ("field", "start", "end", "quote", "searched", "note", "source")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,14 @@ class FieldError(Exception):
     """A field could not be computed for this message (recorded, never fatal to a batch)."""
 
 
+def unreadable_sentence(name: str) -> str:
+    """The warning for a field that failed, in words: 'Could not read the Subject of this
+    message; the rules that need it could not be evaluated.'"""
+    from checker.display import field_label
+
+    return f"Could not read the {field_label(name)} of this message; the rules that need it could not be evaluated."
+
+
 def empty_value(field_type: str) -> Any:
     """The value a field of `field_type` takes when it is absent or cannot be computed."""
     return [] if field_type.startswith("list[") else None
@@ -39,6 +47,9 @@ class Message:
         self.source_id = source_id
         self.metadata = dict(metadata or {})
         self.errors: list[str] = []
+        # field name -> what went wrong, technically ("RuntimeError: ..."); `errors` says in
+        # words what could not be read, and the rules that need the field carry this detail
+        self.field_errors: dict[str, str] = {}
         self.parse_error: str | None = None
         self._cache: dict[str, Any] = {}
         self._memo: dict[Any, Any] = {}
@@ -55,7 +66,8 @@ class Message:
                 value = spec.extract(self)
             except Exception as exc:  # hostile input must not stop a batch
                 value = empty_value(spec.type)
-                self.errors.append(f"field {name}: {type(exc).__name__}: {exc}"[:500])
+                self.field_errors[name] = f"{type(exc).__name__}: {exc}"[:500]
+                self.errors.append(unreadable_sentence(name))
             self._cache[name] = value
         return value
 

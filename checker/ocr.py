@@ -6,12 +6,14 @@ attachment); a remote picture is never fetched. Reading is bounded and never rai
 large, undecodable, timed out, OCR not installed), and the caller records that note.
 
 Binding: `tesserocr` (Tesseract's C++ API in-process; its PyPI wheels bundle libtesseract)
-with the language data of Debian's `tesseract-ocr-*` packages. Measured on this 2-core
-machine (bench/ocr.py; 600x120 address PNG, eng): the `tesseract` command (what
-pytesseract runs) costs ~110 ms CPU per picture, ~450 ms with the seven Latin languages,
-almost all of it process start-up and model loading; tesserocr loads a model set once per
-process (~50-500 ms) and then reads the same picture in ~30 ms. A batch of 45,000 messages
-reads each picture at the per-picture price only with the in-process binding.
+with the language data of Debian's `tesseract-ocr-*` packages. Measured by bench/ocr.py on
+this 2-core machine (CPU per picture, process start-up included): the `tesseract` command
+(what pytesseract runs) costs ~230 ms for a 600x120 address picture in English and ~810 ms
+with the seven Latin languages, nearly all of it start-up and model loading, paid again for
+every picture; tesserocr loads a model set once per process (~130 ms English, ~600 ms the
+Latin set) and then reads the same picture in ~30 ms (a 600x800 text-heavy banner: ~165 ms
+against ~350 ms). In a batch of thousands of messages only the in-process binding pays the
+per-picture price.
 
 Bounds: encoded size, decoded pixels (checked from the header before decoding: no
 decompression bombs), a per-picture recognition deadline, pictures too small to hold a
@@ -27,6 +29,7 @@ import io
 import os
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +50,12 @@ MIME_OF_FORMAT = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif",
                   "BMP": "image/bmp", "WEBP": "image/webp", "TIFF": "image/tiff"}
 
 # Language sets, chosen from the script of the message's own text (`languages_for`): one
-# model set per script keeps recognition fast and CJK text unspaced.
+# model set per script keeps recognition fast and CJK text unspaced. English alone loads in
+# ~0.05 s, the seven Latin languages in ~0.5 s (per process), so they are loaded only for a
+# message whose text has accented Latin letters (ñ, ß, ç, é, ...).
 LATIN = "eng+spa+deu+fra+por+ita+nld"
+ENGLISH = "eng"
+_ACCENTED = re.compile(r"[\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")
 SCRIPTS = (
     (re.compile(r"[\u3040-\u30ff]"), "jpn+eng"),
     (re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"), "kor+eng"),
@@ -85,7 +92,7 @@ def languages_for(text: str | None) -> str:
     for pattern, languages in SCRIPTS:
         if pattern.search(sample):
             return languages
-    return LATIN
+    return LATIN if _ACCENTED.search(sample) else ENGLISH
 
 
 # ------------------------------------------------------------------- the engine
@@ -129,8 +136,9 @@ class _Engines:
         if api is None:
             import tesserocr
 
+            # LSTM only: the legacy engine's models are not loaded (half the start-up)
             api = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()), lang=languages,
-                                          psm=tesserocr.PSM.AUTO)
+                                          psm=tesserocr.PSM.AUTO, oem=tesserocr.OEM.LSTM_ONLY)
             self.apis[languages] = api
         return api
 
@@ -159,7 +167,9 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
             _CACHE.move_to_end(key)
             return cached
     try:
-        reading = _read(data, languages)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: bounded below
+            reading = _read(data, languages)
     except Exception as exc:  # a hostile picture must never stop an audit
         reading = Reading(note=f"not read: {type(exc).__name__}: {str(exc)[:120]}")
     with _CACHE_LOCK:

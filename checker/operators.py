@@ -309,18 +309,26 @@ def _compare_date(value: Any, arg: dt.date) -> int | None:
     return (day > arg) - (day < arg)
 
 
+def _date_note(value: dt.datetime, order: int, limit: dt.date) -> str:
+    """'2006-03-14 14:30:04 UTC is before 2008-07-07': the comparison in words."""
+    when = value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value.tzinfo else str(value)
+    shown = (limit.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+             if isinstance(limit, dt.datetime) and limit.tzinfo else limit.isoformat())
+    return f"{when} is {('before', 'the same as', 'after')[order + 1]} {shown}"
+
+
 def _before(value: Any, prepared: dt.date, other: Any) -> Match:
     order = _compare_date(value, prepared)
     if order is None:
         return _absent()
-    return Match(order < 0, note=f"{value.isoformat()} vs {prepared.isoformat()}")
+    return Match(order < 0, note=_date_note(value, order, prepared))
 
 
 def _after(value: Any, prepared: dt.date, other: Any) -> Match:
     order = _compare_date(value, prepared)
     if order is None:
         return _absent()
-    return Match(order > 0, note=f"{value.isoformat()} vs {prepared.isoformat()}")
+    return Match(order > 0, note=_date_note(value, order, prepared))
 
 
 # ------------------------------------------------------------------ lists and other fields

@@ -44,6 +44,13 @@ def _headers(msg: EmailMessage, sender: str, subject: str, date: str, domain: st
     msg["Message-ID"] = f"<img.{hashlib.sha256(subject.encode()).hexdigest()[:12]}@{domain}>"
 
 
+def html_only(html: str, sender: str, subject: str, date: str, domain: str) -> EmailMessage:
+    msg = EmailMessage()
+    _headers(msg, sender, subject, date, domain)
+    msg.set_content(html, subtype="html")
+    return msg
+
+
 def related(msg: EmailMessage, html: str, text: str, pictures: dict[str, bytes]) -> EmailMessage:
     """multipart/alternative (text, multipart/related (html, pictures))."""
     msg.set_content(text)
@@ -115,11 +122,8 @@ def chinese_banner() -> EmailMessage:
 <p>© 2025 好买商城 版权所有</p>
 <img src="https://t.haomai-shop.example/o.gif?id=5521" width="1" height="1">
 </body></html>"""
-    msg = EmailMessage()
-    _headers(msg, "好买商城 <news@haomai-shop.example>", "【广告】双11预售开启 全场低至5折",
-             "Sat, 01 Nov 2025 02:00:00 +0000", "haomai-shop.example")
-    msg.set_content(html, subtype="html")
-    return msg
+    return html_only(html, "好买商城 <news@haomai-shop.example>", "【广告】双11预售开启 全场低至5折",
+                     "Sat, 01 Nov 2025 02:00:00 +0000", "haomai-shop.example")
 
 
 def footer_picture_remote() -> EmailMessage:
@@ -133,11 +137,8 @@ orders over $75.</p>
 <p><a href="https://roastery-direct.example/optout">Unsubscribe</a></p>
 <p><img src="https://cdn.roastery-direct.example/f/footer.png" width="600" height="90"></p>
 </body></html>"""
-    msg = EmailMessage()
-    _headers(msg, "Roastery Direct <deals@roastery-direct.example>", "Save 60% on premium coffee",
-             "Thu, 12 Jun 2025 16:00:00 +0000", "roastery-direct.example")
-    msg.set_content(html, subtype="html")
-    return msg
+    return html_only(html, "Roastery Direct <deals@roastery-direct.example>", "Save 60% on premium coffee",
+                     "Thu, 12 Jun 2025 16:00:00 +0000", "roastery-direct.example")
 
 
 SAMPLES_BUILT = {

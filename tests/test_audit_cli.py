@@ -70,7 +70,7 @@ def test_exit_1_on_a_violation(rules, mail):
     assert result.exit_code == 1, result.output
     assert "VIOLATION" in result.stdout and "TEST-FREE" in result.stdout
     assert "15 U.S.C. § 7704(a)(3)" in result.stdout
-    assert 'subject[8:12]: "free"' in result.stdout
+    assert 'Subject: "free"' in result.stdout
 
 
 def test_fail_on_sets_the_threshold(rules, mail):

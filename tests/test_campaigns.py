@@ -71,6 +71,8 @@ def test_a_shared_landing_page_joins_different_texts(tmp_path):
         paths.append(path)
     report = _run(*map(str, paths))
     assert _campaign_of(report, paths[0]) == _campaign_of(report, paths[1])
+    (campaign,) = report["campaigns"]
+    assert campaign["dated_by_header"] == 2  # no Received line: the sender's Date only
 
 
 def test_ids_follow_the_first_receipt(tmp_path):
@@ -82,6 +84,7 @@ def test_ids_follow_the_first_receipt(tmp_path):
     assert _campaign_of(report, late[0]) == "C0002"
     first = report["campaigns"][0]
     assert first["first_received"] < first["last_received"]
+    assert first["dated_by_header"] == 0  # the trusted Received line dates them
 
 
 def test_normalisation_hides_names_numbers_and_tracking_ids():
@@ -185,3 +188,26 @@ def test_removal_and_list_links_are_landing_urls_but_not_advertised_domains(tmp_
     assert [e["value"] for e in report["indicators"]["advertised_domain"]] == [
         "toner-deals.example"]
     assert len(report["indicators"]["landing_url"]) == 2
+
+
+def test_a_mailing_services_click_redirector_joins_no_campaigns(tmp_path):
+    head = "From: a@esp{n}.example\nTo: t@trap.example\nSubject: {subject}\n\n"
+    bodies = ["Build a free website today with hundreds of designer templates and a free "
+              "hosting trial: http://r.mailer-esp.example/?A%2F19fbb0eb2b= now.",
+              "Listen to the new legal thriller on your free MP3 player, designed and "
+              "manufactured to order: http://r.mailer-esp.example/?A%2F368b56677b= today."]
+    paths = []
+    for n, body in enumerate(bodies, 1):
+        path = tmp_path / f"m{n}.eml"
+        path.write_text(head.format(n=n, subject=f"offer {n}") + body)
+        paths.append(path)
+    report = _run(*map(str, paths))
+    assert _campaign_of(report, paths[0]) != _campaign_of(report, paths[1])
+
+
+def test_worker_processes_give_the_same_campaigns(tmp_path):
+    copies = near_duplicates(WATCHES.read_bytes(), 3, tmp_path, "w")
+    other = SAMPLES / "can-spam" / "no-postal-address.eml"
+    one = _run(*map(str, copies), str(other))
+    two = _run(*map(str, copies), str(other), "--jobs", "2")
+    assert one == two

@@ -50,6 +50,8 @@ def test_every_field_of_every_corpus_message():
         except (TypeError, ValueError) as exc:  # e.g. a lone surrogate in a text field
             failures.append(f"{path.name}: not serialisable: {exc}")
         failures.extend(f"{path.parent.name}/{path.name}: {error}" for error in msg.errors)
+        failures.extend(f"{path.parent.name}/{path.name}: field {name}: {detail}"  # the technical detail
+                        for name, detail in msg.field_errors.items())
     assert failures == [], f"{len(failures)} failures, first: {failures[:10]}"
 
 

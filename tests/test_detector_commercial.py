@@ -368,3 +368,18 @@ def test_pension_contributions_do_not_make_an_advert_a_charity_appeal():
     body = ("$40,000 $30,000 $11,000 Defined Benefit Profit Sharing SEP 401(K). Contributions Are 100% "
             "Tax Deductible. For a personalized proposal, call 1-800-235-7949. Fill out the form today.")
     assert classify("Pension plans", body, [LINK])["status"] != "non_commercial"
+
+
+def test_the_picture_advertisement_reason_states_what_was_counted():
+    """Not "almost no text, remote images inside links" of a message with 277 characters
+    of text whose picture is not inside a link: the counts, as facts."""
+    from pathlib import Path
+
+    from checker.message import Message
+
+    raw = (Path(__file__).parents[1] / "samples" / "modern" / "img-remote-footer-picture.eml").read_bytes()
+    reasons = [r for r in Message(raw).get("commercial.reasons") if r.get("category") == "image_ad"]
+    assert reasons, "the sample is a picture advertisement"
+    text = reasons[0]["reason"]
+    assert "almost no text" not in text and "inside links" not in text
+    assert "picture(s) loaded from the web" in text and "characters of text" in text

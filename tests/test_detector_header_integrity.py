@@ -317,3 +317,24 @@ def test_list_headers_end_to_end():
     plain = message("Hi", from_="Bob <bob@isp.example>", headers="Reply-To: a@lists.example\n")
     assert "reply_to_unrelated" in {i["indicator"] for i in
                                     plain.get("header_integrity.indicators")}
+
+
+def test_a_generic_static_name_is_not_called_dynamic():
+    """A hosting name built from the IP ("static.88-198-44-10...") is a generic name, not a
+    dynamic or residential one: the sentence says what the name shows."""
+    from checker.detectors.header_integrity import _what_the_name_shows
+
+    hosting = _what_the_name_shows("static.88-198-44-10.clients.hosting-de.example")
+    assert "dynamic" not in hosting and "generic name built from its IP address" in hosting
+    dsl = _what_the_name_shows("adsl-203-0-113-200.dsl.isp.example")
+    assert "dynamic or residential" in dsl and '"adsl"' in dsl
+
+
+def test_a_message_id_holding_a_file_path_names_no_domain():
+    """A bulk mailer left "c:\\documents and settings\\...\\domains2.txt" in the Message-ID:
+    that is not a domain, so no sentence says "the Message-ID names" it."""
+    found = detect_header_indicators(HeaderInputs(
+        from_address="someone@hotmail.com", from_domain="hotmail.com",
+        message_id="<abc@c:\\documents and settings\\administrator\\desktop\\send\\domains2.txt>",
+        message_id_domain="c:\\documents and settings\\administrator\\desktop\\send\\domains2.txt"))
+    assert not [i for i in found if i["indicator"] == "message_id_domain_unrelated"]

@@ -261,7 +261,8 @@ def test_a_burden_in_a_later_notice_is_found_when_an_earlier_notice_has_none():
 def test_burden_detail_names_the_opt_out_wording_and_the_demand():
     burden = detect_opt_out(
         [visible("To be removed, send $5 to Box 12, Dallas, TX 75201.")], [])["burdens"][0]
-    assert "'removed'" in burden["detail"] and "'send $5'" in burden["detail"]
+    assert '"removed"' in burden["detail"] and '"send $5"' in burden["detail"]
+    assert "'" not in burden["detail"]  # quoted as people quote, not Python's repr
     assert burden["quote"] == "send $5"
 
 

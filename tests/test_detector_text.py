@@ -40,6 +40,8 @@ SNIPPETS = [
     "Hot teens! XXX porn, live sex cams. Barely legal amateur videos. Masturbation.",
     "This is an advertisement. ADVERTISEMENT. Promotional message. Sponsored content.",
     "",
+    # Words a trigger once missed: a hyphen, a word no trigger named, upper-case Cyrillic.
+    "Enter our give-away! Buy from our online pharmacy. Our company produces widgets. ДЕНЬГИ!",
 ]
 
 
@@ -84,8 +86,8 @@ def test_fold_keeps_every_offset(text):
     assert all(a == b or a.lower() == b for a, b in zip(text, folded, strict=True))
 
 
-def test_fold_lowercases_ascii_and_latin_letters_only():
-    assert fold("ÀÉÎ Straße ĞİŞ Ωmega") == "àéî straße ğİş Ωmega"  # İ would grow, Ω is not Latin
+def test_fold_lowercases_ascii_latin_greek_and_cyrillic_letters():
+    assert fold("ÀÉÎ Straße ĞİŞ Ωmega ДЕНЬГИ 中文") == "àéî straße ğİş ωmega деньги 中文"  # İ would grow
 
 
 def test_trie_regex_matches_exactly_its_literals():
@@ -173,3 +175,18 @@ def test_shipped_lists_load_and_say_who_uses_them():
 
 def test_text_source_defaults_to_visible():
     assert TextSource("subject", "x").visible is True
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_every_scanner_finds_on_real_spam_what_a_plain_scan_finds():
+    # The trigger prefilter must never hide a match: a missing trigger or an unfolded
+    # script is a silent miss that no hand-written snippet shows.
+    from checker.message import Message
+    from tests.detector_support import corpus_dir
+
+    for path in sorted(corpus_dir("spam").glob("*.eml")):
+        msg = Message(path.read_bytes(), source_id=str(path))
+        for text in (msg.get("body.visible_text") or "", msg.get("subject") or ""):
+            for scanner in SCANNERS:
+                assert windowed(scanner, text) == plain(scanner, text), (path.name, scanner.pattern.pattern[:80])

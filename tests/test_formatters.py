@@ -130,8 +130,25 @@ def test_text_lists_violation_first_with_citations_and_evidence():
     assert lines[violation].split()[1] == "CANSPAM-POSTAL"
     assert "15 U.S.C. § 7704(a)(5)(A)(iii); 16 C.F.R. § 316.2(p)" in lines[violation]
     assert "No physical postal address appears" in part
-    assert "searched body.visible_text: postal_addresses" in part
-    assert 'body.visible_text[40:51]: "unsubscribe"' in part
+    assert "searched the visible text: postal_addresses" in part
+    assert 'visible text: "unsubscribe"' in part
+
+
+def test_text_evidence_reads_as_words_not_field_paths_or_escapes():
+    """Evidence is labelled in words and quoted on one line with ⏎ for line breaks: no
+    field path, no offsets, no \\x0a escape, no engine note such as "captured"."""
+    multi = finding("CANSPAM-POSTAL", Status.NEEDS_REVIEW, evidence=(
+        Evidence("body.visible_text", 0, 21, "Dear Friend,\n\nI am Mr"),
+        Evidence("postal_address.status", 0, 4, "none"),
+        Evidence("received[1].raw", 5, 9, "from"),
+        Evidence("postal_address.searched", 0, 16, "the visible text", note="captured"),
+    ))
+    text = render("text", [AuditResult("trap/9.eml", "d" * 64, 9, findings=(multi,))])
+    assert 'visible text: "Dear Friend,⏎⏎I am Mr"' in text
+    assert 'postal-address assessment: "none"' in text
+    assert 'Received header 2: "from"' in text
+    assert "\\x0a" not in text and "[0:4]" not in text and "captured" not in text
+    assert "postal_address" not in text
 
 
 def test_text_hides_compliant_and_not_applicable_unless_all():
@@ -159,7 +176,7 @@ def test_text_caps_long_evidence_lists():
     result = AuditResult("m.eml", "d" * 64, 1, findings=(finding("R", Status.VIOLATION,
                                                                  evidence=many),))
     text = render("text", results=[result])
-    assert text.count('body.visible_text[') == 12
+    assert text.count('visible text: "x"') == 12
     assert "and 18 more evidence item(s)" in text
 
 
@@ -241,3 +258,18 @@ def test_jsonl_lines_are_the_json_messages():
     for line in lines:
         jsonschema.validate(json.loads(line), message_schema)
     assert [json.loads(line) for line in lines] == json.loads(render("json"))["messages"]
+
+
+def test_text_says_a_search_that_found_nothing_plainly_and_records_in_words():
+    absent = finding("R", Status.NEEDS_REVIEW, evidence=(
+        Evidence("in_reply_to", searched=("a value",), note="absent"),
+        Evidence("pictures.blocking", searched=("any item",), note="the list is empty"),
+        Evidence("ad_label.matches", searched=("items meeting the rule's conditions",), note="the list is empty"),
+        Evidence("received.trusted[0]", quote="index: 0; from_name: unknown; ip: 192.0.2.1", note="captured"),
+    ))
+    text = render("text", [AuditResult("trap/a.eml", "d" * 64, 9, findings=(absent,))])
+    assert "In-Reply-To header: absent" in text
+    assert "picture the program could not read: none" in text
+    assert "advertisement labels: none meeting the rule's conditions" in text  # not "none" outright
+    assert "introduced itself as: unknown; IP address: 192.0.2.1" in text
+    assert "from_name" not in text and "index: 0" not in text and "any item" not in text

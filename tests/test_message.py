@@ -78,10 +78,11 @@ def test_a_failing_extractor_gives_the_empty_value_and_records_the_error(monkeyp
     msg = Message(SIMPLE)
     assert msg.get("subject") is None
     assert msg.get("links") == []
-    assert msg.errors == [
-        "field subject: RuntimeError: extractor bug",
-        "field links: RuntimeError: extractor bug",
+    assert msg.errors == [  # in words for people; the technical detail stays with the field
+        "Could not read the Subject of this message; the rules that need it could not be evaluated.",
+        "Could not read the links of this message; the rules that need it could not be evaluated.",
     ]
+    assert msg.field_errors == {"subject": "RuntimeError: extractor bug", "links": "RuntimeError: extractor bug"}
 
 
 def test_empty_values_per_type():
@@ -96,7 +97,7 @@ def test_an_empty_message_reads_as_absent_everywhere():
     assert msg.errors == []
     assert msg.get("headers") == [] and msg.get("subject") is None
     assert msg.get("from.address") is None and msg.get("from.valid") is None
-    assert msg.get("date") is None and msg.get("date.error") == "no Date header"
+    assert msg.get("date") is None and msg.get("date.error") == "the message has no Date header"
     assert msg.get("body.text") == "" and msg.get("body.visible_text") == ""
     assert msg.get("body.html") is None and msg.get("links") == []
     assert [p["path"] for p in msg.get("mime.parts")] == ["1"]

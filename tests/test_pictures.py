@@ -308,3 +308,15 @@ def test_a_message_spends_a_bounded_time_on_ocr(monkeypatch):
     notes = [p["note"] for p in msg.get("pictures")]
     assert len(calls) == 1 and notes[0] is None
     assert all("OCR time" in note for note in notes[1:])
+
+
+def test_without_ocr_a_carried_footer_picture_is_a_note_and_keeps_the_question_open(monkeypatch, federal):
+    monkeypatch.setattr(ocr, "unavailable", lambda: "OCR unavailable (test)")
+    ocr.clear_cache()
+    msg = html_message(AD_TEXT + FOOTER + "<img src='cid:f@acme.example'>",
+                       parts=image_part("f@acme.example", png((600, 90), colour=(250, 250, 240),
+                                                              text="PO Box 12")))
+    picture = msg.get("pictures")[0]
+    assert not picture["read"] and "OCR unavailable" in picture["note"] and picture["blocking"]
+    assert findings(federal, msg)["CANSPAM-POSTAL-ADDRESS"].status == Status.NEEDS_REVIEW
+    ocr.clear_cache()

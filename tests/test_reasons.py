@@ -204,6 +204,94 @@ def test_bidi_from_name_is_flagged_and_shown(shipped):
     assert any("Subject" in e and "⟨U+200B⟩ (zero width space)" in e for e in result.errors)
 
 
+def test_quotes_read_as_people_write_them():
+    from checker.display import field_label, quoted
+
+    assert quoted("You have won") == '"You have won"'
+    assert quoted('"Wells Fargo" <a@b.example>') == '“"Wells Fargo" <a@b.example>”'
+    assert quoted("line one\n  line two") == '"line one line two"'
+    assert quoted("SEXUALLY-EXPLICIT: ") == '"SEXUALLY-EXPLICIT: "'  # the mark's own space kept
+    assert field_label("postal_address.status") == "postal-address assessment"
+    assert field_label("received[1].raw") == "Received header 2"
+    assert field_label("body.hidden_text[0].text") == "hidden text 1"
+
+
+def test_detector_sentences_quote_as_people_do(shipped):
+    """The sentences detectors write (adult mark, From brand, prize subject, fake reply) quote
+    with "…", never Python's '…'."""
+    raw = (b"From: \"USPS Delivery\" <no-reply@usps-notice.example>\nTo: t@trap.example\n"
+           b"Subject: Sexually-Explicit: You have won a prize\nDate: Mon, 02 Jun 2025 10:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/plain\n\nBuy now for only $5. Hardcore XXX porn.\n")
+    msg = Message(raw, source_id="quotes")
+    details = [i["detail"] for i in msg.get("header_integrity.indicators")]
+    details += [i["detail"] for i in msg.get("subject_integrity.indicators")]
+    from checker.detectors.adult import label_status
+    details.append(label_status(msg.get("subject"))[1])
+    assert any('"USPS"' in d for d in details) and any('"You have won"' in d for d in details)
+    assert any('"Sexually-Explicit: "' in d for d in details)
+    assert not [d for d in details if JARGON["Python quoting"].search(d) or "position" in d]
+
+
+def test_warnings_about_the_date_are_sentences_for_people(shipped):
+    raw = (b"From: a@b.example\nTo: t@trap.example\nSubject: Hi\nDate: 2002/09/14 Sat 02:29:32 CDT\n"
+           b"\nHello.\n")
+    errors = audit(shipped, Message(raw, source_id="date")).errors
+    assert 'The Date header "2002/09/14 Sat 02:29:32 CDT" cannot be read as a date.' in errors
+    assert not [e for e in errors if e.startswith("date:") or JARGON["Python quoting"].search(e)]
+
+
+def test_an_explicit_subject_over_unexamined_pictures_is_for_a_person(shipped):
+    """Explicit words and pictures nobody has looked at do not show that the message
+    depicts sexually explicit conduct (18 U.S.C. § 2256): needs_review, never violation."""
+    raw = (b"From: Hot Cams <promo@hot-cams.example>\nTo: trap1@trap.example\n"
+           b"Subject: Live sex cams and XXX videos tonight\nDate: Fri, 13 Jun 2025 23:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<p>Hardcore XXX videos and live sex cams, uncensored porn updated daily. Join now for "
+           b"only $9.95: <a href='https://hot-cams.example/join'>join</a></p>"
+           b"<p><img src='https://hot-cams.example/p1.jpg' width='480' height='360' alt=''></p>")
+    assert findings(shipped, raw)["CANSPAM-SEXUAL-LABEL"].status == Status.NEEDS_REVIEW
+
+
+def test_the_sexual_mark_violation_says_what_holds_of_the_pictures(shipped):
+    """Pictures the program does not look at are said to be just that: not "sexually
+    oriented" as a fact, nor the generic "a picture that could hold what the text lacks"."""
+    raw = (b"From: Hot Cams <promo@hot-cams.example>\nTo: trap1@trap.example\n"
+           b"Subject: Sexually Explicit: live sex cams and XXX videos tonight\n"
+           b"Date: Fri, 13 Jun 2025 23:00:00 +0000\n"
+           b"MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+           b"<p>Hardcore XXX videos and live sex cams, uncensored porn updated daily. Join now for "
+           b"only $9.95: <a href='https://hot-cams.example/join'>join</a></p>"
+           b"<p><img src='https://hot-cams.example/p1.jpg' width='480' height='360' alt=''></p>"
+           b"<p>To unsubscribe, visit https://hot-cams.example/unsubscribe<br>"
+           b"Hot Cams Ltd, 2200 Industrial Road, Las Vegas, NV 89102</p>\n")
+    label = findings(shipped, raw)["CANSPAM-SEXUAL-LABEL"]
+    assert label.status == Status.VIOLATION  # the sender's own malformed mark
+    assert "the sender marked the message as sexually explicit" in label.finding
+    assert "shows pictures, which the program does not judge" in label.finding
+    assert "what the text lacks" not in label.finding and "is sexually oriented" not in label.finding
+
+
+def test_a_span_is_quoted_once_with_what_it_shows(shipped):
+    """The fake-reply finding quoted "RE:" twice: bare (the condition) and with the
+    detector's sentence. It is listed once, with the sentence."""
+    reply = findings(shipped, sample("can-spam/fake-reply.eml"))["CANSPAM-SUBJECT-FAKE-REPLY"]
+    spans = [(e.field, e.start, e.end) for e in reply.evidence if e.start is not None]
+    assert len(spans) == len(set(spans))
+    (marker,) = [e for e in reply.evidence if e.field == "subject" and e.quote == "RE:"]
+    assert marker.note and "In-Reply-To" in marker.note
+
+
+def test_a_subject_holding_quotes_is_not_double_quoted(shipped):
+    """'The subject ""Great FREE Offers!" today"' read as two empty quotes: a subject
+    that holds straight quotes is set in “…”."""
+    raw = (b'From: Deals <deals@shop.example>\nTo: t@trap.example\nSubject: RE: "Great FREE Offers!" today\n'
+           b"Date: Mon, 02 Jun 2025 10:00:00 +0000\nMIME-Version: 1.0\nContent-Type: text/plain\n\n"
+           b"Buy now: only $5, save 50% today. Order at https://shop.example/buy\n")
+    texts = [f.finding for f in findings(shipped, raw).values() if "The subject" in f.finding]
+    assert texts and all('“RE: "Great FREE Offers!" today”' in t for t in texts)
+    assert not [t for t in texts if JARGON["a doubled quote"].search(t)]
+
+
 def test_defect_class_names_become_plain_english():
     assert plain_defect("CloseBoundaryNotFoundDefect in part 1.2") == (
         "the MIME structure is broken: a part's closing boundary is missing (part 1.2)")
@@ -227,6 +315,10 @@ JARGON = {
     "a class name": re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)+(Defect|Error)\b"),
     "a repeated quote": re.compile(r"\(([^()]{2,}), \1\)"),
     "a date run into a quote": re.compile(r"[\"\w], \d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "Python quoting": re.compile(r"(?:^|[\s(])'[^'\s][^']{0,80}'(?=[\s).,;:]|$)"),
+    "a doubled quote": re.compile(r"\"\"\S|\S\"\"(?!\w)"),
+    "a machine timestamp": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "a character position": re.compile(r"\bat position \d"),
 }
 
 
@@ -247,7 +339,7 @@ def _claims(msg: Message, finding) -> list[str]:
         "commercial_uncertain": lambda: msg.get("commercial.status") == "commercial_uncertain",
         "content_not_read": lambda: bool(msg.get("content.not_read")),
         "mime_broken": lambda: bool(msg.parse_error),
-        "field_unreadable": lambda: any(e.startswith("field ") for e in msg.errors),
+        "field_unreadable": lambda: bool(msg.field_errors),
         "invisible_characters": lambda: any(hidden_characters(e.quote) for e in finding.evidence),
     }
     for code in codes & checks.keys():
@@ -257,6 +349,8 @@ def _claims(msg: Message, finding) -> list[str]:
         wrong.append("a compliant finding with reasons")
     if re.search(r"\bshows (a picture that could hold|pictures)", text) and "pictures_present" not in codes:
         wrong.append("says it shows pictures without the code")
+    if re.search(r"\bshows no pictures?\b", text) and msg.get("pictures"):
+        wrong.append("says it shows no picture, but the message has pictures")
     if re.search(r"\bhas no visible text", text) and "no_visible_text" not in codes:
         wrong.append("says it has no visible text without the code")
     for what, pattern in JARGON.items():
@@ -265,8 +359,11 @@ def _claims(msg: Message, finding) -> list[str]:
             wrong.append(f"{what} in the text: {match.group(0)!r}")
     for evidence in finding.evidence:
         for note in filter(None, [evidence.note, *(evidence.searched or ())]):
-            if JARGON["a field path"].search(note) or JARGON["a Python repr"].search(note):
+            if any(JARGON[kind].search(note) for kind in ("a field path", "a Python repr", "Python quoting",
+                                                          "a machine timestamp")):
                 wrong.append(f"jargon in an evidence note: {note!r}")
+        if evidence.start is None and evidence.quote and JARGON["a machine timestamp"].search(evidence.quote):
+            wrong.append(f"a machine timestamp in a value quoted as evidence: {evidence.quote!r}")
     clauses = [c.strip() for c in re.split(r"[;.] ", text) if len(c.strip()) > 30]
     wrong += [f"a repeated clause: {c!r}" for c in {c for c in clauses if clauses.count(c) > 1}]
     return wrong
@@ -307,3 +404,14 @@ def test_corpus_spam_00400_says_no_picture(shipped):
     postal = result["CANSPAM-POSTAL-ADDRESS"]
     assert postal.status == Status.NEEDS_REVIEW and postal.reasons == ("commercial_uncertain",)
     assert "picture" not in postal.finding
+
+
+def test_a_path_finding_lists_only_what_shows_the_path(shipped):
+    """The (a)(1) routing finding on a bank phish listed the SPF, DMARC and Reply-To
+    indicators as its evidence although its sentence (rightly) speaks only of the path:
+    evidence must show what the finding says."""
+    routing = findings(shipped, sample("modern/phish-bank-verify.eml"))["CANSPAM-HEADER-ROUTING"]
+    assert routing.status == Status.NEEDS_REVIEW
+    fields = {e.field.split("[")[0] for e in routing.evidence}
+    assert "reply_to" not in fields and "authentication_results" not in fields, fields
+    assert any(e.field.startswith("received") for e in routing.evidence)

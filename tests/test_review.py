@@ -97,14 +97,33 @@ def test_confirm_and_dismiss_a_campaign_then_rerun_exhibits(case):
     assert code == 0, text
     changed = {before[f"pobox-{n}.eml"]["label"] for n in (1, 2, 3)} | {
         before[f"prize-{n}.eml"]["label"] for n in (1, 2)}
-    assert set(summary["this_run"]["rerendered_after_decisions"]) == changed
+    # Each changed exhibit is re-rendered in its own Bates range, or, when the decision
+    # would change its page count, kept as made, and the run says so.
+    redone = set(summary["this_run"]["rerendered_after_decisions"])
+    kept = {label for label in changed if f"{label} (" in text and "not re-rendered" in text}
+    assert redone | kept == changed and not redone & kept
     after = _by_source(case)
     for name, row in after.items():  # same numbers and Bates ranges
         assert (row["bates_first"], row["bates_last"]) == (before[name]["bates_first"],
                                                            before[name]["bates_last"])
-    assert after["watches.eml"]["pdf_sha256"] == before["watches.eml"]["pdf_sha256"]
-    assert after["pobox-1.eml"]["pdf_sha256"] != before["pobox-1.eml"]["pdf_sha256"]
+        assert (row["pdf_sha256"] == before[name]["pdf_sha256"]) == (row["label"] not in redone)
+    findings = _ledger_findings(case)  # the ledger says what each exhibit shows
+    for name, row in after.items():
+        rule = POSTAL if name.startswith("pobox") else SUBJECT
+        assert ("decision" in findings[name].get(rule, {})) == (row["label"] in redone)
+    for name in ("prize-1.eml", "pobox-1.eml"):
+        if after[name]["label"] in redone:
+            pdf = (case / after[name]["pdf_file"]).read_bytes()
+            words = " ".join(" ".join(pdf_pages_text(pdf)).split())
+            assert ("dismissed by A. Counsel" if name.startswith("prize")
+                    else "confirmed by A. Counsel") in words
+    code, summary, _ = run([inputs], case)  # nothing new: nothing more re-rendered
+    assert set(summary["this_run"]["rerendered_after_decisions"]) <= kept
 
+    # A fresh production applies every decision (the journal survives --fresh).
+    code, summary, text = run([inputs], case, "--fresh")
+    assert code == 0, text
+    after = _by_source(case)
     findings = _ledger_findings(case)
     confirmed = findings["pobox-2.eml"][POSTAL]
     assert confirmed["status"] == "violation"
@@ -120,17 +139,15 @@ def test_confirm_and_dismiss_a_campaign_then_rerun_exhibits(case):
 
     pdf = (case / after["pobox-1.eml"]["pdf_file"]).read_bytes()
     text = " ".join(" ".join(pdf_pages_text(pdf)).split())
-    assert f"Confirmed by A. Counsel on {day}: The P.O. box is not registered under USPS" in text
-    pdf = (case / after["prize-1.eml"]["pdf_file"]).read_bytes()
-    assert "Dismissed by A. Counsel" in " ".join(" ".join(pdf_pages_text(pdf)).split())
+    assert f"confirmed by A. Counsel on {day}: The P.O. box is not registered under USPS" in text
+    # dismissed, the prize ads carry no finding left to show: no exhibit in a new production
+    assert after["prize-1.eml"]["status"] == "not_selected"
 
     remedy = _remedy(case, CANSPAM_REMEDY)
     assert remedy["established"]["messages"] == established + 3
     assert after["pobox-1.eml"]["label"] in remedy["established"]["exhibits"]
-
-    code, summary, _ = run([inputs], case)  # nothing changed since: nothing re-rendered
-    assert summary["this_run"]["rerendered_after_decisions"] == []
-    assert summary["this_run"]["rendered"] == 0
+    assert len(json.loads(_cli("review", "log", str(case), "--format", "json").stdout)
+               ["entries"]) == 2
 
 
 def test_log_is_append_only_and_later_decisions_supersede(case):
@@ -251,3 +268,30 @@ def test_a_decided_finding_matches_the_audit_json_schema():
     validator.validate(decided["findings"][0])
     decided["findings"][0]["decision"]["action"] = "maybe"
     assert list(validator.iter_errors(decided["findings"][0]))
+
+
+def test_select_representatives_makes_one_exhibit_per_campaign_and_findings(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    near_duplicates((SAMPLES / "can-spam" / "po-box-2006.eml").read_bytes(), 3, inputs, "pobox")
+    shutil.copy(SAMPLES / "can-spam" / "no-opt-out.eml", inputs / "watches.eml")
+    shutil.copy(SAMPLES / "can-spam" / "compliant-newsletter.eml", inputs / "newsletter.eml")
+    out = tmp_path / "case"
+    code, _, text = run([inputs], out, "--select", "representatives")
+    assert code == 2 and "spamlaw campaigns" in text  # the campaigns come first
+    assert _cli("campaigns", str(inputs), "--out", str(out)).exit_code == 0
+    code, summary, text = run([inputs], out, "--select", "representatives")
+    assert code == 0, text
+    rows = _by_source(out)
+    pobox = [rows[f"pobox-{n}.eml"] for n in (1, 2, 3)]
+    exhibited = [r for r in pobox if r["status"] == "exhibit"]
+    assert len(exhibited) == 1 and exhibited[0]["exhibit_number"] == 1  # C0001 is earliest
+    label = exhibited[0]["label"]
+    assert all(r["reason"].startswith(f"represented by {label} (campaign C0001")
+               for r in pobox if r is not exhibited[0])
+    assert rows["watches.eml"]["status"] == "exhibit"
+    assert rows["newsletter.eml"]["status"] == "not_selected"  # no finding: nothing to show
+    assert {r["campaign"] for r in pobox} == {"C0001"}
+    index = " ".join(" ".join(pdf_pages_text((out / "index.pdf").read_bytes())).split())
+    assert "Summary by campaign (Fed. R. Evid. 1006)" in index
+    assert f"{label} ({exhibited[0]['bates_first']}–{exhibited[0]['bates_last']})" in index

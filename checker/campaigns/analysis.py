@@ -57,6 +57,7 @@ class Member:
     sha256: str
     subject: str
     received: str | None
+    date_source: str | None  # trusted_received | date_header | None (legal_date.source)
     statuses: array  # codes of (rule, status) pairs, see _Outcomes
     indicators: dict[str, tuple[str, ...]]
     signature: bytes | None = field(default=None, repr=False)
@@ -113,6 +114,7 @@ def build(results: Iterable[AuditResult], ruleset_sha256: str = "") -> Capture:
             index=index, source=result.source, sha256=result.sha256,
             subject=(facts.subject if facts else (result.subject or "")),
             received=facts.received if facts else None,
+            date_source=facts.date_source if facts else None,
             statuses=outcomes.encode(result.findings),
             indicators=dict(facts.indicators) if facts else {},
             signature=facts.signature if facts else None))
@@ -178,6 +180,8 @@ def _summary(cid: str, group: list[Member], outcomes: _Outcomes) -> dict[str, An
         "first_received": dates[0] if dates else None,
         "last_received": dates[-1] if dates else None,
         "undated": len(group) - len(dates),
+        # dates taken from the Date header (the sender's claim), not a trusted Received line
+        "dated_by_header": sum(1 for m in group if m.received and m.date_source == "date_header"),
         "representative": {"sha256": representative.sha256, "source": representative.source,
                            "subject": representative.subject},
         "subject_variants": [{"subject": s, "messages": n}

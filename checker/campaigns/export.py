@@ -1,7 +1,8 @@
-"""Write a grouping to a folder (CSV/JSON for subpoenas and spreadsheets) and, when the
-folder is a `spamlaw exhibits` case folder, record each message's campaign in its ledger
-(`case.sqlite`, tables `campaign_members` and `campaigns`) so `spamlaw review` can act on
-a whole campaign."""
+"""Write a grouping to a folder (CSV/JSON for subpoenas and spreadsheets) and record each
+message's campaign in the folder's case ledger (`case.sqlite`, tables `campaign_members`
+and `campaigns`; created when the folder has none yet), so that `spamlaw review` can act
+on a whole campaign and `spamlaw exhibits --select representatives` can choose one
+exhibit per campaign."""
 
 from __future__ import annotations
 
@@ -82,6 +83,8 @@ def record_in_case(capture: Capture, folder: Path) -> int:
             "VALUES (?, ?, ?)",
             [(m["sha256"], m["source"], c["id"]) for c in capture.campaigns
              for m in c["members"]])
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'inputs'").fetchone():
+            return 0
         found = db.execute("SELECT COUNT(*) FROM inputs WHERE sha256 IN "
                            "(SELECT sha256 FROM campaign_members)").fetchone()[0]
     return found

@@ -319,13 +319,22 @@ def describe(message) -> MessageFacts:
     )
 
 
+_REDIRECT_PATH = re.compile(r"(^|/)(click|clicks|redirect|redir|r|c|l|t|go|out|link|links|"
+                            r"track|trk|url|jump|ct|cl|cgi-bin/[^/]*)(\.\w+)?/?$",
+                            re.IGNORECASE)
+
+
 def _join_key(url: str) -> str | None:
     """The landing page two messages must share to be one campaign: host and path (the
     query is dropped: it carries per-recipient tokens more often than a page name). A
-    shared platform's page does not join campaigns."""
+    shared platform's page does not join campaigns, nor does a click redirector (the site
+    root or a click/redirect script with a query): a mailing service's redirector
+    carries every customer's mail, and where it leads is in the query."""
     parts = urlsplit(url)
     domain = registrable_domain(parts.hostname)
     if not domain or domain in SHARED_PLATFORMS:
+        return None
+    if parts.query and (parts.path in ("", "/") or _REDIRECT_PATH.search(parts.path)):
         return None
     return f"{parts.hostname}{parts.path.rstrip('/')}"
 

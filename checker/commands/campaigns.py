@@ -40,9 +40,9 @@ HELP = (
     "header). Every message is audited as by `spamlaw audit` (same --rules, --case, --state) "
     "for the per-rule counts.\n\n"
     "--out DIR writes campaigns.json, campaigns.csv, campaign-members.csv and indicators.csv "
-    "(each indicator with its messages' SHA-256). When DIR is a `spamlaw exhibits` case "
-    "folder, the campaign of each message is also recorded in its case.sqlite, for "
-    "`spamlaw review decide --campaign`."
+    "(each indicator with its messages' SHA-256), and records each message's campaign in "
+    "DIR/case.sqlite: DIR is (or becomes) the `spamlaw exhibits` case folder, for "
+    "`spamlaw review decide --campaign` and `spamlaw exhibits --select representatives`."
 )
 
 
@@ -126,10 +126,10 @@ def _export(capture, out: Path) -> list[str]:
     try:
         written = write_exports(capture, out)
         notes = [f"wrote {', '.join(str(p) for p in written)}"]
-        if is_case_folder(out):
-            rows = record_in_case(capture, out)
-            notes.append(f"recorded the campaigns in {out / 'case.sqlite'} ({rows} case "
-                         "input(s) matched)")
+        known = is_case_folder(out)
+        rows = record_in_case(capture, out)
+        notes.append(f"recorded the campaigns in {out / 'case.sqlite'}"
+                     + (f" ({rows} case input(s) matched)" if known else ""))
     except OSError as exc:
         raise UsageError(f"--out {out}: {exc.strerror or exc}") from None
     return notes
@@ -159,6 +159,8 @@ def text_report(capture) -> str:
     for c in capture.campaigns:
         span = (f"{c['first_received'][:10]} – {c['last_received'][:10]}"
                 if c["first_received"] else "no date")
+        if c["dated_by_header"]:
+            span += f" ({c['dated_by_header']} dated by the Date header only)"
         lines.append("")
         lines.append(f"{c['id']}  {c['size']} message(s)  {span}  "
                      f"{c['subject_variant_count']} subject(s)")

@@ -309,7 +309,8 @@ def exhibits(
     select: Annotated[str, typer.Option(
         "--select", metavar="WHICH",
         help="Which messages become exhibits: findings (a violation or needs_review "
-             "finding), violations, or all.")] = "findings",
+             "finding), violations, all, or representatives (one per campaign and set of "
+             "findings; run `spamlaw campaigns INPUT... --out DIR` first).")] = "findings",
     first_exhibit: Annotated[int, typer.Option(
         "--first-exhibit", metavar="N", help="Number of the first exhibit.")] = 1,
     label_format: Annotated[str, typer.Option(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import textwrap
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated
@@ -145,7 +146,9 @@ def _queue_text(groups, status: str) -> str:
             lines.append(f"  {rule_id}: {len(items)} message(s), {first.status}")
             if first.reasons:
                 lines.append(f"    review reason: {_short(_reason_text(first.reasons), 160)}")
-            lines.append(f"    finding: {_short(first.finding, 160)}")
+            lines.extend(textwrap.wrap(_short(first.finding, 900), 100,
+                                       initial_indent="    finding: ",
+                                       subsequent_indent="      "))
             quotes = list(dict.fromkeys(quote for q in items for quote in q.quotes))[:3]
             for quote in quotes:
                 lines.append(f"    evidence: {_short(quote, 120)!r}")

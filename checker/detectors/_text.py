@@ -55,11 +55,13 @@ def scan_regions(text: str) -> list[tuple[int, int]]:
     return [(0, half), (len(text) - half, len(text))]
 
 
-# Lowercase for ASCII and Latin letters, one character for one character, so offsets into
-# the folded text are offsets into the original (str.lower() can change the length).
+# Lowercase for ASCII, Latin, Greek and Cyrillic letters, one character for one character,
+# so offsets into the folded text are offsets into the original (str.lower() can change
+# the length). Scanners' lowercase triggers are looked up in the folded text: a script
+# left out here would hide its upper-case words ("ДЕНЬГИ") from every trigger.
 _FOLD = {
     code: ord(chr(code).lower())
-    for code in range(0x250)
+    for code in [*range(0x250), *range(0x370, 0x530)]
     if len(chr(code).lower()) == 1 and chr(code).lower() != chr(code)
 }
 

@@ -43,6 +43,7 @@ from checker.detectors._text import (
     word_list,
     words_pattern,
 )
+from checker.display import quoted
 from checker.fields import register
 
 LABEL = "SEXUALLY-EXPLICIT: "
@@ -139,15 +140,17 @@ def label_status(subject: str | None, subject_raw: str | None = None) -> tuple[s
     encoded = bool(subject_raw and "=?" in subject_raw)
     note = " (the subject is RFC 2047-encoded in the message)" if encoded else ""
     if subject.startswith(LABEL):
-        return "exact", f"The subject begins with exactly {LABEL!r}{note}."
+        return "exact", f"The subject begins with exactly {quoted(LABEL)}{note}."
     close = re.search(r"sexually[\s_\-]*explicit\s*:?\s*|\badlt\b\s*:?|^\s*adult\s*:", subject,
                       re.IGNORECASE)
     if close:
-        return "malformed", (
-            f"The subject has {close.group(0)!r} at position {close.start()}, not the exact "
-            f"prefix {LABEL!r} at the start{note}."
-        )
-    return "missing", f"The subject does not begin with {LABEL!r}."
+        before = subject[: close.start()].strip()
+        if not before:
+            return "malformed", (f"The subject begins with {quoted(close.group(0))}, not the exact "
+                                 f"mark{note}.")
+        return "malformed", (f"The subject has {quoted(close.group(0))} after {quoted(before)}, "
+                             f"not the exact mark {quoted(LABEL)} at its start{note}.")
+    return "missing", f"The subject does not begin with {quoted(LABEL)}."
 
 
 def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ commercial categories (weight per hit; each category adds at most its cap to the
   subject      commercial wording in the subject (§ 316.3(a)(2)(i), (a)(3)(i))
   bulk         bulk-mail language: removal instructions, "this is not spam", opt-out wording
   ad_label     the message calls itself an advertisement ("ADV:" in the subject weighs 3)
-  image_ad     remote pictures inside links with little or no text (unreadable to us)
+  image_ad     remote pictures and web links with little or no text (the pictures are unreadable to us)
   proposal     advance-fee "business proposal" language (transfer of funds, next of kin,
                urgent confidential assistance, a late husband's deposit with a security
                company; a large sum next to it); whether soliciting a money transfer is
@@ -286,11 +286,11 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
                      r"\bworking\s+capital\b|\bunsecured\s+(?:loans?|basis|credit|financing|funding)\b"
                      r"|\blower\s+(?:your\s+)?(?:house\s+|mortgage\s+|monthly\s+|car\s+)?payments\b")),
     # Prize promotions: "you have been specially selected", "giveaway", "vacation package".
-    ("pitch", 1, _rx("selected giveaway package win",
+    ("pitch", 1, _rx("selected giveaway give-away package win",
                      r"\b(?:specially|specifically|personally)\s+selected\b|\bgive-?aways?\b"
                      r"|\b(?:vacation|holiday|travel)\s+package\b|\b(?:register|enter)\s+(?:now\s+)?to\s+win\b")),
     # Pills without a doctor: "no prescription required", "doctor office visits not required".
-    ("pitch", 1, _rx("prescription perscription doctor diet drugstore meds",
+    ("pitch", 1, _rx("prescription perscription doctor diet drugstore pharmacy meds",
                      r"\b(?:no|without\s+(?:a\s+)?)\s*(?:prior\s+)?prescription\b|\bperscriptions?\b"
                      r"|\bdoctor(?:'?s)?\s+(?:office\s+)?visits?\s+(?:are\s+)?not\s+(?:required|needed)\b"
                      r"|\bdiet\s+(?:aids?|pills?)\b|\b(?:online\s+)?drugstore\b|\bonline\s+pharmacy\b"
@@ -307,7 +307,7 @@ COMMERCIAL: list[tuple[str, int, Scanner]] = [
     ("pitch", 1, _rx("free", r"(?-i:\bFREE\b)")),
     ("pitch", 1, _rx(_CJK_PITCH, "|".join(_CJK_PITCH.split()))),
     ("pitch", 1, _rx("product proud introduce supply manufacture export distributor dealer diploma "
-                     "degree wanted catalog",
+                     "degree wanted catalog produces distributes supplies sells exports offers",
                      r"\bnew\s+products?\b|\bproud\s+to\s+(?:announce|introduce|offer|present)\b"
                      r"|\bintroduce\s+(?:you\s+to\s+)?our\s+(?:company|products?|services?|new)\b"
                      r"|\bwe\s+(?:supply|manufacture|export|are\s+(?:a\s+)?(?:leading\s+)?(?:manufacturer|supplier|"
@@ -471,9 +471,9 @@ _REASONS = {
     "word": "selling vocabulary (offer, deal, price, loan ...)",
     "shop_link": "a link to a shop, order or product page",
     "subject": "the subject line promotes something",
-    "bulk": "bulk-mailing language (removal instructions, 'this is not spam', list notices)",
+    "bulk": "bulk-mailing language (removal instructions, \"this is not spam\", list notices)",
     "ad_label": "the message calls itself an advertisement",
-    "image_ad": "a picture advertisement: almost no text, remote images inside links",
+    "image_ad": "a picture advertisement: remote pictures and web links with little or no text beside them",
     "proposal": "solicits a money transfer or business deal (advance-fee pattern); whether that "
                 "is a commercial product or service is for counsel",
     "adult": "adult-site promotion vocabulary",
@@ -696,7 +696,7 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     remote = [im for im in images if im.get("kind") == "remote" and im.get("visible", True)]
     web_links = [lk for lk in links if not lk.get("mailto") and lk.get("visible", True)]
     text_length = len(visible_text.strip())
-    # Pictures inside links with little text (a footer at most); or pictures and no text at
+    # Remote pictures and web links with little text (a footer at most); or pictures and no text at
     # all (image maps, pasted flyers).
     short = text_length <= IMAGE_AD_MAX_TEXT or (
         len(remote) >= 3 and len(web_links) >= 3 and text_length <= 3 * IMAGE_AD_MAX_TEXT
@@ -704,7 +704,10 @@ def _image_ad(visible_text: str, links: list[dict], images: list[dict] | None,
     if not remote or not short or not (web_links or text_length == 0):
         return []
     record = span(field, visible_text, 0, len(visible_text))
-    record.update(category="image_ad", weight=2, reason=_REASONS["image_ad"])
+    # What was counted, as facts: the pictures need not sit inside the links.
+    reason = (f"a picture advertisement: {len(remote)} picture(s) loaded from the web and "
+              f"{len(web_links)} link(s), with {text_length:,} characters of text")
+    record.update(category="image_ad", weight=2, reason=reason)
     return [record]
 
 

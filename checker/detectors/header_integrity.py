@@ -78,7 +78,9 @@ from checker.detectors._text import (
     whole,
     word_list,
 )
+from checker.display import quoted
 from checker.fields import register
+from checker.legal_date import format_utc
 
 # Webmail domains come from the counsel-editable list rules/lists/free_mail_domains.yaml and
 # brands from rules/lists/brands.yaml. Domains one provider runs together are grouped here:
@@ -278,6 +280,18 @@ def _tokens_dynamic(name: str) -> bool:
     return any(_tokens(label) & _WEAK_DYNAMIC_TOKENS for label in labels[1:-2])
 
 
+def _what_the_name_shows(rdns: str) -> str:
+    """Why `looks_dynamic` held, in words that are true of this name: a word that marks a
+    dial-up, DSL, cable or address pool ("dsl", "dyn"), or only the IP's digits (which
+    pooled, residential and rented hosting connections all have: a generic name, not a
+    named mail server; a name such as "static.1-2-3-4.hosting.example" is not dynamic)."""
+    words = sorted(set().union(*(_tokens(label) for label in rdns.lower().split("."))) & _DYNAMIC_TOKENS)
+    if words:
+        return f"a name that marks a dynamic or residential connection ({quoted(words[0])})"
+    return ("a generic name built from its IP address, as pooled, residential or rented "
+            "hosting connections have, not the name of a mail server")
+
+
 def looks_dynamic(rdns: str | None, ip: str | None, helo: str | None = None) -> bool:
     """Reverse DNS that names a dial-up / DSL / cable pool, or embeds the IP's digits (unless
     the HELO shows a named server of the same organisation)."""
@@ -299,6 +313,14 @@ def looks_dynamic(rdns: str | None, ip: str | None, helo: str | None = None) -> 
 
 def _indicator(name: str, detail: str, evidence: dict[str, Any]) -> dict[str, Any]:
     return {"indicator": name, "detail": detail, **evidence}
+
+
+def _when(moment: Any) -> str:
+    """A Received date as people read it: "2025-06-20 09:00:00 UTC"."""
+    try:
+        return format_utc(moment)
+    except (ValueError, OverflowError):
+        return str(moment)
 
 
 def _in_raw(hop: dict, needle: str | None) -> dict[str, Any]:
@@ -332,8 +354,8 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
     if looks_dynamic(rdns, ip, helo):
         out.append(_indicator(
             "dynamic_handoff",
-            f"The message was handed to the operator's server by {ip or '?'} ({rdns}), a name "
-            "that looks like a dynamic or residential connection.",
+            f"The message was handed to the operator's server by {ip or '?'} ({rdns}), "
+            f"{_what_the_name_shows(rdns)}.",
             _in_raw(hop, rdns),
         ))
     _, untrusted = split_received(inp.received, inp.trusted_hops)
@@ -425,8 +447,8 @@ def _date_indicators(handoff: dict, untrusted: list[dict]) -> list[dict[str, Any
         if late:
             return [_indicator(
                 "hop_date_after_receipt",
-                f"A Received line the sender supplied is dated {when.isoformat()}, after the "
-                f"operator received the message ({received_at.isoformat()}).",
+                f"A Received line the sender supplied is dated {_when(when)}, after the "
+                f"operator received the message ({_when(received_at)}).",
                 _in_raw(hop, None),
             )]
     return []
@@ -512,7 +534,7 @@ def _from_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
                                               for d in domains):
             out.append(_indicator(
                 "brand_display_name",
-                f"The From name says {match.group(0)!r} but the address is at {from_domain}, "
+                f"The From name says {quoted(match.group(0))} but the address is at {from_domain}, "
                 f"not a domain of {brand}.",
                 span("from.display_name", name, match.start(), match.end()),
             ))
@@ -606,10 +628,14 @@ _PRIVATE_TLDS = frozenset("local localdomain lan home internal intranet corp inv
                           "localhost nospam private domain".split())
 
 
+_HOST_NAME = re.compile(r"[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+")
+
+
 def _public_name(domain: str) -> bool:
     labels = domain.split(".")
     return (
         len(labels) >= 2
+        and _HOST_NAME.fullmatch(domain) is not None  # not a file path ("c:\...\domains2.txt")
         and registrable_domain(domain) is not None
         and labels[-1].isalpha()
         and 2 <= len(labels[-1]) <= 6

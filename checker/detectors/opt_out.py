@@ -38,13 +38,13 @@ from checker.detectors._text import (
     Scanner,
     TextSource,
     body_sources,
-    clean,
     describe_searched,
     found_spans,
     message_links,
     span,
     window,
 )
+from checker.display import quoted
 from checker.fields import register
 
 # Opt-out wording, in groups by trigger word (see `_text.Scanner`): the groups whose only
@@ -483,8 +483,8 @@ def find_burdens(sources: list[TextSource], notices: list[dict[str, Any]]) -> li
                     seen.add((source.field, match.start()))
                     record = span(source.field, text, match.start(), match.end())
                     record.update(kind=kind, visible=source.visible, detail=(
-                        f"In the opt-out instructions ({clean(text[start:end])!r}), the text "
-                        f"asks for {what} ({clean(match.group(0))!r})."))
+                        f"Near the opt-out wording {quoted(text[start:end])}, the text asks "
+                        f"for {what} ({quoted(match.group(0))})."))
                     found.append(record)
                     if len(found) >= MAX_BURDENS:
                         return found

@@ -170,7 +170,7 @@ def classify(picture: Picture, image_only: bool, brands: list[str]) -> tuple[str
                             "or an opt-out notice")
     if _meaningful_alt(alt):
         return "banner", f'its alt text says what it shows ("{alt[:60]}")'
-    return "content_bearing", f"no alt text says what it shows ({_size(picture)})"
+    return "content_bearing", "no alt text says what it shows"
 
 
 def _blocks(picture: Picture, role: str, image_only: bool, footer: bool,

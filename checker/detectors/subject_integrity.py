@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import Any
 
 from checker.detectors._text import Scanner, span, word_list, words_pattern
+from checker.display import quoted
 from checker.fields import register
 
 _REPLY_PREFIX = re.compile(
@@ -165,7 +166,7 @@ def detect_subject_indicators(
         start, end = marker
         out.append(_indicator(
             "fake_reply", subject, start, end,
-            f"The subject is marked {subject[start:end]!r} but the message has no "
+            f"The subject is marked {quoted(subject[start:end])} but the message has no "
             "In-Reply-To or References header, no Thread-Index header, and no quoted or "
             "forwarded original in its body, so nothing shows it answers or forwards an "
             "earlier message.",
@@ -176,14 +177,14 @@ def detect_subject_indicators(
         out.append(_indicator(
             "transactional_subject_on_ad", subject, transactional.start(), transactional.end(),
             f"The subject reads like a transaction or account notice "
-            f"(\"{transactional.group(0)}\") but the body is advertising"
+            f"({quoted(transactional.group(0))}) but the body is advertising"
             f"{'' if commercial_status == 'commercial' else ' (its commercial purpose is uncertain)'}.",
         ))
     prize = _PRIZE.search(subject)
     if prize:
         out.append(_indicator(
             "prize_claim", subject, prize.start(), prize.end(),
-            f"The subject announces a prize or selection ({prize.group(0)!r}).",
+            f"The subject announces a prize or selection ({quoted(prize.group(0))}).",
         ))
     personal = _PERSONAL.search(subject[prefix.end() if prefix else 0 :])
     if personal and commercial_status == "commercial" and not _COMMERCIAL_SUBJECT.search(subject):
@@ -195,7 +196,7 @@ def detect_subject_indicators(
     hidden = _INVISIBLE.search(subject) or _SPLIT_LETTERS.search(subject)
     if hidden:
         what = ("invisible characters" if _INVISIBLE.match(hidden.group(0))
-                else f"letters split apart ({hidden.group(0)!r})")
+                else f"letters split apart ({quoted(hidden.group(0))})")
         out.append(_indicator(
             "obfuscated_subject", subject, hidden.start(), hidden.end(),
             f"The subject contains {what}, which hides its words from filters.",

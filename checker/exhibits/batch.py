@@ -85,6 +85,9 @@ SELECTIONS = {
     "findings": "messages with at least one violation or needs_review finding",
     "violations": "messages with at least one violation finding",
     "all": "every message that could be audited",
+    "representatives": "one message per campaign and per distinct set of findings within it "
+                       "(the campaign's medoid first), the others represented by it; "
+                       "`spamlaw campaigns INPUT... --out DIR` records the campaigns",
 }
 DEFAULT_LABEL_FORMAT = "Exhibit {n}"
 DOCUMENTS = {
@@ -443,9 +446,13 @@ class Batch:
 
     def run(self) -> BatchReport:
         self._apply_decisions()
+        steps = [("audit", self.audit_pass), ("render", self.render_pass)]
+        if self.config.select == "representatives":
+            self._check_campaigns()
+            steps.insert(1, ("representatives", self._representatives))
         self.workers = Workers(self.config.jobs, init_worker, (self.setup,))  # started once
         try:
-            for name, step in (("audit", self.audit_pass), ("render", self.render_pass)):
+            for name, step in steps:
                 started = time.monotonic()
                 step()
                 self.folder.commit()
@@ -485,6 +492,19 @@ class Batch:
         decisions = decisions_for(self.folder.db, self.ruleset)
         self.setup = replace(self.setup, decisions=decisions)
         self.revisited = revisit(self.folder, decisions, counts_from_json).to_render
+
+    # --- campaign representatives (checker.campaigns.representatives) --------------------
+
+    def _check_campaigns(self) -> None:
+        from checker.campaigns.representatives import NO_CAMPAIGNS, membership
+
+        if not membership(self.folder.db)[1]:
+            raise BatchError(NO_CAMPAIGNS.format(out=self.config.out))
+
+    def _representatives(self) -> None:
+        from checker.campaigns.representatives import select
+
+        select(self.folder, self.config, label_for)
 
     # --- pass 1: audit and number --------------------------------------------------------
 
@@ -879,6 +899,8 @@ def _sha256_file(path: Path) -> str | None:
 
 def selected(result: AuditResult, select: str) -> bool:
     statuses = {Status(f.status) for f in result.findings}
+    if select == "representatives":  # chosen after the audit pass, campaign by campaign
+        return False
     if select == "all":
         return True
     if select == "violations":

@@ -574,7 +574,16 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         "error": finding.error,
         "rule_status": "",
         "items": [],
+        "decision_text": _decision_text(getattr(finding, "decision", None)),
     }
+
+
+def _decision_text(decision: dict | None) -> str:
+    """Counsel's decision on the finding (checker.review), as the cover lists it."""
+    if not decision:
+        return ""
+    reason = str(decision.get("reason") or "").strip().rstrip(".")
+    return f"{decision.get('action')} by {decision.get('by')} on {decision.get('date')}: {reason}"
 
 
 def _evidence_row(ev: Evidence) -> dict[str, Any]:

@@ -112,6 +112,7 @@ class IndexOptions:
     accounting: Mapping[str, int] = field(default_factory=dict)  # manifest status -> count
     selection: str = ""  # how exhibits were chosen, one sentence
     bates_prefix: str = ""  # the production's prefix; the documents' own series follow it
+    campaigns: Sequence[Mapping] = ()  # summary by campaign (checker.campaigns.representatives)
 
 
 def render_index(rows: Sequence[IndexRow], options: IndexOptions,
@@ -124,7 +125,8 @@ def render_index(rows: Sequence[IndexRow], options: IndexOptions,
     context = {**_document_context(options, INDEX_SERIES),
                "rows": [_row(r) for r in ordered],
                "exhibit_pages": sum(max(int(r.pages), 0) for r in ordered),
-               "others": [_other(line) for line in rest]}
+               "others": [_other(line) for line in rest],
+               "campaigns": [_campaign(c) for c in options.campaigns]}
     return _render("index", TEMPLATE, context, identity, options, templates, attachment=None)
 
 
@@ -258,6 +260,22 @@ def _schedule_context(schedule: dict) -> dict:
         "remedies": [_remedy(r) for r in schedule.get("remedies") or () if _has_messages(r)],
         "idle_remedies": [f"{r.get('remedy')} ({', '.join(r.get('jurisdictions') or ())})"
                           for r in schedule.get("remedies") or () if not _has_messages(r)],
+    }
+
+
+def _campaign(entry: Mapping) -> dict:
+    """One row of the summary by campaign, every value as bounded text."""
+    first, last = entry.get("first_received"), entry.get("last_received")
+    rules = entry.get("rules") or {}
+    return {
+        "campaign": shown(entry.get("campaign")),
+        "messages": int(entry.get("messages") or 0),
+        "received": f"{str(first)[:10]} – {str(last)[:10]}" if first else "no receipt date",
+        "findings": [f"{shown(rule)}: {n['violation']} violation, {n['needs_review']} needs "
+                     "review" for rule, n in sorted(rules.items())][:MAX_RULES_SHOWN],
+        "exhibits": ", ".join(f"{shown(label)} ({shown(bates)})" for label, bates in
+                              list(zip(entry.get("exhibits") or (), entry.get("bates") or (),
+                                       strict=False))[:MAX_EXHIBITS_LISTED]),
     }
 
 

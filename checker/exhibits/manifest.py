@@ -45,6 +45,7 @@ FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_n
           # the load file's metadata (checker.exhibits.production), for every input
           "from", "to", "cc", "bcc", "subject", "date_sent", "date_received", "message_id",
           "md5", "sha1", "custodian", "native_file", "text_file", "findings",
+          "campaign",  # spamlaw campaigns --out DIR (checker.campaigns)
           # the exhibit's analysis (work product: its own Bates series, not in the load files)
           "analysis_file", "analysis_bates_first", "analysis_bates_last", "analysis_pages",
           "analysis_sha256", "analysis_reason")
@@ -102,6 +103,7 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
         "native_file": native,
         "text_file": text,
         "findings": findings_summary(audit),
+        "campaign": None,  # filled by write_outputs when the case records campaigns
         **_analysis_columns(row, root),
     }
 
@@ -180,9 +182,10 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     rows = [manifest_row(row, folder.root, custodian) for row in ledger]
     counts = accounting(rows)
     notes: list[str] = []
+    campaigns = _campaigns(folder, rows)
     schedule = _schedule(ledger, rows, notes, settings)
     options = _index_options(settings, counts, title=title, case_name=case_name,
-                             selection=selection)
+                             selection=selection, campaigns=campaigns)
     index = _index(folder, ledger, rows, options, notes)
     schedule_pdf = _schedule_pdf(folder, schedule, options, notes)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
@@ -245,6 +248,17 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
                           all_remedies=bool(settings.get("all_remedies")))
 
 
+def _campaigns(folder: CaseFolder, rows: list[dict]) -> list[dict]:
+    """Each row's campaign (`spamlaw campaigns --out DIR`), and the summary by campaign
+    (checker.campaigns.representatives); nothing when the case records no campaigns."""
+    from checker.campaigns.representatives import membership, summary
+
+    members = membership(folder.db)[0]
+    for row in rows:
+        row["campaign"] = members.get(row["sha256"] or "")
+    return summary(folder) if members else []
+
+
 def _without_evidence(message: dict) -> dict:
     """The schedule counts findings; their evidence quotes would only cost memory."""
     findings = [{k: v for k, v in f.items() if k != "evidence"}
@@ -253,14 +267,15 @@ def _without_evidence(message: dict) -> dict:
 
 
 def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
-                   selection: str):
+                   selection: str, campaigns=()):
     from checker.exhibits.index import IndexOptions
 
     return IndexOptions(title=title, case_name=case_name,
                         ruleset_sha256=settings.get("ruleset_sha256", ""),
                         accounting={k: v for k, v in counts.items()
                                     if k in STATUSES or k == HELD},
-                        selection=selection, bates_prefix=settings.get("bates_prefix", ""))
+                        selection=selection, bates_prefix=settings.get("bates_prefix", ""),
+                        campaigns=tuple(campaigns))
 
 
 def _schedule_pdf(folder: CaseFolder, schedule: dict | None, options, notes: list[str]):

@@ -13,6 +13,7 @@ from email._parseaddr import _parsedate_tz  # unlike parsedate_tz, tells "no zon
 from functools import lru_cache
 from typing import NamedTuple
 
+from checker.display import quoted
 from checker.extract.decoding import decode_words, header_text, normalize_newlines, unfold
 from checker.fields import register
 from checker.message import Message
@@ -167,19 +168,19 @@ def parse_date(text: str) -> tuple[datetime | None, str | None]:
     """
     parts = _parse_common_date(text) or _parsedate_tz(text)
     if parts is None:
-        return None, f"unparsable date {text.strip()[:80]!r}"
+        return None, f"the Date header {quoted(text.strip()[:80])} cannot be read as a date"
     offset = parts[9]
     note = None
     if offset is None:
         offset = 0
         if not _NEGATIVE_ZERO_ZONE.search(text):
-            note = "no time zone; read as UTC"
+            note = "the Date header gives no time zone, so its time was read as UTC"
     try:
         value = datetime(*parts[:6], tzinfo=_zone(offset))
     except (ValueError, OverflowError) as exc:
-        return None, f"invalid date {text.strip()[:80]!r}: {exc}"
+        return None, f"the Date header {quoted(text.strip()[:80])} names a date that does not exist ({exc})"
     if value.year < 1970:
-        note = f"implausible year {value.year}"
+        note = f"the Date header gives the year {value.year}, which cannot be right"
     return value, note
 
 
@@ -187,7 +188,7 @@ def _date(msg: Message) -> ParsedDate:
     def compute(m: Message) -> ParsedDate:
         h = first_header(m, "date")
         if h is None:
-            return ParsedDate(None, None, "no Date header")
+            return ParsedDate(None, None, "the message has no Date header")
         value, error = parse_date(h.value)
         return ParsedDate(value, h.raw, error)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from checker.display import reveal
+from checker.display import field_label, one_line, record_text, reveal
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
 from checker.legal_date import received_text
@@ -67,16 +67,34 @@ def printable(value: object, limit: int | None = None) -> str:
     return _UNPRINTABLE.sub(lambda m: _escape(m.group()), reveal(text))
 
 
+# Evidence notes that say how the engine came by an item, not what it shows.
+_MACHINE_NOTES = frozenset({"captured"})
+# A search that found nothing, said plainly ("searched the In-Reply-To header: a value
+# (absent)" reads "In-Reply-To header: absent").
+_NOTHING_FOUND = {"absent": "absent", "the list is empty": "none", "0 item(s)": "none"}
+_ANY = frozenset({"any item", "a value", "exists"})
+
+
 def evidence_line(evidence: Evidence) -> str:
+    """One evidence item for people: what it is in words ("visible text", "Received header
+    2"), then the quote on one line (line breaks as ⏎). The field path and offsets are in
+    --format json."""
+    label = field_label(evidence.field)
+    if evidence.searched is not None and evidence.note in _NOTHING_FOUND:  # "In-Reply-To header: absent"
+        looked_for = " ".join(evidence.searched)
+        if looked_for in _ANY or looked_for.startswith("at least this many items"):
+            return f"{label}: {_NOTHING_FOUND[evidence.note]}"
+        if looked_for.startswith("items "):  # "items meeting the rule's conditions"
+            return f"{label}: none {looked_for.removeprefix('items ')}"
     if evidence.searched is not None:
-        line = f"searched {evidence.field}: {', '.join(map(printable, evidence.searched))}"
+        line = f"searched the {label}: {', '.join(map(printable, evidence.searched))}"
     elif evidence.start is not None:
-        quote = printable(evidence.quote, QUOTE_CHARS)
-        line = f'{evidence.field}[{evidence.start}:{evidence.end}]: "{quote}"'
+        quote = printable(one_line(evidence.quote), QUOTE_CHARS)
+        line = f"{label}: “{quote}”" if '"' in quote else f'{label}: "{quote}"'
     else:
-        line = f"{evidence.field}: {printable(evidence.quote, QUOTE_CHARS)}"
-    if evidence.note:
-        line += f"  ({printable(evidence.note)})"
+        line = f"{label}: {printable(one_line(record_text(evidence.quote)), QUOTE_CHARS)}"
+    if evidence.note and evidence.note not in _MACHINE_NOTES:
+        line += f"  ({printable(one_line(evidence.note))})"
     return line
 
 
@@ -114,8 +132,8 @@ class TextFormatter(Formatter):
         label = self.paint(status, f"{LABELS[status]:<{LABEL_WIDTH}}")
         head = f"{INDENT}{label}{finding.rule}  {'; '.join(finding.citations)}".rstrip()
         body = [finding.title, finding.finding]
-        if finding.error:
-            body.append(f"error: {finding.error}")
+        if finding.error and finding.error not in (finding.finding or ""):
+            body.append(f"(technical detail: {finding.error})")  # the sentence above says it in words
         lines = [head]
         for paragraph in filter(None, body):
             lines.extend(textwrap.wrap(printable(paragraph), WIDTH, initial_indent=BODY_INDENT,

@@ -112,14 +112,14 @@ def latest(db: sqlite3.Connection) -> dict[tuple[str, str], Entry]:
 
 
 def keep_on_fresh(database: Path) -> bool:
-    """`spamlaw exhibits --fresh` on a folder whose ledger holds decisions: start the
-    production over (its tables are dropped) but keep the journal and the campaigns, and
-    so the file. Returns True when the file was kept."""
+    """`spamlaw exhibits --fresh` on a folder whose ledger holds decisions or campaigns:
+    start the production over (its tables are dropped) but keep the journal and the
+    campaigns, and so the file. Returns True when the file was kept."""
     if not database.is_file():
         return False
     try:
         with sqlite3.connect(database) as db:
-            if not has_table(db, TABLE):
+            if not (has_table(db, TABLE) or has_table(db, "campaign_members")):
                 return False
             for name in PRODUCTION_TABLES:
                 db.execute(f"DROP TABLE IF EXISTS {name}")

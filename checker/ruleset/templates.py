@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from checker.display import reveal
+from checker.display import field_label, quoted, reveal
 from checker.reasons import is_code
 from checker.ruleset.spec import TEMPLATE_VARIABLES
 
@@ -43,6 +43,7 @@ class _Environment(ImmutableSandboxedEnvironment):
 
 ENV = _Environment(autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 ENV.filters["reveal"] = reveal  # invisible and text-direction characters shown as ⟨U+202E⟩
+ENV.filters["quoted"] = quoted  # "text" as people quote it (“text” when it holds a " itself)
 
 
 class Outcomes(dict):
@@ -144,7 +145,7 @@ def sample_context(status: str, evidence: list[dict[str, Any]]) -> dict[str, Any
 
 
 def searched_text(evidence: dict[str, Any]) -> str:
-    return f"{evidence['field']} for {', '.join(evidence['searched'])}"
+    return f"the {field_label(evidence['field'])} for {', '.join(evidence['searched'])}"
 
 
 def render(template: Template, context: dict[str, Any]) -> str:
