@@ -696,8 +696,6 @@ class Batch:
     def _analysis(self, row: InputRow, made) -> str:
         """Stamp and write an exhibit's analysis in its own series; returns why not ("" when
         written). A range once given is kept: a re-render must have as many pages."""
-        from checker.exhibits.stamp import StampError, stamp_bates
-
         if made is None:
             return "the analysis was not rendered"
         start = row.analysis_bates_start
@@ -711,13 +709,9 @@ class Batch:
             raise BatchError(f"analysis Bates numbers would need more than --bates-digits "
                              f"{bates.digits} digits; start over with --fresh and more digits")
         numbers = [bates.number(index) for index in range(made.pages)]
-        started = time.process_time()
-        try:
-            pdf = stamp_bates(made.pdf, made.stamp_spots, numbers)
-        except StampError as exc:
-            return str(exc)
-        finally:
-            self.report.stamp_cpu += time.process_time() - started
+        pdf, problem = self._stamp(made.pdf, made.stamp_spots, numbers)
+        if problem:
+            return problem
         name = analysis_name(row.exhibit_number)
         try:
             self.folder.analyses.mkdir(exist_ok=True)
@@ -768,7 +762,6 @@ class Batch:
                  order: _InOrder) -> str:
         """Stamp and write a rendered exhibit; returns why not ("" when written)."""
         from checker.exhibits.production import write_native, write_text
-        from checker.exhibits.stamp import StampError, stamp_bates
 
         pages, numbered = outcome.pages, None
         before = self.revisited.get(row.key)
@@ -789,13 +782,9 @@ class Batch:
             numbered = row.bates_pages or row.pages  # a retried slip sheet: suffixes
         row = self._ranged(row, pages, order)
         numbers = page_numbers(self.config.options.bates, row.bates_start, pages, numbered)
-        started = time.process_time()
-        try:
-            pdf = stamp_bates(outcome.pdf, outcome.spots, numbers)
-        except StampError as exc:
-            return str(exc)
-        finally:
-            self.report.stamp_cpu += time.process_time() - started
+        pdf, problem = self._stamp(outcome.pdf, outcome.spots, numbers)
+        if problem:
+            return problem
         try:
             write_atomically(self.config.out / row.pdf_file, pdf)
             if raw is not None:
@@ -812,6 +801,18 @@ class Batch:
                                  pdf_sha256=hashlib.sha256(pdf).hexdigest(), reason=""))
         self.report.rendered += 1
         return ""
+
+    def _stamp(self, pdf: bytes, spots, numbers) -> tuple[bytes, str]:
+        """(stamped PDF, "") or (b"", why not)."""
+        from checker.exhibits.stamp import StampError, stamp_bates
+
+        started = time.process_time()
+        try:
+            return stamp_bates(pdf, spots, numbers), ""
+        except StampError as exc:
+            return b"", str(exc) or "the Bates numbers could not be drawn"
+        finally:
+            self.report.stamp_cpu += time.process_time() - started
 
     def _slip_sheet(self, row: InputRow, reason: str, raw: bytes | None) -> None:
         """Write a slip sheet of exactly the reserved pages in place of the exhibit."""
