@@ -161,8 +161,50 @@ FIELD_LABELS = {
     "ad_label.matches": "advertisement labels",
     "ad_label.matches.visible": "visible advertisement labels",
     "ad_label.matches.conspicuous": "conspicuous advertisement labels",
-    "pictures.blocking": "picture the program could not read",
+    "pictures.blocking": "pictures that could hold the missing opt-out notice or postal address",
     "pictures.summary": "pictures in the message",
+    "pictures": "pictures in the message", "pictures.image_only": "the body is only pictures",
+    "pictures.text_footer": "the text ends with a footer of its own",
+    "images": "pictures in the HTML", "body.image_text": "text read from pictures",
+    "headers": "header block", "size": "size of the message",
+    "date": "Date header (as a date)", "date.raw": "Date header (as written)",
+    "date.utc": "Date header (in UTC)", "date.error": "problem with the Date header",
+    "date.skew": "hours between the Date header and the receipt time",
+    "date.mismatch": "Date header and receipt time disagree",
+    "receipt.time": "time the trap received the message",
+    "receipt.hop": "trusted Received header that gives the receipt time",
+    "legal_date.source": "what the date of the message rests on",
+    "message_id": "Message-ID header", "message_id.domain": "Message-ID domain",
+    "list_unsubscribe.one_click": "one-click unsubscribe (List-Unsubscribe-Post)",
+    "from.domain": "From domain", "from.valid": "From address is well formed",
+    "sender.address": "Sender address", "sender.domain": "Sender domain",
+    "return_path.domain": "Return-Path domain", "reply_to": "Reply-To addresses",
+    "to": "To addresses", "cc": "Cc addresses", "received": "Received headers",
+    "received.untrusted": "Received headers below the trust boundary",
+    "received.handoff_ip": "IP address that handed the message to the trap's servers",
+    "received.handoff_rdns": "reverse DNS name of the handing-off computer",
+    "received.handoff_helo": "name the handing-off computer introduced itself with",
+    "authentication_results": "Authentication-Results headers",
+    "authentication_results.trusted": "Authentication-Results added by the trap's servers",
+    "body.hidden_text": "hidden text", "links": "links", "mime.parts": "MIME parts",
+    "attachments": "attachments", "mime.defects": "defects in the MIME structure",
+    "content.not_read": "content the program did not read",
+    "ad_label.found": "advertisement label found",
+    "ad_label.conspicuous": "a conspicuous advertisement label",
+    "ad_label.denials": "statements that the message is not an advertisement",
+    "adult.indicators": "sexually oriented words", "adult.label_detail": "sexually-explicit subject mark",
+    "opt_out.notices": "opt-out notices found", "opt_out.possible": "possible opt-out signs",
+    "opt_out.burdens": "conditions attached to opting out",
+    "commercial.reasons": "commercial-purpose indicators", "commercial.score": "commercial-purpose score",
+    "commercial.transactional_at_beginning": "transactional content at the beginning",
+    "header_integrity.indicators": "signs of false or misleading header information",
+    "subject_integrity.indicators": "signs of a misleading subject line",
+    "postal_addresses": "postal addresses found",
+    "recipient.address": "trap address", "recipient.state": "state of the recipient",
+    "recipient.nexus": "connection to the state", "recipient.never_published": "trap address never published",
+    "case.opt_out.business_days_after": "business days since the recipient opted out",
+    "case.opt_out.record": "the recipient's opt-out request",
+    "case.registry_states": "child-protection registries listing the recipient",
     "adult.label": "sexually-explicit subject mark", "adult.likely": "sexually oriented content assessment",
     "adult.promoted": "sexual content promoted", "adult.protective_context": "protective context (e.g. a filter ad)",
     "adult.subject_explicit": "explicit words in the subject",
@@ -173,12 +215,16 @@ _INDEX = re.compile(r"\[(\d+|\*)\]")
 _INDEXED_LABELS = (
     (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
     (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
-    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
+    # one record per method result (spf=, dkim=, ...), several of them in one header
+    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results, method result {n}"),
     (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
     (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
     (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
     (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
     (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
+    # the index counts pictures that had text, not the message's pictures: no number here
+    # (the exhibits' analysis names the picture from the record's label)
+    (re.compile(r"^body\.image_text\[(\d+)\](?:\.text)?$"), "text read from a picture"),
 )
 
 
@@ -195,9 +241,70 @@ def field_label(field: str) -> str:
             return indexed.format(n=int(match.group(1)) + 1)
     indexes = [m.group(1) for m in _INDEX.finditer(field)]
     base = _INDEX.sub("", field)
-    label = FIELD_LABELS.get(base) or base.replace("_", " ").replace(".", " ")
     numbers = [str(int(i) + 1) for i in indexes if i.isdigit()]
+    label = FIELD_LABELS.get(base)
+    head, _, key = base.rpartition(".")
+    if label is None and head in FIELD_LABELS:  # an item's key: "postal addresses found, item 1: kind"
+        item = f", item {numbers[0]}" if len(numbers) == 1 else ""
+        return f"{FIELD_LABELS[head]}{item}: {RECORD_KEYS.get(key, key.replace('_', ' '))}"
+    label = label or base.replace("_", " ").replace(".", " ")
     return f"{label} {numbers[0]}" if len(numbers) == 1 else label
+
+
+# A search that found nothing, said plainly ("searched the In-Reply-To header: a value
+# (absent)" reads "In-Reply-To header: absent"; "pictures.blocking: any item (the list is
+# empty)" reads "pictures that could hold the missing opt-out notice or postal address: none").
+_NOTHING_FOUND = {"absent": "absent", "the list is empty": "none", "0 item(s)": "none"}
+_ANY = frozenset({"any item", "a value", "exists"})
+_ITEMS_SEARCHED = re.compile(r"(\d+) item\(s\) searched")
+
+
+def absence_text(field: str, searched: tuple[str, ...] | list[str], note: str | None) -> str | None:
+    """What a search that found nothing looked for and found, in words, or None when the
+    engine's wording of it is not one of the known forms."""
+    label = field_label(field)
+    looked_for = " ".join(searched)
+    if note in _NOTHING_FOUND:
+        if looked_for in _ANY or looked_for.startswith("at least this many items"):
+            return f"{label}: {_NOTHING_FOUND[note]}"
+        if looked_for.startswith("items "):  # "items meeting the rule's conditions"
+            return f"{label}: none {looked_for.removeprefix('items ')}"
+    counted = _ITEMS_SEARCHED.fullmatch(note or "")
+    if counted and looked_for == "equal to true":  # "visible advertisement labels: none (1 looked at)"
+        return f"{label}: none ({counted.group(1)} looked at)"
+    if note == "no match" and looked_for:
+        return f"{label}: nothing {looked_for}"
+    return None
+
+
+# The values of the detectors' assessments, in words (the quote of a status field is the
+# program's code for its conclusion, not text of the message).
+VALUE_WORDS = {
+    "commercial.status": {
+        "commercial": "commercial", "commercial_uncertain": "commercial purpose uncertain",
+        "transactional": "transactional or relationship message", "non_commercial": "not commercial"},
+    "opt_out.status": {
+        "visible": "a visible opt-out notice with a way to opt out",
+        "notice_only": "opt-out wording without a way to opt out",
+        "hidden_only": "an opt-out notice only in hidden text",
+        "header_only": "an opt-out only in the List-Unsubscribe header",
+        "unclear": "none confirmed (loose signs of one)", "none": "none found"},
+    "postal_address.status": {
+        "visible": "a complete postal address in the visible text",
+        "incomplete": "an incomplete postal address", "hidden_only": "a postal address only in hidden text",
+        "none": "none found"},
+    "adult.label": {"exact": "the subject begins with the mark", "malformed": "a malformed mark",
+                    "missing": "no mark"},
+    "legal_date.source": {"trusted_received": "the trusted Received header",
+                          "date_header": "the sender's Date header"},
+}
+
+
+def value_words(field: str, value: Any) -> Any:
+    """A detector's coded conclusion in words ('commercial_uncertain' -> 'commercial
+    purpose uncertain'); any other value is returned unchanged."""
+    words = VALUE_WORDS.get(field)
+    return words.get(value, value) if words and isinstance(value, str) else value
 
 
 # The keys of a parsed Received line, in words (a record quoted as evidence reads

@@ -284,3 +284,120 @@ def test_wide_html_stays_inside_the_frame(tmp_path):
         right = image.width - int(0.6 * dpi)  # inside the 0.7 in right margin
         band = image.crop((right, int(0.9 * dpi), image.width, image.height - int(1.0 * dpi)))
         assert band.getextrema()[0] > 200, f"{png.name}: something drawn in the right margin"
+
+
+def _raw_field_pattern() -> re.Pattern:
+    """A registered field's path as the engine writes it ("pictures.blocking",
+    "authentication_results[1].raw"), an index, or the engine's search words."""
+    from checker.fields import all_fields
+
+    roots = sorted({name.split(".")[0] for name in all_fields()}, key=len, reverse=True)
+    return re.compile(rf"\b(?:{'|'.join(roots)})(?:\[[\d*]+\])?\.[a-z_]+\b|\b[a-z_]+_[a-z_]+\b"
+                      r"|\[\d+\]|\bany item\b|the list is empty")
+
+
+def _analysis_words(html: str) -> str:
+    """The analysis as a reader reads it: the text outside tags, styles and the
+    message's own quoted lines (those are the message's words, not ours)."""
+    html = re.sub(r"<style.*?</style>|<div class=\"exh-excerpt\">.*?</div>\s*</div>|"
+                  r"<span class=\"exh-quote\">.*?</span>", "", html, flags=re.DOTALL)
+    return htmllib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_no_sample_analysis_prints_a_field_path_or_engine_words(ruleset):
+    """Issue 10 §2 / 12 §1: every evidence label is in words ("pictures that could hold the
+    missing opt-out notice or postal address: none", not "pictures.blocking … any item /
+    the list is empty")."""
+    statuses = rule_statuses(ruleset)
+    for path in sorted(SAMPLES.rglob("*.eml")):
+        msg = Message(path.read_bytes(), source_id=path.name)
+        _context, html = _analysis(msg, audit(ruleset, msg), statuses)
+        words = _analysis_words(html)
+        raw = _raw_field_pattern().findall(words)
+        assert not raw, (path.name, raw)
+
+
+def test_every_registered_field_has_a_label_in_words():
+    from checker.display import FIELD_LABELS
+    from checker.fields import all_fields
+
+    assert sorted(set(all_fields()) - set(FIELD_LABELS)) == []
+
+
+def test_text_read_from_a_picture_names_the_picture():
+    msg = Message((SAMPLES / "modern" / "img-opt-out-in-png.eml").read_bytes(), source_id="i.eml")
+    records = msg.get("body.image_text")
+    assert records, "the sample's picture is read"
+    text = records[0]["text"]
+    word = text.split()[0]
+    start = text.index(word)
+    finding = Finding("R", Status.NEEDS_REVIEW, "t", "US", ("c",), "s",
+                      evidence=(Evidence("body.image_text[0].text", start, start + len(word), word),))
+    context, html = _analysis(msg, AuditResult("i.eml", msg.sha256, msg.size, findings=(finding,)))
+    assert context["evidence"][0]["field_label"] == f"text read from {records[0]['label']}"
+    assert re.match(r"picture \d+ \(image/png, \d+×\d+\)", records[0]["label"])
+    assert "character recognition (OCR)" in html and "body.image_text" not in _analysis_words(html)
+
+
+def test_an_authentication_result_is_marked_in_the_header_that_holds_it():
+    """authentication_results has one record per method result: the fourth record here is
+    the spf result of the third header, not a fourth header (the phishing sample's
+    'spf=softfail' was left unmarked although the header holds it verbatim)."""
+    raw = build_message(None, "hello", extra_headers=(
+        "Authentication-Results: third.example; dkim=pass header.d=bank.example;\r\n"
+        "\tspf=fail smtp.mailfrom=spam.example\r\n"))
+    msg = Message(raw, source_id="ar.eml")
+    records = msg.get("authentication_results")
+    index = max(i for i, r in enumerate(records) if r["method"] == "spf")
+    raw_value = records[index]["raw"]
+    start = raw_value.index("spf=fail")
+    finding = Finding("R", Status.NEEDS_REVIEW, "t", "US", ("c",), "s", evidence=(
+        Evidence(f"authentication_results[{index}].raw", start, start + 8, "spf=fail"),))
+    context, html = _analysis(msg, AuditResult("ar.eml", msg.sha256, msg.size, findings=(finding,)))
+    item = context["evidence"][0]
+    assert item["field_label"] == "Authentication-Results header 3"
+    assert _marks(html) == {"E1": "spf=fail"}
+    block = header_block(raw)
+    line = item["anchor"]["lines"][0][0]
+    third = block.entries_named("Authentication-Results")[2]
+    assert third.first_line <= line <= third.last_line
+
+
+def test_a_no_violation_resting_on_an_address_read_from_a_picture_is_shown(ruleset):
+    """The postal address of img-address-in-png is only in a PNG: the analysis says the
+    'no violation' rests on text read from that picture, naming it as findings do."""
+    msg = Message((SAMPLES / "modern" / "img-address-in-png.eml").read_bytes(), source_id="a.eml")
+    result = audit(ruleset, msg)
+    _context, html = _analysis(msg, result)
+    label = msg.get("body.image_text")[0]["label"]
+    words = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+    assert f"text read from {label}: 1440 Coral Ridge Road" in words
+    assert "rule CANSPAM-POSTAL-ADDRESS : compliant" in words
+
+
+def test_problems_say_in_words_what_could_not_be_read(monkeypatch):
+    """A field that fails, one this build lacks, and a MIME defect are sentences: no
+    'field X unavailable: RuntimeError: …', no 'MIME:' or 'audit:' prefix, no class names."""
+    import dataclasses
+
+    from checker import fields
+
+    def broken(_msg):
+        raise RuntimeError("boom in the extractor")
+
+    links = dataclasses.replace(fields.get_field("links"), extract=broken)
+    monkeypatch.setitem(fields.FIELDS, "links", links)
+    monkeypatch.setitem(fields.FIELDS, "mime.defects", dataclasses.replace(
+        fields.get_field("mime.defects"), extract=lambda _m: ["CloseBoundaryNotFoundDefect in part 1"]))
+    monkeypatch.delitem(fields.FIELDS, "date.skew")
+    msg = Message(build_message(None, "hello"), source_id="p.eml")
+    context = build_context(msg, None, ExhibitOptions(), "", lambda url: False, PROVENANCE,
+                            with_render=False)
+    problems = context["problems"]
+    assert "Could not read the links of this message; the rules that need it could not be evaluated." in problems
+    assert ("The hours between the Date header and the receipt time could not be read: this "
+            "version of the program does not provide it.") in problems
+    assert "The MIME structure is broken: a part's closing boundary is missing (part 1)." in problems
+    text = " ".join(problems)
+    assert not re.search(r"RuntimeError|Defect\b|unavailable|MIME:|audit:|date\.skew", text), text
+    assert msg.field_errors["links"].startswith("RuntimeError")  # the detail is kept for engineers

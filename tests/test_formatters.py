@@ -145,7 +145,7 @@ def test_text_evidence_reads_as_words_not_field_paths_or_escapes():
     ))
     text = render("text", [AuditResult("trap/9.eml", "d" * 64, 9, findings=(multi,))])
     assert 'visible text: "Dear Friend,⏎⏎I am Mr"' in text
-    assert 'postal-address assessment: "none"' in text
+    assert "postal-address assessment: none found" in text  # the conclusion in words, not quoted as text
     assert 'Received header 2: "from"' in text
     assert "\\x0a" not in text and "[0:4]" not in text and "captured" not in text
     assert "postal_address" not in text
@@ -269,7 +269,7 @@ def test_text_says_a_search_that_found_nothing_plainly_and_records_in_words():
     ))
     text = render("text", [AuditResult("trap/a.eml", "d" * 64, 9, findings=(absent,))])
     assert "In-Reply-To header: absent" in text
-    assert "picture the program could not read: none" in text
+    assert "pictures that could hold the missing opt-out notice or postal address: none" in text
     assert "advertisement labels: none meeting the rule's conditions" in text  # not "none" outright
     assert "introduced itself as: unknown; IP address: 192.0.2.1" in text
     assert "from_name" not in text and "index: 0" not in text and "any item" not in text

@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from checker.display import reveal
+from checker.display import absence_text, field_label, plain_defect, reveal, value_words
 from checker.exhibits.bates import BatesSpec, check_label
 from checker.exhibits.sanitize import MAX_NESTING, clean_text, defang, sanitize_html
 from checker.exhibits.views import (
@@ -48,7 +48,9 @@ FIELD_HEADERS = {
     "authentication_results": ("Authentication-Results",),
 }
 _TRUSTED_HOP = re.compile(r"^received\.trusted\[(\d+)\]$")  # a parsed trusted hop record
-INDEXED_HEADERS = frozenset({"received", "authentication_results"})  # field index = header index
+INDEXED_HEADERS = frozenset({"received"})  # field index = header index
+# authentication_results has one record per method result (several in one header): its
+# index is mapped to the header that holds the record (_auth_header_numbers)
 BODY_VIEWS = {"body.text": "text", "body.visible_text": "visible", "body.html": "html"}
 VIEW_TITLES = {
     "text": "Plain-text body",
@@ -90,8 +92,9 @@ class _Reader:
     def get(self, name: str, default: Any = None) -> Any:
         try:
             value = self.msg.get(name)
-        except Exception as exc:
-            self.problems.append(f"field {name} unavailable: {type(exc).__name__}: {exc}"[:300])
+        except Exception:  # a field this build does not register (Message.get never fails otherwise)
+            self.problems.append(f"The {field_label(name)} could not be read: this version of "
+                                 "the program does not provide it.")
             return default
         return default if value is None else value
 
@@ -107,10 +110,11 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
     bates_first = options.bates.number(0)
     label = check_label(options.label) if options.label else f"Exhibit {bates_first}"
     headers = reader.get("headers", [])
-    findings, evidence = _findings(result)
+    auth_headers = _auth_header_numbers(reader)
+    findings, evidence = _findings(result, _picture_labels(reader) if result else [], auth_headers)
     for row in findings:
         row["rule_status"] = (rule_statuses or {}).get(row["rule"], "")
-    text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops)
+    text_views, header = _source_views(reader, msg.raw, evidence, options.trusted_hops, auth_headers)
     subject = reader.get("subject")
     receipt = _receipt(reader, options.trusted_hops)
     key_headers = _key_headers(headers)
@@ -135,6 +139,7 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         "findings": findings,
         "evidence": evidence,
         "shared_evidence": [item for item in evidence if item["shared"]],
+        "read_from_pictures": _read_from_pictures(result, _picture_labels(reader) if result else []),
         "counts_text": _counts_text(findings, result),
         "summary_text": _summary_text(result),
         "ruleset_sha256": ruleset_sha256,
@@ -154,13 +159,29 @@ def build_context(msg, result: AuditResult | None, options: ExhibitOptions,
         ),
     }
     context["blocked"] = context["render"].pop("blocked")
-    problems = list(getattr(msg, "errors", []) or [])
-    problems += reader.problems
-    problems += [f"MIME: {d}" for d in reader.get("mime.defects", [])[:20]]
-    if result is not None:
-        problems += [f"audit: {e}" for e in result.errors]
-    context["problems"] = [clean_text(str(p))[:300] for p in problems[:40]]
+    context["problems"] = _problems(msg, reader, result)
     return context
+
+
+def _problems(msg, reader: _Reader, result: AuditResult | None) -> list[str]:
+    """What could not be read or had to be worked around, each once, as sentences (the
+    technical detail stays in Message.field_errors and the audit JSON)."""
+    problems = [plain_defect(str(p)) for p in getattr(msg, "errors", []) or []]
+    problems += reader.problems
+    problems += [plain_defect(str(d)) for d in reader.get("mime.defects", [])[:20]]
+    if result is not None:
+        problems += [str(e) for e in result.errors]
+    unique = dict.fromkeys(_sentence(clean_text(p)) for p in problems if p)
+    return [p[:300] for p in list(unique)[:40]]
+
+
+def _sentence(text: str) -> str:
+    """A clause as a sentence: capital first letter, closing full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?”\"" else text + "."
 
 
 def _collection(options: ExhibitOptions, identity: dict) -> list[tuple[str, str]]:
@@ -195,14 +216,16 @@ def _statement(receipt: dict, date_info: dict, skew_hours=None) -> dict[str, str
             text += f" at {server}"
         text += f" on {receipt['time_utc']} (trusted Received hop)."
         claim = (f"The Date header, written by the sender, says {sender_date}."
-                 if sender_date else "The message has no usable Date header.")
+                 if sender_date else date_info.get("error") or "The message has no usable Date header.")
         if isinstance(skew_hours, int) and abs(skew_hours) > SKEW_HOURS:
             claim += (f" That is {abs(skew_hours):,} hours {'before' if skew_hours < 0 else 'after'}"
                       " the receipt time: the Date header may be false.")
         return {"text": text, "date_note": claim}
     text = "Email message. No trusted Received hop gives the time it was received."
     claim = (f"The Date header says {sender_date}; that date is the sender's claim, not a "
-             "receipt time." if sender_date else "The message has no usable Date header either.")
+             "receipt time." if sender_date else
+             f"{date_info.get('error') or 'The message has no usable Date header.'} No date of "
+             "receipt can be given.")
     return {"text": text, "date_note": claim}
 
 
@@ -272,7 +295,8 @@ def _running_header(label: str, sha256: str) -> str:
     return " · ".join(part for part in (label, f"Email message SHA-256 {sha256[:16]}…") if part)
 
 
-def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int):
+def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hops: int,
+                  auth_headers: list[int | None] = ()):
     """The line-numbered body views and header block, and each evidence item's anchor:
     where its own text is in them (an excerpt with the span marked), or None."""
     views = _text_views(reader, evidence)
@@ -283,12 +307,13 @@ def _source_views(reader: _Reader, raw: bytes, evidence: list[dict], trusted_hop
         titles["text"] = "Text derived from the HTML (the message has no text/plain part)"
     text_views = [build_view(key, titles[key], text, []) for key, text in views.items()]
     for item in evidence:
-        item["anchor"] = _anchor(item, views, block)
+        item["anchor"] = _anchor(item, views, block, auth_headers)
     return text_views, header
 
 
-def _anchor(item: dict, views: dict[str, str], block: HeaderBlock) -> dict | None:
-    key, span = _place(item["evidence"], views, block)
+def _anchor(item: dict, views: dict[str, str], block: HeaderBlock,
+            auth_headers: list[int | None] = ()) -> dict | None:
+    key, span = _place(item["evidence"], views, block, auth_headers)
     if key is None:
         return None
     text = block.text if key == "headers" else views[key]
@@ -343,10 +368,10 @@ def _receipt(reader: _Reader, trusted_hops: int) -> dict[str, Any]:
                  else f"The topmost {trusted_hops} Received hops are")
     trust_text = (
         f"{hops_text} taken as added by the trap "
-        "operator's own mail servers (--trusted-hops); everything below them is as "
+        "operator's own mail servers (a setting of this review); everything below them is as "
         "asserted by the sender or relays and is unverified."
         if trusted_hops else
-        "No Received hop is trusted (--trusted-hops 0): every Received header is "
+        "No Received hop is trusted (a setting of this review): every Received header is "
         "unverified and no receipt time is asserted."
     )
     receipt = {"hop": None, "time": "", "time_utc": "", "note": "", "trust_text": trust_text}
@@ -417,7 +442,7 @@ def _date_info(reader: _Reader) -> dict[str, str]:
     return {
         "local": format_dt(date),
         "utc": format_utc(reader.get("date.utc") or date),
-        "error": str(reader.get("date.error") or ""),
+        "error": _sentence(str(reader.get("date.error") or "")),
     }
 
 
@@ -464,18 +489,10 @@ EVIDENCE_GROUPS = {
     "ad_label": "the search for an advertisement label",
     "captured": "details of the message",
 }
-FIELD_LABELS = {
-    "body.text": "plain-text body", "body.visible_text": "visible text",
-    "body.html": "HTML source", "subject": "Subject", "subject.raw": "Subject (as written)",
-    "from.address": "From address", "from.display_name": "From display name",
-    "from.raw": "From (as written)", "return_path.address": "Return-Path address",
-    "commercial.status": "commercial-purpose assessment",
-    "opt_out.status": "opt-out assessment", "postal_address.status": "postal-address assessment",
-    "opt_out.searched": "opt-out search", "postal_address.searched": "postal-address search",
-}
 
 
-def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
+def _findings(result: AuditResult | None, pictures: list[str] | None = None,
+              auth_headers: list[int | None] = ()) -> tuple[list[dict], list[dict]]:
     """(rows, evidence): the reported findings, and every distinct evidence item once.
 
     Evidence is shared when two findings rest on the same item (the detectors' commercial-
@@ -495,7 +512,7 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     for finding in ordered:
         row = _finding_row(finding)
         for ev in finding.evidence:
-            item = items.setdefault(_evidence_key(ev), _evidence_row(ev))
+            item = items.setdefault(_evidence_key(ev), _evidence_row(ev, pictures or [], auth_headers))
             if finding.rule not in item["used_by"]:
                 item["used_by"].append(finding.rule)
                 row["items"].append(item)
@@ -511,29 +528,6 @@ def _findings(result: AuditResult | None) -> tuple[list[dict], list[dict]]:
     for row in rows:
         row["entries"] = _entries(row["items"])
     return rows, list(items.values())
-
-
-_INDEXED_LABELS = (
-    (re.compile(r"^received\[(\d+)\](?:\.raw)?$"), "Received header {n}"),
-    (re.compile(r"^received\.trusted\[(\d+)\]$"), "trusted Received header {n}"),
-    (re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$"), "Authentication-Results header {n}"),
-    (re.compile(r"^reply_to\[(\d+)\]\.address$"), "Reply-To address"),
-    (re.compile(r"^list_unsubscribe\[(\d+)\](?:\.url)?$"), "List-Unsubscribe entry {n}"),
-    (re.compile(r"^links\[(\d+)\]\.url$"), "link {n} target"),
-    (re.compile(r"^links\[(\d+)\]\.text$"), "link {n} text"),
-    (re.compile(r"^body\.hidden_text\[(\d+)\]\.text$"), "hidden text {n}"),
-)
-
-
-def field_label(field: str) -> str:
-    """A field as a reader names it ("Received header 1", not "received[0].raw")."""
-    if field in FIELD_LABELS:
-        return FIELD_LABELS[field]
-    for pattern, label in _INDEXED_LABELS:
-        match = pattern.match(field)
-        if match:
-            return label.format(n=int(match.group(1)) + 1)
-    return field
 
 
 def _evidence_key(ev: Evidence) -> tuple:
@@ -586,17 +580,104 @@ def _decision_text(decision: dict | None) -> str:
     return f"{decision.get('action')} by {decision.get('by')} on {decision.get('date')}: {reason}"
 
 
-def _evidence_row(ev: Evidence) -> dict[str, Any]:
+_IMAGE_TEXT = re.compile(r"^body\.image_text\[(\d+)\](?:\.text)?$")
+
+
+# Fields whose values are the message's own text or headers; every other field (an
+# assessment, a search summary, the recipient's state) is stated by the review.
+MESSAGE_ROOTS = frozenset(FIELD_HEADERS) | {"body", "links", "images", "attachments", "headers", "mime"}
+
+
+def _derived(field: str) -> bool:
+    root = field.split(".")[0].split("[")[0]
+    return root not in MESSAGE_ROOTS or field.startswith(("date.skew", "date.mismatch", "date.error"))
+
+
+def _read_from_pictures(result: AuditResult | None, pictures: list[str]) -> list[dict]:
+    """Outcomes the analysis does not tabulate (no violation, not applicable) that rest on
+    text read from a picture by OCR: counsel should know a 'no violation' rests on it."""
+    rows = []
+    for finding in (result.findings if result else ()):
+        if Status(finding.status) in TABULATED_STATUSES or getattr(finding, "decision", None):
+            continue
+        items = [{"label": _evidence_label(ev, pictures), "quote": ev.quote[:MAX_QUOTE]}
+                 for ev in finding.evidence if _IMAGE_TEXT.match(ev.field) and ev.quote]
+        if items:
+            status = Status(finding.status)
+            rows.append({"rule": finding.rule, "title": finding.title,
+                         "status_label": STATUS_LABELS.get(status, status.value), "quotes": items})
+    return rows
+
+
+def _picture_labels(reader: _Reader) -> list[str]:
+    """How findings name each picture whose text was read ('picture 2 (image/png,
+    600×120)'), in the order of body.image_text."""
+    return [clean_text(str(r.get("label") or "a picture")) for r in reader.get("body.image_text", [])
+            if isinstance(r, dict)]
+
+
+def _evidence_label(ev: Evidence, pictures: list[str], auth_headers: list[int | None] = ()) -> str:
+    """The evidence's field in words; text read from a picture names the picture, a method
+    result of Authentication-Results the header that holds it."""
+    image = _IMAGE_TEXT.match(ev.field)
+    if image:
+        index = int(image.group(1))
+        return f"text read from {pictures[index] if index < len(pictures) else 'a picture'}"
+    auth = _AUTH_RESULT.match(ev.field)
+    if auth:
+        number = _auth_header(auth_headers, int(auth.group(1)))
+        if number is not None:
+            return f"Authentication-Results header {number + 1}"
+    return field_label(ev.field)
+
+
+_AUTH_RESULT = re.compile(r"^authentication_results\[(\d+)\](?:\.raw)?$")
+
+
+def _auth_header_numbers(reader: _Reader) -> list[int | None]:
+    """For each authentication_results record (one per method result), the number (from
+    0, in message order) of the Authentication-Results header that holds it, or None."""
+    def same(text) -> str:
+        return " ".join(str(text or "").split())
+
+    written = [same(h.get("raw")) for h in reader.get("headers", [])
+               if str(h.get("name", "")).lower() == "authentication-results"]
+    numbers: list[int | None] = []
+    position = 0
+    for record in reader.get("authentication_results", []):
+        raw = same(record.get("raw") if isinstance(record, dict) else None)
+        found = next((k for k in range(position, len(written)) if written[k] == raw), None)
+        if found is not None:
+            position = found
+        numbers.append(found)
+    return numbers
+
+
+def _auth_header(auth_headers, index: int) -> int | None:
+    return auth_headers[index] if 0 <= index < len(auth_headers) else None
+
+
+def _evidence_row(ev: Evidence, pictures: list[str] | None = None,
+                  auth_headers: list[int | None] = ()) -> dict[str, Any]:
     quote = ev.quote
     if quote is not None and ev.field not in BODY_VIEWS and ev.field.endswith("]"):
         quote = None  # a parsed record (an item of a list field), not text of the message: its anchor shows the text
+    if quote is not None:  # a detector's coded conclusion ("commercial_uncertain") in words
+        quote = value_words(ev.field, quote)
     if quote is not None and len(quote) > MAX_QUOTE:
         quote = quote[:MAX_QUOTE] + f"… ({len(ev.quote):,} characters)"
+    searched = list(ev.searched or ())
+    absence = absence_text(ev.field, searched, ev.note) if ev.searched is not None else None
     return {
         "ref": "", "shared": False, "field": ev.field,
-        "field_label": field_label(ev.field),
+        "field_label": _evidence_label(ev, pictures or [], auth_headers),
         "group": _group(ev), "quote": quote,
-        "searched": list(ev.searched or ()), "note": _note(ev), "evidence": ev,
+        # a search that found nothing, in words ("pictures that could hold ...: none"); its
+        # note is part of that sentence
+        "absence": absence, "searched": [] if absence else searched,
+        "note": "" if absence else _note(ev), "evidence": ev,
+        "ocr": bool(_IMAGE_TEXT.match(ev.field)),
+        "derived": _derived(ev.field),
         "anchor": None, "used_by": [],
     }
 
@@ -682,7 +763,8 @@ def _needs_visible(ev: Evidence, text, visible: str) -> bool:
     return ev.quote in visible and not (isinstance(text, str) and ev.quote in text)
 
 
-def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
+def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock,
+           auth_headers: list[int | None] = ()):
     """(view key, (start, end)) of the evidence's own text, or (None, None).
 
     Only a quote from a field that is shown is placed: a body text at the evidence's own
@@ -703,7 +785,7 @@ def _place(ev: Evidence, views: dict[str, str], block: HeaderBlock):
         if text is not None and _at_offsets(text, ev):
             return view_key, (ev.start, ev.end)
         return None, None
-    found = _place_in_header(ev, block)
+    found = _place_in_header(ev, block, auth_headers)
     return ("headers", found) if found else (None, None)
 
 
@@ -718,7 +800,7 @@ def _at_offsets(text: str, ev: Evidence) -> bool:
 _INDEXED = re.compile(r"^([a-z_]+)(?:\[(\d+)\])?")
 
 
-def _place_in_header(ev: Evidence, block: HeaderBlock):
+def _place_in_header(ev: Evidence, block: HeaderBlock, auth_headers: list[int | None] = ()):
     match = _INDEXED.match(ev.field)
     root = match.group(1) if match else ""
     if root not in FIELD_HEADERS:
@@ -727,6 +809,9 @@ def _place_in_header(ev: Evidence, block: HeaderBlock):
     if match.group(2) is not None and root in INDEXED_HEADERS:
         index = int(match.group(2))  # received[1] is the second Received header
         entries = entries[index:index + 1]
+    elif match.group(2) is not None and root == "authentication_results":
+        number = _auth_header(auth_headers, int(match.group(2)))
+        entries = entries[number:number + 1] if number is not None else []
     quote = ev.quote or ""
     for entry in entries:
         value_start = block.text.find(":", entry.start, entry.end) + 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import textwrap
 
-from checker.display import field_label, one_line, record_text, reveal
+from checker.display import absence_text, field_label, one_line, record_text, reveal, value_words
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.formatters.base import STATUS_ORDER, Formatter, Summary, by_seriousness, was_audited
 from checker.legal_date import received_text
@@ -69,10 +69,6 @@ def printable(value: object, limit: int | None = None) -> str:
 
 # Evidence notes that say how the engine came by an item, not what it shows.
 _MACHINE_NOTES = frozenset({"captured"})
-# A search that found nothing, said plainly ("searched the In-Reply-To header: a value
-# (absent)" reads "In-Reply-To header: absent").
-_NOTHING_FOUND = {"absent": "absent", "the list is empty": "none", "0 item(s)": "none"}
-_ANY = frozenset({"any item", "a value", "exists"})
 
 
 def evidence_line(evidence: Evidence) -> str:
@@ -80,14 +76,14 @@ def evidence_line(evidence: Evidence) -> str:
     2"), then the quote on one line (line breaks as ⏎). The field path and offsets are in
     --format json."""
     label = field_label(evidence.field)
-    if evidence.searched is not None and evidence.note in _NOTHING_FOUND:  # "In-Reply-To header: absent"
-        looked_for = " ".join(evidence.searched)
-        if looked_for in _ANY or looked_for.startswith("at least this many items"):
-            return f"{label}: {_NOTHING_FOUND[evidence.note]}"
-        if looked_for.startswith("items "):  # "items meeting the rule's conditions"
-            return f"{label}: none {looked_for.removeprefix('items ')}"
+    if evidence.searched is not None:  # a search that found nothing: "In-Reply-To header: absent"
+        absence = absence_text(evidence.field, evidence.searched, evidence.note)
+        if absence is not None:
+            return printable(absence)
     if evidence.searched is not None:
         line = f"searched the {label}: {', '.join(map(printable, evidence.searched))}"
+    elif value_words(evidence.field, evidence.quote) != evidence.quote:  # a coded conclusion, in words
+        line = f"{label}: {printable(value_words(evidence.field, evidence.quote))}"
     elif evidence.start is not None:
         quote = printable(one_line(evidence.quote), QUOTE_CHARS)
         line = f"{label}: “{quote}”" if '"' in quote else f'{label}: "{quote}"'
