@@ -1,16 +1,18 @@
 """Exhibit throughput of the batch path (`spamlaw exhibits`) beside bare WeasyPrint.
 
-    .venv/bin/python bench/exhibit.py [--limit N] [--rounds R]
+    .venv/bin/python bench/exhibit.py [--limit N] [--rounds R] [--documents both|message]
 
 Takes N spam messages from the corpus (every 9th file of spam/ and spam_2/, sorted, as the
 slow test does) and, in each round, times
-(a) the batch path: `spamlaw exhibits FOLDER --out NEW --select all --jobs 1`, run in this
-    process through the command itself: audit pass, each exhibit laid out once with Bates
-    placeholders, stamped, written with its native and text, then manifests, load files
-    and index -- everything a user waits for after start-up;
+(a) the batch path: `spamlaw exhibits FOLDER --out NEW --select all --jobs 1 --documents D`,
+    run in this process through the command itself: ruleset load, audit pass, each exhibit
+    (and with D=both, the default, its analysis) laid out once with Bates placeholders,
+    stamped, written with its native and text, then manifests, load files, index and
+    schedule -- everything a user waits for after start-up;
 (b) bare WeasyPrint on the same messages: `weasyprint.HTML(string=html).render(
     presentational_hints=True).write_pdf()` of the very HTML the batch lays out for each
-    message (built before timing).
+    document (the exhibit, and with both its analysis; built before timing).
+Pages are all the PDFs' pages of the documents made (exhibits + analyses), on both sides.
 Times are CPU seconds of this process (everything runs here, single-threaded). The two
 sides alternate which goes first from round to round; each round gives one paired ratio
 of pages per CPU-second, and the median of the rounds is reported (with the spread), so
@@ -39,7 +41,13 @@ from checker.batch import RulesetSource
 from checker.case import CaseSettings
 from checker.cli import app
 from checker.exhibits import ExhibitOptions
-from checker.exhibits.batch import WorkerSetup, _audited, init_worker, render_document
+from checker.exhibits.batch import (
+    WorkerSetup,
+    _audited,
+    _render,
+    analysis_label,
+    init_worker,
+)
 from checker.exhibits.bates import BatesSpec
 from checker.ruleset import load_ruleset
 from checker.sources import iter_sources
@@ -62,32 +70,37 @@ def cpu(call):
     return time.process_time() - started, value
 
 
-def batch_html(folder: Path) -> list[str]:
-    """The HTML the batch lays out for each message (Bates placeholders and all)."""
+def batch_html(folder: Path, documents: str) -> list[str]:
+    """The HTML the batch lays out for each document (Bates placeholders and all)."""
     ruleset = load_ruleset()
     options = ExhibitOptions(bates=BatesSpec(stamped=True), label="Exhibit 1")
+    analysis = replace(options, label=analysis_label("Exhibit 1", 1),
+                       bates=BatesSpec("WP-", stamped=True))
     init_worker(WorkerSetup(RulesetSource(), CaseSettings(), options, None, "."), ruleset)
     pages = []
     for item in iter_sources([str(folder)]):
         msg, result = _audited(item)
-        pages.append(render_document(msg, result, replace(options), ruleset.sha256).html)
+        pages.append(_render(msg, result, options, "message").html)
+        if documents == "both":
+            pages.append(_render(msg, result, analysis, "analysis").html)
     return pages
 
 
-def run_batch(folder: Path) -> int:
-    """One `spamlaw exhibits` run into a fresh folder; returns the exhibit pages."""
+def run_batch(folder: Path, documents: str) -> int:
+    """One `spamlaw exhibits` run into a fresh folder; returns the pages made."""
     import json
 
     out = Path(tempfile.mkdtemp(prefix="bench-exhibits-"))
     try:
         result = CliRunner().invoke(app, ["exhibits", str(folder), "--out", str(out / "case"),
-                                          "--select", "all", "--jobs", "1", "--format", "json"])
+                                          "--select", "all", "--jobs", "1", "--format", "json",
+                                          "--documents", documents])
         if result.exit_code not in (0, 1):
             raise SystemExit(f"spamlaw exhibits failed ({result.exit_code}): {result.output}")
         text = result.output
         start = text.index("{\n") if not text.startswith("{") else 0
         summary = json.loads(text[start:text.rindex("}") + 1])
-        return summary["accounting"]["pages"]
+        return summary["accounting"]["pages"] + summary["analyses"]["pages"]
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -105,6 +118,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=40, help="messages (default 40)")
     parser.add_argument("--rounds", type=int, default=3, help="paired rounds (default 3)")
+    parser.add_argument("--documents", choices=("both", "message"), default="both",
+                        help="what the batch makes per message (default both, as the command)")
     args = parser.parse_args()
     paths = chosen(args.limit)
     if not paths:
@@ -114,7 +129,7 @@ def main() -> int:
     try:
         for path in paths:  # links, not copies: the corpus stays where it is
             os.symlink(path, folder / path.name)
-        html = batch_html(folder)
+        html = batch_html(folder, args.documents)
         run_bare(html[:1])  # warm up fonts, caches, imports
         ratios, rows = [], []
         for index in range(args.rounds):
@@ -122,7 +137,8 @@ def main() -> int:
             seconds, pages = {}, {}
             for side in order:
                 gc.collect()
-                call = (lambda: run_batch(folder)) if side == "batch" else (lambda: run_bare(html))
+                call = (lambda: run_batch(folder, args.documents)) if side == "batch" else \
+                    (lambda: run_bare(html))
                 seconds[side], pages[side] = cpu(call)
             rate = {side: pages[side] / seconds[side] for side in seconds}
             ratios.append(rate["batch"] / rate["bare"])
@@ -136,7 +152,8 @@ def main() -> int:
     batch_cpu = statistics.median(r[0]["batch"] for r in rows)
     per_message = batch_cpu / len(paths)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    print(f"messages: {len(paths)}  rounds: {args.rounds}  WeasyPrint {weasyprint.__version__}")
+    print(f"messages: {len(paths)}  documents: {args.documents}  rounds: {args.rounds}  "
+          f"WeasyPrint {weasyprint.__version__}")
     print(f"paired ratios: median {ratio:.3f}, spread {min(ratios):.3f}-{max(ratios):.3f}")
     print(f"batch CPU per message: {per_message * 1000:.0f} ms; {PROJECTED:,} messages: "
           f"{PROJECTED * per_message / 3600:.1f} CPU-hours, about "

@@ -35,7 +35,11 @@ HELP = (
     "manifest.csv, manifest.json (one row per input: exhibit, slip_sheet, not_selected or "
     "error, with the reason), a production set (NATIVES/<BEGBATES>.eml, "
     "TEXT/<BEGBATES>.txt, DATA/<prefix>.dat Concordance and DATA/<prefix>.opt Opticon load "
-    "files) and case.sqlite.\n\n"
+    "files) and case.sqlite. With --documents both (the default) or analysis, each exhibit's "
+    "analysis (attorney work product) goes to analysis/analysis-00001.pdf …, numbered in a "
+    "series of its own (--analysis-prefix, default WP- before the Bates prefix, from 1) and "
+    "listed in the manifest, never in the load files; the exhibits' numbers are the same "
+    "with or without it, and a later run can add it.\n\n"
     "Running the same command on the same DIR resumes: exhibits already written (PDF "
     "present, SHA-256 unchanged) are kept with their numbers, new inputs get the next "
     "numbers. A DIR made with other output settings (rules, selection, Bates or label "
@@ -141,14 +145,21 @@ def _progress_lines(label: str, total: Any, every: float = PROGRESS_EVERY):
 
 def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_corner,
             trusted_hops, case, state, jobs, timeout, max_bytes, fresh, ruleset_source,
-            retry_slip_sheets=False):
+            retry_slip_sheets=False, documents="both", analysis_prefix=None):
     from checker.batch import jobs_from_option
     from checker.commands.exhibit import exhibit_case_settings
     from checker.exhibits import ExhibitOptions
-    from checker.exhibits.batch import SELECTIONS, BatchConfig, check_label_format
+    from checker.exhibits.batch import (
+        DOCUMENTS,
+        SELECTIONS,
+        BatchConfig,
+        check_analysis_prefix,
+        check_label_format,
+    )
     from checker.exhibits.render import check_options
 
     select = _choice("--select", select, tuple(SELECTIONS))
+    documents = _choice("--documents", documents, tuple(DOCUMENTS))
     try:
         processes = jobs_from_option(jobs)
     except ValueError:
@@ -157,17 +168,22 @@ def _config(inputs, out, *, select, first_exhibit, label_format, bates, label_co
         raise UsageError("--timeout, --max-bytes and --first-exhibit must be positive")
     try:
         settings = exhibit_case_settings(case, state, trusted_hops)
-        options = check_options(ExhibitOptions(bates=BatesSpec(*bates), label_corner=label_corner,
-                                               trusted_hops=settings.trusted_hops))
+        options = check_options(ExhibitOptions(
+            bates=BatesSpec(*bates), label_corner=label_corner,
+            trusted_hops=settings.trusted_hops,
+            custodian=getattr(settings, "custodian", None),
+            collection=getattr(settings, "collection", None)))
         check_label_format(label_format, first_exhibit)
+        config = BatchConfig(
+            inputs=tuple(inputs), out=out, ruleset=ruleset_source, options=options,
+            case=settings, select=select, first_exhibit=first_exhibit,
+            label_format=label_format, jobs=processes, timeout=timeout or None,
+            max_bytes=max_bytes, fresh=fresh, retry_slip_sheets=retry_slip_sheets,
+            documents=documents, analysis_prefix=analysis_prefix)
+        check_analysis_prefix(config)
     except BatesError as exc:
         raise UsageError(str(exc)) from None
-    return BatchConfig(
-        inputs=tuple(inputs), out=out, ruleset=ruleset_source, options=options, case=settings,
-        select=select, first_exhibit=first_exhibit, label_format=label_format, jobs=processes,
-        timeout=timeout or None, max_bytes=max_bytes, fresh=fresh,
-        retry_slip_sheets=retry_slip_sheets,
-    )
+    return config
 
 
 def _run(config, ruleset, arguments: dict):
@@ -215,11 +231,18 @@ def _summary(config, report, written) -> dict:
     manifest = json.loads((config.out / MANIFEST_JSON).read_text(encoding="ascii"))
     done = [row for row in manifest["inputs"] if row["pdf_file"]]
     done.sort(key=lambda row: row["exhibit_number"])
+    analysed = sorted((row for row in manifest["inputs"] if row.get("analysis_file")),
+                      key=lambda row: row["analysis_bates_first"])
     return {
         "out": str(config.out),
         "accounting": written.counts,
         "bates_first": done[0]["bates_first"] if done else None,
         "bates_last": done[-1]["bates_last"] if done else None,
+        "analyses": {  # work product: its own series, not in the load files
+            "files": len(analysed), "pages": sum(row["analysis_pages"] for row in analysed),
+            "bates_first": analysed[0]["analysis_bates_first"] if analysed else None,
+            "bates_last": analysed[-1]["analysis_bates_last"] if analysed else None,
+        },
         "this_run": {
             "inputs": report.inputs, "new": report.new, "audited": report.audited,
             "rendered": report.rendered, "slip_sheets": report.slip_sheets,
@@ -227,10 +250,13 @@ def _summary(config, report, written) -> dict:
             "not_given": report.not_given, "seconds": report.seconds,
             "render_cpu_seconds": round(report.render_cpu, 3),
             "stamp_cpu_seconds": round(report.stamp_cpu, 3),
+            "analyses": report.analyses, "analyses_kept": report.analyses_reused,
             "rerendered_after_decisions": list(report.redone),
         },
         "files": {
             "exhibits": str(config.out / "exhibits"),
+            "analyses": str(config.out / "analysis")
+            if (config.out / "analysis").is_dir() else None,
             "index": str(config.out / INDEX_FILE) if written.index else None,
             "schedule": str(config.out / SCHEDULE_FILE)
             if (config.out / SCHEDULE_FILE).is_file() else None,
@@ -254,9 +280,15 @@ def _text(summary: dict) -> str:
            if summary["bates_first"] else ""),
         f"this run: {run['inputs']} input(s) read, {run['new']} new, {run['audited']} audited, "
         f"{run['rendered']} rendered, {run['slip_sheets']} slip sheet(s) made, "
-        f"{run['retried']} slip sheet(s) replaced, {run['reused']} exhibit(s) kept; "
+        f"{run['retried']} slip sheet(s) replaced, {run['reused']} exhibit(s) kept, "
+        f"{run['analyses']} analysis PDF(s) written; "
         f"{sum(run['seconds'].values()):.1f} s",
     ]
+    analyses = summary["analyses"]
+    if analyses["files"]:
+        lines.append(f"analyses (work product, not in the load files): {analyses['files']} "
+                     f"PDF(s) in analysis/, {analyses['pages']} page(s), "
+                     f"{analyses['bates_first']}–{analyses['bates_last']}")
     if run["rerendered_after_decisions"]:
         lines.append("re-rendered after review decisions (same Bates range): "
                      + ", ".join(run["rerendered_after_decisions"]))
@@ -320,6 +352,17 @@ def exhibits(
              "machine). An exhibit that now renders keeps its slip sheet's Bates number; "
              "pages beyond it get suffixed numbers (TRAP0000041.0001 ...), so no other "
              "number changes.")] = False,
+    documents: Annotated[str, typer.Option(
+        "--documents", metavar="WHICH",
+        help="Which documents per exhibit: both (the message exhibit and, as a separate PDF "
+             "in analysis/ with a Bates series of its own, its analysis: attorney work "
+             "product, never in the load files), message, or analysis (only the analyses: the "
+             "selected messages are numbered and wait for a later run to make their "
+             "exhibits).")] = "both",
+    analysis_prefix: Annotated[str | None, typer.Option(
+        "--analysis-prefix", metavar="TEXT",
+        help="Bates prefix of the analyses' own series (default: WP- and the Bates "
+             "prefix, e.g. WP-TRAP0000001).")] = None,
     fresh: Annotated[bool, typer.Option(
         "--fresh", help="Start over: delete this folder's exhibits, index, manifests and "
                         "case.sqlite first.")] = False,
@@ -339,11 +382,12 @@ def exhibits(
                          label_corner=label_corner, trusted_hops=trusted_hops, case=case,
                          state=state, jobs=jobs, timeout=timeout, max_bytes=max_bytes,
                          fresh=fresh, ruleset_source=ruleset_source,
-                         retry_slip_sheets=retry_slip_sheets)
+                         retry_slip_sheets=retry_slip_sheets, documents=documents,
+                         analysis_prefix=analysis_prefix)
         config = replace(config, all_remedies=all_remedies)
         arguments = {"inputs": inputs, "jobs": config.jobs, "timeout": timeout,
                      "max_bytes": max_bytes, "fresh": fresh, "case": str(case or ""),
-                     "retry_slip_sheets": retry_slip_sheets,
+                     "retry_slip_sheets": retry_slip_sheets, "documents": config.documents,
                      "state": state, "rules": str(rules or "")}
         report, written = _run(config, ruleset, arguments)
     except UsageError as exc:

@@ -18,6 +18,19 @@ dies or hangs) gets a one-page slip sheet in its place, so exhibit and Bates num
 continuous; the manifest says why. `--retry-slip-sheets` renders those again on a later
 run; the numbering rule for what then changes is in `checker.exhibits.bates.page_numbers`.
 
+With `--documents both` (the default) or `analysis`, each exhibit also gets its analysis
+(`checker.exhibits.render.render_analysis`, attorney work product) in the same worker task:
+rendered once with placeholders and stamped like the exhibit, written to
+analysis/analysis-NNNNN.pdf with a Bates series of its own (prefix `analysis_prefix`,
+default "WP-" before the exhibits' prefix, starting at 1), given in the order the analyses
+are written. The exhibits' numbers never depend on it: adding the analysis to a case later
+(or dropping it) renders only analyses and moves no exhibit number. An analysis goes in the
+manifest (its file, range and SHA-256), never in the load files (the production). Only an
+exhibit gets one (a slip sheet does not); one that cannot be made is tried again next run.
+`--documents message` makes none (and keeps those already made); `--documents analysis`
+makes only analyses: the selected messages get their exhibit numbers (and labels) but no
+exhibit or Bates range, which a later run with `message` or `both` gives them.
+
 The worker processes (`checker.pool.Workers`) start once per run and serve both passes;
 each loads the ruleset once. Audits are cheap (~2 ms/message) beside layout
 (~300-600 ms), so the render pass simply audits again; what the manifest records is the
@@ -39,7 +52,7 @@ from typing import Any
 from checker import __version__
 from checker.batch import RulesetSource, failed, run_audit
 from checker.case import CaseSettings
-from checker.exhibits.bates import BatesError, check_label, page_numbers
+from checker.exhibits.bates import MAX_LABEL, BatesError, BatesSpec, check_label, page_numbers
 from checker.exhibits.casefile import (
     DONE,
     ERROR,
@@ -50,6 +63,7 @@ from checker.exhibits.casefile import (
     SLIP_SHEET,
     CaseFolder,
     InputRow,
+    analysis_name,
     pdf_name,
     write_atomically,
 )
@@ -76,6 +90,12 @@ SELECTIONS = {
                        "`spamlaw campaigns INPUT... --out DIR` records the campaigns",
 }
 DEFAULT_LABEL_FORMAT = "Exhibit {n}"
+DOCUMENTS = {
+    "both": "the message exhibit and its analysis (work product), separate PDFs and series",
+    "message": "the message exhibit only (what is produced)",
+    "analysis": "the analyses only: the exhibits are numbered but wait for a later run",
+}
+ANALYSIS_PREFIX = "WP-"  # before the exhibits' Bates prefix: the analysis series
 SLIP_SHEET_STATUSES = ("violation", "needs_review", "error")  # what a slip sheet lists
 DEFAULT_TIMEOUT = 60.0  # per message and step; covers every outlier measured on real spam
 COMMIT_EVERY = 200  # ledger rows per transaction during the audit pass
@@ -108,6 +128,32 @@ class BatchConfig:
     fresh: bool = False
     retry_slip_sheets: bool = False  # render slip-sheeted exhibits again (not a setting)
     all_remedies: bool = False  # the schedule shows every plaintiff's remedies
+    documents: str = "both"  # DOCUMENTS: whether each exhibit also gets its analysis
+    analysis_prefix: str | None = None  # Bates prefix of the analyses (None: the default)
+
+    @property
+    def analyses(self) -> bool:
+        return self.documents in ("both", "analysis")
+
+    @property
+    def analysis_bates(self) -> BatesSpec:
+        """The analyses' own Bates series (starts at 1, as wide as the exhibits')."""
+        prefix = self.analysis_prefix
+        if prefix is None:
+            prefix = ANALYSIS_PREFIX + self.options.bates.prefix
+        return BatesSpec(prefix, 1, self.options.bates.digits)
+
+
+def check_analysis_prefix(config: BatchConfig) -> BatesSpec:
+    """The analyses' series, refused when it could be mistaken for the exhibits'."""
+    try:
+        bates = config.analysis_bates
+    except BatesError as exc:
+        raise BatesError(f"--analysis-prefix: {exc}") from None
+    if bates.prefix == config.options.bates.prefix:
+        raise BatesError("--analysis-prefix must differ from --bates-prefix (the analyses "
+                         "are numbered in a series of their own)")
+    return bates
 
 
 def label_for(label_format: str, number: int) -> str:
@@ -153,6 +199,7 @@ def output_settings(config: BatchConfig, ruleset_sha256: str) -> dict[str, Any]:
         "case_sha256": case_digest(config.case),
         "plaintiff": config.case.plaintiff,  # the schedule shows this plaintiff's remedies
         "all_remedies": config.all_remedies,
+        "analysis_prefix": config.analysis_bates.prefix,
         "templates_sha256": _all_templates_digest(templates_dir(), templates_digest),
         "tool_version": __version__,
         "weasyprint_version": PROVENANCE["weasyprint_version"],
@@ -183,6 +230,7 @@ class WorkerSetup:
     timeout: float | None
     out: str
     decisions: Any = None  # checker.review.decisions.Decisions in force, or None
+    analysis_bates: BatesSpec | None = None  # the analyses' series (prefix, digits)
 
 
 @dataclass(frozen=True)
@@ -191,6 +239,13 @@ class RenderTask:
     key: tuple[str, str, int]
     number: int
     label: str
+    message: bool = True  # render the message exhibit
+    analysis: bool = False  # render its analysis (only once the exhibit is rendered)
+
+
+def analysis_label(label: str, number: int) -> str:
+    text = f"Analysis of {label}"
+    return text if len(text) <= MAX_LABEL else f"Analysis of exhibit {number}"
 
 
 @dataclass(frozen=True)
@@ -203,6 +258,8 @@ class RenderOutcome:
     reason: str = ""  # set when no PDF was made
     audit_json: str = ""
     cpu: float = 0.0
+    analysis: Any = None  # the analysis Exhibit (placeholders, to be stamped), if asked
+    analysis_reason: str = ""  # why the analysis asked for was not made
 
 
 _worker: dict[str, Any] = {}
@@ -217,7 +274,9 @@ def init_worker(setup: WorkerSetup, ruleset=None) -> None:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's
         ruleset = setup.ruleset.load()
-    _worker.update(setup=setup, ruleset=ruleset)
+    from checker.exhibits.render import rule_statuses
+
+    _worker.update(setup=setup, ruleset=ruleset, statuses=rule_statuses(ruleset))
     from checker.batch import serve_audits
 
     serve_audits(ruleset, setup.timeout)  # the same worker runs the audit pass
@@ -274,33 +333,56 @@ def _step_failure(exc: BaseException, step: str) -> str:
     return f"{INTERNAL_ERROR} during {step}: {describe(exc)}"
 
 
-def render_document(msg, result: AuditResult, options: ExhibitOptions, ruleset_sha256: str):
-    """The one call from the batch into the renderer."""
-    from checker.exhibits.render import render_exhibit
+def render_document(msg, result: AuditResult, options: ExhibitOptions, ruleset_sha256: str,
+                    document: str = "message", rule_statuses: dict[str, str] | None = None):
+    """The one call from the batch into the renderer: the message exhibit, or with
+    document="analysis" its analysis."""
+    from checker.exhibits import render
 
-    return render_exhibit(msg, result, options, ruleset_sha256)
+    call = render.render_analysis if document == "analysis" else render.render_exhibit
+    return call(msg, result, options, ruleset_sha256, rule_statuses=rule_statuses)
 
 
 def render_task(task: RenderTask) -> RenderOutcome:
-    """In a worker: audit, render once with Bates placeholders, extract the text."""
+    """In a worker: audit, render once with Bates placeholders, extract the text; then,
+    if asked and the exhibit was made (or already exists), its analysis."""
     from checker.exhibits.production import extracted_text
 
     started = time.process_time()
     setup: WorkerSetup = _worker["setup"]
     msg, result = _audited(task.item)
-    bates = replace(setup.options.bates, stamped=True)
-    options = replace(setup.options, label=task.label, bates=bates)
-    try:
-        with time_bound(setup.timeout):
-            made = render_document(msg, result, options, _worker["ruleset"].sha256)
-            text = extracted_text(msg)
-    except BaseException as exc:
-        if not isinstance(exc, Exception | MessageTimeout):
-            raise
-        return RenderOutcome(task.number, reason=_step_failure(exc, "rendering"),
-                             audit_json=audit_json(result), cpu=time.process_time() - started)
-    return RenderOutcome(task.number, made.pages, made.pdf, made.stamp_spots, text, "",
-                         audit_json(result), time.process_time() - started)
+    outcome = RenderOutcome(task.number, audit_json=audit_json(result))
+    if task.message:
+        bates = replace(setup.options.bates, stamped=True)
+        options = replace(setup.options, label=task.label, bates=bates)
+        try:
+            with time_bound(setup.timeout):
+                made = _render(msg, result, options, "message")
+                text = extracted_text(msg)
+        except BaseException as exc:
+            if not isinstance(exc, Exception | MessageTimeout):
+                raise
+            return replace(outcome, reason=_step_failure(exc, "rendering"),
+                           cpu=time.process_time() - started)
+        outcome = replace(outcome, pages=made.pages, pdf=made.pdf, spots=made.stamp_spots,
+                          text=text)
+    if task.analysis:
+        bates = replace(setup.analysis_bates or BatesSpec(), stamped=True)
+        options = replace(setup.options, label=analysis_label(task.label, task.number),
+                          bates=bates)
+        try:
+            with time_bound(setup.timeout):
+                outcome = replace(outcome, analysis=_render(msg, result, options, "analysis"))
+        except BaseException as exc:
+            if not isinstance(exc, Exception | MessageTimeout):
+                raise
+            outcome = replace(outcome, analysis_reason=_step_failure(exc, "the analysis"))
+    return replace(outcome, cpu=time.process_time() - started)
+
+
+def _render(msg, result: AuditResult, options: ExhibitOptions, document: str):
+    return render_document(msg, result, options, _worker["ruleset"].sha256, document,
+                           _worker["statuses"])
 
 
 # --- the pool ----------------------------------------------------------------------------
@@ -323,6 +405,8 @@ class BatchReport:
     reused: int = 0  # exhibits whose PDF was already there and intact
     render_cpu: float = 0.0  # CPU seconds of rendering (in its workers)
     stamp_cpu: float = 0.0  # CPU seconds of stamping Bates numbers (in this process)
+    analyses: int = 0  # analyses written this run
+    analyses_reused: int = 0  # analyses whose PDF was already there and intact
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per pass
     problems: list[str] = field(default_factory=list)  # one line each, for stderr
     not_given: int = 0  # rows of the case not among this run's inputs
@@ -354,7 +438,7 @@ class Batch:
         self.progress = progress or _noop_progress
         self.report = BatchReport(out=config.out)
         self.setup = WorkerSetup(config.ruleset, config.case, config.options, config.timeout,
-                                 str(config.out))
+                                 str(config.out), analysis_bates=config.analysis_bates)
         self.sources_options = {} if config.max_bytes is None else {"max_bytes": config.max_bytes}
         self.given: set[tuple[str, str, int]] = set()  # keys of this run's inputs
         self.revisited: dict[tuple, InputRow] = {}  # re-rendered for decisions: row before
@@ -392,7 +476,8 @@ class Batch:
             yield item if item.error else replace(item, metadata={**item.metadata, **case})
 
     def _pool(self, function) -> TaskPool:
-        bound = None if not self.config.timeout else 3 * self.config.timeout + HARD_GRACE
+        steps = 4 if self.config.analyses else 3  # audit, exhibit, text (, analysis)
+        bound = None if not self.config.timeout else steps * self.config.timeout + HARD_GRACE
         return TaskPool(function, self.config.jobs, bound, init_worker, (self.setup,),
                         local_init=lambda: init_worker(self.setup, self.ruleset),
                         workers=self.workers)
@@ -501,15 +586,24 @@ class Batch:
             (PLANNED, SELECTED)
         waiting = {row.key: row for row in self.folder.numbered(*statuses)
                    if row.status != SLIP_SHEET or row.key in self.given}
-        if not waiting:
+        if self.config.documents == "analysis":
+            waiting = {}  # the exhibits wait, numbered, for a run that makes them
+        if waiting:
+            self._check_prefix()
+        unanalysed = {row.key: row for row in self._without_analysis()
+                      if row.key not in waiting}
+        if not waiting and not unanalysed:
             return
-        self._check_prefix()
-        order = _InOrder(sorted(row.exhibit_number for row in waiting.values()),
+        order = _InOrder(sorted(row.exhibit_number
+                                for row in (*waiting.values(), *unanalysed.values())),
                          self.folder.next_bates(self.config.options.bates.start))
-        by_number = {row.exhibit_number: row for row in waiting.values()}
+        self.next_analysis = self.folder.next_analysis_bates(self.config.analysis_bates.start)
+        by_number = {row.exhibit_number: row for row in (*waiting.values(), *unanalysed.values())}
         for row in waiting.values():
             if row.key not in self.given:
                 order.outcomes[row.exhibit_number] = (None, _unavailable(row))
+        waiting.update(unanalysed)
+        analyses = self.config.analyses
 
         def tasks():
             keys = _Keys()
@@ -517,14 +611,18 @@ class Batch:
                 row = waiting.get(keys(item))
                 if row is not None and row.exhibit_number not in order.outcomes:
                     del waiting[row.key]
-                    yield RenderTask(item, row.key, row.exhibit_number, row.label)
+                    yield RenderTask(item, row.key, row.exhibit_number, row.label,
+                                     message=row.key not in unanalysed,
+                                     analysis=analyses and (row.key in self.revisited
+                                                            or not self._analysed(row)))
 
         with self.progress("rendering", len(waiting)) as advance:
             for task, outcome in self._pool(render_task).run(tasks()):
                 order.outcomes[task.number] = (task, outcome)
                 self._finish_in_order(order, by_number, advance)
             for row in waiting.values():  # bytes changed since the audit pass, or vanished
-                order.outcomes.setdefault(row.exhibit_number, (None, _unavailable(row)))
+                order.outcomes.setdefault(row.exhibit_number, (None, None if row.key in
+                                                               unanalysed else _unavailable(row)))
             self._finish_in_order(order, by_number, advance)
 
     def _check_prefix(self) -> None:
@@ -534,6 +632,26 @@ class Batch:
         if reserved and waiting and reserved[-1].exhibit_number > waiting[0].exhibit_number:
             raise BatchError(f"{self.folder.database}: exhibit {waiting[0].exhibit_number} has no "
                              "Bates range but a later exhibit has one; use --fresh")
+
+    def _without_analysis(self) -> list[InputRow]:
+        """Exhibits of this run's inputs whose analysis is asked for and missing or
+        altered (an analysis once written keeps its range)."""
+        if not self.config.analyses:
+            return []
+        missing = []
+        statuses = (SELECTED, PLANNED, EXHIBIT) if self.config.documents == "analysis" else \
+            (EXHIBIT,)
+        for row in self.folder.numbered(*statuses):
+            if self._analysed(row):
+                self.report.analyses_reused += 1
+            elif row.key in self.given:
+                missing.append(row)
+        return missing
+
+    def _analysed(self, row: InputRow) -> bool:
+        """Its analysis PDF is there and unaltered."""
+        return bool(row.analysis_file) and _sha256_file(
+            self.config.out / row.analysis_file) == row.analysis_sha256
 
     def _recheck_written(self) -> None:
         """An exhibit whose PDF is missing or altered is rendered again (same range)."""
@@ -555,6 +673,60 @@ class Batch:
             advance()
 
     def _finish(self, row: InputRow, task: RenderTask | None, outcome, order: _InOrder) -> None:
+        if outcome is None:  # only its analysis was due, and its input is gone: next run
+            return
+        if task is None or task.message:
+            self._finish_exhibit(row, task, outcome, order)
+        if task is None or not task.analysis:
+            return
+        row = self.folder.find(row.key) or row
+        if row.status == SLIP_SHEET:
+            return  # the exhibit could not be made: no analysis of it either
+        if isinstance(outcome, RenderOutcome):
+            if not task.message:
+                self.report.render_cpu += outcome.cpu
+            reason = outcome.analysis_reason or self._analysis(row, outcome.analysis)
+        else:
+            reason = outcome.reason if isinstance(outcome, TaskFailure) else str(outcome)
+        if reason:
+            self.folder.save(replace(row, analysis_reason=reason))
+            self.report.problems.append(f"{row.label} ({row.source}): no analysis: {reason} "
+                                        "(tried again on the next run)")
+
+    def _analysis(self, row: InputRow, made) -> str:
+        """Stamp and write an exhibit's analysis in its own series; returns why not ("" when
+        written). A range once given is kept: a re-render must have as many pages."""
+        if made is None:
+            return "the analysis was not rendered"
+        start = row.analysis_bates_start
+        if start is not None and made.pages != row.analysis_pages:
+            return (f"page count changed: {row.analysis_pages} page(s) reserved, {made.pages} "
+                    "rendered; the analysis was not written")
+        if start is None:
+            start, self.next_analysis = self.next_analysis, self.next_analysis + made.pages
+        bates = replace(self.config.analysis_bates, start=start)
+        if len(str(start + made.pages - 1)) > bates.digits:
+            raise BatchError(f"analysis Bates numbers would need more than --bates-digits "
+                             f"{bates.digits} digits; start over with --fresh and more digits")
+        numbers = [bates.number(index) for index in range(made.pages)]
+        pdf, problem = self._stamp(made.pdf, made.stamp_spots, numbers)
+        if problem:
+            return problem
+        name = analysis_name(row.exhibit_number)
+        try:
+            self.folder.analyses.mkdir(exist_ok=True)
+            write_atomically(self.config.out / name, pdf)
+        except OSError as exc:
+            raise BatchError(f"cannot write {name}: {exc.strerror or exc}") from None
+        self.folder.save(replace(
+            row, analysis_pages=made.pages, analysis_bates_start=start,
+            analysis_first=numbers[0], analysis_last=numbers[-1], analysis_file=name,
+            analysis_sha256=hashlib.sha256(pdf).hexdigest(), analysis_reason=None))
+        self.report.analyses += 1
+        return ""
+
+    def _finish_exhibit(self, row: InputRow, task: RenderTask | None, outcome,
+                        order: _InOrder) -> None:
         raw = task.item.raw if task is not None else None
         if isinstance(outcome, TaskFailure):
             reason = outcome.reason
@@ -590,7 +762,6 @@ class Batch:
                  order: _InOrder) -> str:
         """Stamp and write a rendered exhibit; returns why not ("" when written)."""
         from checker.exhibits.production import write_native, write_text
-        from checker.exhibits.stamp import StampError, stamp_bates
 
         pages, numbered = outcome.pages, None
         before = self.revisited.get(row.key)
@@ -611,13 +782,9 @@ class Batch:
             numbered = row.bates_pages or row.pages  # a retried slip sheet: suffixes
         row = self._ranged(row, pages, order)
         numbers = page_numbers(self.config.options.bates, row.bates_start, pages, numbered)
-        started = time.process_time()
-        try:
-            pdf = stamp_bates(outcome.pdf, outcome.spots, numbers)
-        except StampError as exc:
-            return str(exc)
-        finally:
-            self.report.stamp_cpu += time.process_time() - started
+        pdf, problem = self._stamp(outcome.pdf, outcome.spots, numbers)
+        if problem:
+            return problem
         try:
             write_atomically(self.config.out / row.pdf_file, pdf)
             if raw is not None:
@@ -634,6 +801,18 @@ class Batch:
                                  pdf_sha256=hashlib.sha256(pdf).hexdigest(), reason=""))
         self.report.rendered += 1
         return ""
+
+    def _stamp(self, pdf: bytes, spots, numbers) -> tuple[bytes, str]:
+        """(stamped PDF, "") or (b"", why not)."""
+        from checker.exhibits.stamp import StampError, stamp_bates
+
+        started = time.process_time()
+        try:
+            return stamp_bates(pdf, spots, numbers), ""
+        except StampError as exc:
+            return b"", str(exc) or "the Bates numbers could not be drawn"
+        finally:
+            self.report.stamp_cpu += time.process_time() - started
 
     def _slip_sheet(self, row: InputRow, reason: str, raw: bytes | None) -> None:
         """Write a slip sheet of exactly the reserved pages in place of the exhibit."""

@@ -1,6 +1,8 @@
 """The case folder of a batch of exhibits, and its ledger `case.sqlite` (stdlib sqlite3).
 
     DIR/exhibits/exhibit-00001.pdf …   one PDF per exhibit (or its slip sheet)
+    DIR/analysis/analysis-00001.pdf …  the analysis of each exhibit (attorney work product,
+                                       its own Bates series; not in the load files)
     DIR/index.pdf                      index of every input (Bates numbers of its own)
     DIR/schedule.pdf                   schedule of violations and damages (a demonstrative)
     DIR/manifest.csv, manifest.json    one row per input
@@ -27,7 +29,10 @@ into the same range.
 
 Invariants the batch relies on: exhibit numbers are assigned in input order and never
 change; Bates ranges are assigned in number order without gaps, so the rows that have a
-range are always a prefix of the numbered rows.
+range are always a prefix of the numbered rows. An exhibit's analysis (`--documents
+both|analysis`) has a Bates range of its own series (`analysis_*` columns), given in the
+order the analyses are written, so adding or dropping the analysis never moves an exhibit's
+numbers.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from pathlib import Path
 
 SCHEMA = "spamlaw.case/1"
 EXHIBITS_FOLDER = "exhibits"
+ANALYSIS_FOLDER = "analysis"
 CASE_FILE = "case.sqlite"
 INDEX_FILE = "index.pdf"
 MANIFEST_CSV = "manifest.csv"
@@ -87,9 +93,19 @@ _COLUMNS = """
     pdf_sha256 TEXT,
     metadata TEXT,
     bates_pages INTEGER,
+    analysis_pages INTEGER,
+    analysis_bates_start INTEGER,
+    analysis_first TEXT,
+    analysis_last TEXT,
+    analysis_file TEXT,
+    analysis_sha256 TEXT,
+    analysis_reason TEXT,
     UNIQUE (source, sha256, occurrence)
 """
-_ADDED_COLUMNS = {"metadata": "TEXT", "bates_pages": "INTEGER"}  # absent from older ledgers
+_ADDED_COLUMNS = {  # absent from older ledgers
+    "metadata": "TEXT", "bates_pages": "INTEGER", "analysis_pages": "INTEGER",
+    "analysis_bates_start": "INTEGER", "analysis_first": "TEXT", "analysis_last": "TEXT",
+    "analysis_file": "TEXT", "analysis_sha256": "TEXT", "analysis_reason": "TEXT"}
 
 
 class CaseFolderError(Exception):
@@ -124,6 +140,15 @@ class InputRow:
     # pages numbered in sequence from bates_start; a retried slip sheet's extra pages carry
     # suffixed numbers (bates.page_numbers). None: all `pages`.
     bates_pages: int | None = None
+    # the exhibit's analysis (work product): its own Bates series, PDF under analysis/;
+    # analysis_reason says why it could not be made (it is tried again on the next run)
+    analysis_pages: int | None = None
+    analysis_bates_start: int | None = None
+    analysis_first: str | None = None
+    analysis_last: str | None = None
+    analysis_file: str | None = None
+    analysis_sha256: str | None = None
+    analysis_reason: str | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -178,6 +203,10 @@ def pdf_name(number: int) -> str:
     return f"{EXHIBITS_FOLDER}/exhibit-{number:05d}.pdf"
 
 
+def analysis_name(number: int) -> str:
+    return f"{ANALYSIS_FOLDER}/analysis-{number:05d}.pdf"
+
+
 def now_text() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -188,6 +217,7 @@ class CaseFolder:
     def __init__(self, root: Path):
         self.root = root
         self.exhibits = root / EXHIBITS_FOLDER
+        self.analyses = root / ANALYSIS_FOLDER
         self.database = root / CASE_FILE
         self._lock_handle = None
         self.db: sqlite3.Connection | None = None
@@ -240,7 +270,8 @@ class CaseFolder:
             return True
         if any(self._production_files()):
             return True
-        return self.exhibits.is_dir() and any(self.exhibits.glob("exhibit-*.pdf"))
+        return any(folder.is_dir() and any(folder.glob(pattern)) for folder, pattern in (
+            (self.exhibits, "exhibit-*.pdf"), (self.analyses, "analysis-*.pdf")))
 
     def _production_files(self) -> Iterator[Path]:
         for folder, pattern in PRODUCTION_FILES:
@@ -248,14 +279,13 @@ class CaseFolder:
                 yield from (self.root / folder).glob(pattern)
 
     def unknown_pdfs(self) -> list[str]:
-        """PDFs in exhibits/ that the ledger does not know (left by another run or put
-        there by hand): reported, never deleted or counted."""
-        known = {row[0] for row in self.db.execute(
-            "SELECT pdf_file FROM inputs WHERE pdf_file IS NOT NULL")}
-        if not self.exhibits.is_dir():
-            return []
-        return sorted(f"{EXHIBITS_FOLDER}/{path.name}" for path in self.exhibits.glob("*.pdf")
-                      if f"{EXHIBITS_FOLDER}/{path.name}" not in known)
+        """PDFs in exhibits/ and analysis/ that the ledger does not know (left by another
+        run or put there by hand): reported, never deleted or counted."""
+        known = {name for row in self.db.execute(
+            "SELECT pdf_file, analysis_file FROM inputs") for name in row if name}
+        return sorted(f"{folder.name}/{path.name}" for folder in (self.exhibits, self.analyses)
+                      if folder.is_dir() for path in folder.glob("*.pdf")
+                      if f"{folder.name}/{path.name}" not in known)
 
     def _remove_outputs(self) -> None:
         """--fresh: delete what a batch writes here (and nothing else). A ledger holding
@@ -268,13 +298,15 @@ class CaseFolder:
             (self.root / name).unlink(missing_ok=True)
         for path in list(self._production_files()):
             path.unlink(missing_ok=True)
-        if self.exhibits.is_dir():
-            for path in self.exhibits.glob("exhibit-*.pdf"):
-                path.unlink(missing_ok=True)
+        for folder, pattern in ((self.exhibits, "exhibit-*.pdf"),
+                                (self.analyses, "analysis-*.pdf")):
+            if folder.is_dir():
+                for path in folder.glob(pattern):
+                    path.unlink(missing_ok=True)
 
     def _remove_temporaries(self) -> None:
         """Half-written files of an interrupted run (we hold the lock: nobody writes)."""
-        for folder in (self.root, self.exhibits,
+        for folder in (self.root, self.exhibits, self.analyses,
                        *(self.root / name for name, _ in PRODUCTION_FILES)):
             for path in folder.glob(".*.tmp"):
                 path.unlink(missing_ok=True)
@@ -410,6 +442,12 @@ class CaseFolder:
             "SELECT bates_start + COALESCE(bates_pages, pages) FROM inputs WHERE bates_start IS NOT NULL "
             "ORDER BY exhibit_number DESC LIMIT 1").fetchone()
         return start if found is None else found[0]
+
+    def next_analysis_bates(self, start: int) -> int:
+        """Where the next analysis range starts: right after the highest one given."""
+        found = self.db.execute(
+            "SELECT MAX(analysis_bates_start + analysis_pages) FROM inputs").fetchone()[0]
+        return start if found is None else found
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, COUNT(*) FROM inputs GROUP BY status"))

@@ -29,6 +29,7 @@ from checker.exhibits.casefile import (
     MANIFEST_JSON,
     NOT_SELECTED,
     SCHEDULE_FILE,
+    SELECTED,
     SLIP_SHEET,
     CaseFolder,
     InputRow,
@@ -44,8 +45,14 @@ FIELDS = ("position", "source", "sha256", "size", "status", "reason", "exhibit_n
           # the load file's metadata (checker.exhibits.production), for every input
           "from", "to", "cc", "bcc", "subject", "date_sent", "date_received", "message_id",
           "md5", "sha1", "custodian", "native_file", "text_file", "findings",
-          "campaign")  # spamlaw campaigns --out DIR (checker.campaigns)
+          "campaign",  # spamlaw campaigns --out DIR (checker.campaigns)
+          # the exhibit's analysis (work product: its own Bates series, not in the load files)
+          "analysis_file", "analysis_bates_first", "analysis_bates_last", "analysis_pages",
+          "analysis_sha256", "analysis_reason")
 UNFINISHED = "not finished: the run stopped before this exhibit was written; run it again"
+HELD = "held"  # numbered, only its analysis made (--documents analysis)
+HELD_REASON = ("numbered; its exhibit is not made yet (--documents analysis): run again with "
+               "--documents message or both")
 
 
 def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None = None) -> dict:
@@ -54,7 +61,9 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
     from checker.exhibits.production import findings_summary, native_path, text_path
 
     status, reason = row.status, row.reason
-    if status not in STATUSES:
+    if status == SELECTED and row.analysis_file:
+        status, reason = HELD, HELD_REASON
+    elif status not in STATUSES:
         status, reason = ERROR, UNFINISHED
     done = status in DONE
     facts, audit = row.facts(), row.audit()
@@ -70,8 +79,8 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
         "size": row.size,
         "status": status,
         "reason": reason,
-        "exhibit_number": row.exhibit_number if done else None,
-        "label": row.label if done else None,
+        "exhibit_number": row.exhibit_number if done or status == HELD else None,
+        "label": row.label if done or status == HELD else None,
         "bates_first": row.bates_first if done else None,
         "bates_last": row.bates_last if done else None,
         "pages": row.pages if done else None,
@@ -95,6 +104,19 @@ def manifest_row(row: InputRow, root: Path | None = None, custodian: str | None 
         "text_file": text,
         "findings": findings_summary(audit),
         "campaign": None,  # filled by write_outputs when the case records campaigns
+        **_analysis_columns(row, root),
+    }
+
+
+def _analysis_columns(row: InputRow, root: Path | None) -> dict:
+    written = bool(row.analysis_file) and (root is None or (root / row.analysis_file).is_file())
+    return {
+        "analysis_file": row.analysis_file if written else None,
+        "analysis_bates_first": row.analysis_first if written else None,
+        "analysis_bates_last": row.analysis_last if written else None,
+        "analysis_pages": row.analysis_pages if written else None,
+        "analysis_sha256": row.analysis_sha256 if written else None,
+        "analysis_reason": row.analysis_reason or None,
     }
 
 
@@ -106,6 +128,8 @@ def accounting(rows: Iterable[dict]) -> dict[str, int]:
         counts[row["status"]] += 1
         pages += row["pages"] or 0
     result = {status: counts.get(status, 0) for status in STATUSES}
+    if counts.get(HELD):  # only with --documents analysis
+        result[HELD] = counts[HELD]
     result["inputs"] = sum(counts.values())
     result["pages"] = pages
     return result
@@ -162,19 +186,50 @@ def write_outputs(folder: CaseFolder, settings: dict, *, title: str = "Index of 
     schedule = _schedule(ledger, rows, notes, settings)
     options = _index_options(settings, counts, title=title, case_name=case_name,
                              selection=selection, campaigns=campaigns)
-    index = _index(ledger, rows, options, notes)
-    schedule_pdf = _schedule_pdf(schedule, options, notes)
+    index = _index(folder, ledger, rows, options, notes)
+    schedule_pdf = _schedule_pdf(folder, schedule, options, notes)
     write_atomically(folder.root / MANIFEST_CSV, csv_bytes(rows))
     write_atomically(folder.root / MANIFEST_JSON,
                      json_bytes(rows, settings, counts, schedule, notes))
-    if index is not None:
-        write_atomically(folder.root / INDEX_FILE, index)
-    if schedule_pdf is not None:
-        write_atomically(folder.root / SCHEDULE_FILE, schedule_pdf)
+    for name, made in ((INDEX_FILE, index), (SCHEDULE_FILE, schedule_pdf)):
+        if isinstance(made, _Made):
+            write_atomically(folder.root / name, made.pdf)
+            _remember(folder, name, made)
     bates = BatesSpec(settings.get("bates_prefix", ""), settings.get("bates_start", 1),
                       settings.get("bates_digits", 7))
     load_files = write_load_files(folder.root, ledger, bates, custodian)
     return Written(counts, index is not None, tuple(notes), load_files)
+
+
+@dataclass(frozen=True)
+class _Made:
+    pdf: bytes
+    identifier: str
+
+
+KEPT = "kept"  # the file on disk is what would be rendered: not rebuilt
+
+
+def _kept(folder: CaseFolder, name: str, identifier: str) -> bool:
+    """`name` was written by an earlier run from the same inputs (same PDF identifier,
+    which covers everything it shows) and is unaltered on disk."""
+    import hashlib
+
+    if folder.meta(f"{name}:identifier") != identifier:
+        return False
+    try:
+        data = (folder.root / name).read_bytes()
+    except OSError:
+        return False
+    return hashlib.sha256(data).hexdigest() == folder.meta(f"{name}:sha256")
+
+
+def _remember(folder: CaseFolder, name: str, made: _Made) -> None:
+    import hashlib
+
+    folder.set_meta(f"{name}:identifier", made.identifier)
+    folder.set_meta(f"{name}:sha256", hashlib.sha256(made.pdf).hexdigest())
+    folder.commit()
 
 
 def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str],
@@ -188,7 +243,7 @@ def _schedule(ledger: Sequence[InputRow], rows: Sequence[dict], notes: list[str]
         return None
     messages = [_without_evidence(row.audit()) for row in ledger if row.audit_json]
     labels = {row.source: mrow["label"] for row, mrow in zip(ledger, rows, strict=True)
-              if mrow["label"]}
+              if mrow["label"] and mrow["status"] in DONE}
     return build_schedule(messages, labels, plaintiff=settings.get("plaintiff"),
                           all_remedies=bool(settings.get("all_remedies")))
 
@@ -217,28 +272,33 @@ def _index_options(settings: dict, counts: dict, *, title: str, case_name: str,
 
     return IndexOptions(title=title, case_name=case_name,
                         ruleset_sha256=settings.get("ruleset_sha256", ""),
-                        accounting={k: v for k, v in counts.items() if k in STATUSES},
+                        accounting={k: v for k, v in counts.items()
+                                    if k in STATUSES or k == HELD},
                         selection=selection, bates_prefix=settings.get("bates_prefix", ""),
                         campaigns=tuple(campaigns))
 
 
-def _schedule_pdf(schedule: dict | None, options, notes: list[str]) -> bytes | None:
-    """schedule.pdf, a demonstrative of its own, or None with a note saying why not."""
-    from checker.exhibits.index import render_schedule
+def _schedule_pdf(folder: CaseFolder, schedule: dict | None, options, notes: list[str]):
+    """schedule.pdf, a demonstrative of its own (KEPT when the one on disk is current), or
+    None with a note saying why not."""
+    from checker.exhibits.index import render_schedule, schedule_identifier
 
     if schedule is None:
         return None
     try:
-        return render_schedule(schedule, options)
+        identifier = schedule_identifier(schedule, options)
+        if _kept(folder, SCHEDULE_FILE, identifier):
+            return KEPT
+        return _Made(render_schedule(schedule, options), identifier)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"{SCHEDULE_FILE} not written: {type(exc).__name__}: {exc}")
         return None
 
 
-def _index(ledger, rows, options, notes) -> bytes | None:
-    """The index PDF (checker.exhibits.index): every exhibit and every other input, or
-    None with a note saying why not."""
-    from checker.exhibits.index import IndexRow, InputLine, render_index
+def _index(folder: CaseFolder, ledger, rows, options, notes):
+    """The index PDF (checker.exhibits.index): every exhibit and every other input (KEPT
+    when the one on disk is current), or None with a note saying why not."""
+    from checker.exhibits.index import IndexRow, InputLine, index_identifier, render_index
 
     entries, others = [], []
     for row, mrow in zip(ledger, rows, strict=True):
@@ -261,7 +321,10 @@ def _index(ledger, rows, options, notes) -> bytes | None:
         ))
     entries.sort(key=lambda entry: entry.number)
     try:
-        return render_index(entries, options, others=others)
+        identifier = index_identifier(entries, options, others=others)
+        if _kept(folder, INDEX_FILE, identifier):
+            return KEPT
+        return _Made(render_index(entries, options, others=others), identifier)
     except Exception as exc:  # the manifests must still be written
         notes.append(f"index.pdf not written: {type(exc).__name__}: {exc}")
         return None
