@@ -97,16 +97,24 @@ def test_confirm_and_dismiss_a_campaign_then_rerun_exhibits(case):
     assert code == 0, text
     changed = {before[f"pobox-{n}.eml"]["label"] for n in (1, 2, 3)} | {
         before[f"prize-{n}.eml"]["label"] for n in (1, 2)}
-    # Each changed exhibit is re-rendered in its own Bates range, or, when the decision
-    # would change its page count, kept as made, and the run says so.
+    # Each changed exhibit is re-rendered in its own Bates range (pages a decision adds carry
+    # suffixes after the range's last number, so no other number moves), or, when it would
+    # have fewer pages, kept as made, and the run says so.
     redone = set(summary["this_run"]["rerendered_after_decisions"])
     kept = {label for label in changed if f"{label} (" in text and "not re-rendered" in text}
     assert redone | kept == changed and not redone & kept
     after = _by_source(case)
+    assert {after[f"pobox-{n}.eml"]["label"] for n in (1, 2, 3)} <= redone  # confirmations shown
     for name, row in after.items():  # same numbers and Bates ranges
-        assert (row["bates_first"], row["bates_last"]) == (before[name]["bates_first"],
-                                                           before[name]["bates_last"])
+        assert row["bates_first"] == before[name]["bates_first"]
+        last = before[name]["bates_last"]
+        assert row["bates_last"] == last or row["bates_last"].startswith(last + "."), row
         assert (row["pdf_sha256"] == before[name]["pdf_sha256"]) == (row["label"] not in redone)
+    opt = "\n".join(p.read_text(encoding="utf-8") for p in (case / "DATA").glob("*.opt"))
+    for name in ("pobox-1.eml", "pobox-2.eml", "pobox-3.eml"):
+        if after[name]["bates_last"] != before[name]["bates_last"]:
+            assert f"{after[name]['label']} (" in text and "with suffixes" in text
+            assert after[name]["bates_last"] + "," in opt  # the load file lists the new page
     findings = _ledger_findings(case)  # the ledger says what each exhibit shows
     for name, row in after.items():
         rule = POSTAL if name.startswith("pobox") else SUBJECT

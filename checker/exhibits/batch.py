@@ -765,21 +765,31 @@ class Batch:
 
         pages, numbered = outcome.pages, None
         before = self.revisited.get(row.key)
-        if before is not None and pages != row.pages:  # keep the exhibit already made
+        reserved = row.bates_pages or row.pages
+        if before is not None and pages != row.pages and pages < reserved:
+            # fewer pages would leave numbers unused: keep the exhibit already made
             self.folder.save(before)
             self.report.problems.append(
                 f"{row.label} ({row.source}): not re-rendered after the review decisions: "
-                f"its page count would change ({row.pages} → {pages}) and with it every later "
-                "Bates number; the exhibit, index and schedule keep the earlier findings "
+                f"it would have fewer pages ({row.pages} → {pages}), leaving Bates numbers "
+                "unused; the exhibit, index and schedule keep the earlier findings "
                 "(start over with --fresh to apply them)")
             return ""
         if row.bates_start is not None and pages != row.pages:
-            if row.status != SLIP_SHEET or pages < (row.bates_pages or row.pages):
+            if pages < reserved or (before is None and row.status != SLIP_SHEET):
                 problem = (f"page count changed: {row.pages} page(s) reserved, {pages} "
                            "rendered; the exhibit was not written, so no wrong range exists")
                 self.report.problems.append(f"{row.label} ({row.source}): {problem}")
                 return problem
-            numbered = row.bates_pages or row.pages  # a retried slip sheet: suffixes
+            # A retried slip sheet, or an exhibit that grew when counsel's decisions were
+            # added: it keeps its reserved numbers and its extra pages carry suffixes
+            # (AGO0000041.0001, ...), so no other Bates number moves.
+            numbered = reserved
+            if before is not None:
+                self.report.problems.append(
+                    f"{row.label} ({row.source}): re-rendered after the review decisions with "
+                    f"{pages - reserved} more page(s) than its reserved range; they are numbered "
+                    f"with suffixes after {row.bates_last} (no other Bates number moves)")
         row = self._ranged(row, pages, order)
         numbers = page_numbers(self.config.options.bates, row.bates_start, pages, numbered)
         pdf, problem = self._stamp(outcome.pdf, outcome.spots, numbers)
