@@ -211,7 +211,7 @@ def test_review_list_text_groups_by_campaign_biggest_first(case):
     heads = [line for line in text.splitlines() if line.startswith("C0")]
     sizes = [int(h.split("(")[1].split()[0]) for h in heads]
     assert sizes == sorted(sizes, reverse=True)
-    assert "evidence: 'P.O. Box" in text and "representative subject" in text
+    assert 'evidence: "P.O. Box' in text and "representative subject" in text
 
 
 # --- the pure parts ------------------------------------------------------------------------

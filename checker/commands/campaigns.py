@@ -20,6 +20,7 @@ from checker.commands.audit import (
     case_settings_from_options,
     with_case,
 )
+from checker.display import quoted, reveal
 
 FORMATS = ("text", "json")
 
@@ -140,19 +141,8 @@ def _short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _reveal():
-    """`checker.display.reveal` (contract 3: invisible characters shown) when present."""
-    try:
-        from checker.display import reveal
-    except ImportError:
-        return lambda text: text
-    return reveal
-
-
 def text_report(capture) -> str:
     from checker.campaigns.features import KINDS
-
-    reveal = _reveal()
 
     lines = [f"{capture.messages} message(s), {len(capture.campaigns)} campaign(s)"
              + (f", {len(capture.not_grouped)} not audited" if capture.not_grouped else "")]
@@ -165,7 +155,7 @@ def text_report(capture) -> str:
         lines.append(f"{c['id']}  {c['size']} message(s)  {span}  "
                      f"{c['subject_variant_count']} subject(s)")
         lines.append(f"  representative: {c['representative']['sha256'][:16]}  "
-                     f"{reveal(_short(c['representative']['subject']))!r}")
+                     f"{quoted(reveal(_short(c['representative']['subject'])))}")
         worst = {rule: counts for rule, counts in c["rules"].items()
                  if counts.get("violation") or counts.get("needs_review")}
         if worst:

@@ -16,6 +16,7 @@ import typer
 
 from checker import exitcodes
 from checker.commands.audit import UsageError
+from checker.display import quoted
 
 STATUSES = ("needs_review", "violation", "compliant", "not_applicable", "all")
 FORMATS = ("text", "json")
@@ -137,7 +138,7 @@ def _queue_text(groups, status: str) -> str:
         subject = group.subject or group.questions[0].subject
         head = "No campaign" if group.id == "-" else f"{group.id} ({group.size} message(s))"
         lines.append(f"{head}: {len(messages)} message(s) here; representative subject "
-                     f"{_short(subject, 70)!r}")
+                     f"{quoted(_short(subject, 70))}")
         by_rule: dict[str, list] = {}
         for q in group.questions:
             by_rule.setdefault(q.rule, []).append(q)
@@ -151,7 +152,7 @@ def _queue_text(groups, status: str) -> str:
                                        subsequent_indent="      "))
             quotes = list(dict.fromkeys(quote for q in items for quote in q.quotes))[:3]
             for quote in quotes:
-                lines.append(f"    evidence: {_short(quote, 120)!r}")
+                lines.append(f"    evidence: {quoted(_short(quote, 120))}")
             for q in items[:SHOWN_MESSAGES]:
                 note = ""
                 if q.decision and not q.new_look:
