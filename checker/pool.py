@@ -19,7 +19,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -263,7 +263,14 @@ class TaskPool:
                 self.workers.shutdown()
 
     def _submit(self, payload: Any, pending: dict) -> None:
-        future, token = self.workers.submit(self.function, payload)
+        """Queue one payload. A worker may die between two submits (a message that kills
+        its worker the moment it arrives, on a busy machine): the executor then refuses
+        new work, and the payload is held as broken so that recovery re-runs it."""
+        try:
+            future, token = self.workers.submit(self.function, payload)
+        except BrokenProcessPool as exc:
+            future, token = Future(), 0
+            future.set_exception(exc)
         pending[future] = _Slot(payload, token)
 
     def _fill(self, iterator, pending: dict) -> None:

@@ -145,6 +145,30 @@ def test_hard_bound_counts_from_when_a_worker_begins_the_task_not_while_workers_
     assert isinstance(outcomes["crash"], TaskFailure) and "died" in outcomes["crash"].reason
 
 
+def test_a_worker_that_dies_before_the_rest_of_the_window_is_queued_loses_no_payload(
+        monkeypatch):
+    """The race CI met on a busy machine: the worker took "crash" and died before the
+    next payload was queued, so the executor refused it (BrokenProcessPool out of the
+    batch). Here the pool is made to break before "a" is queued, every time."""
+    from concurrent.futures import wait as wait_for
+
+    from checker.pool import TaskFailure, TaskPool, Workers
+
+    real = Workers.submit
+
+    def submit_then_let_it_crash(self, function, *args):
+        future, token = real(self, function, *args)
+        if args == ("crash",):
+            wait_for([future], timeout=60)  # the worker has died: the pool is broken
+        return future, token
+
+    monkeypatch.setattr(Workers, "submit", submit_then_let_it_crash)
+    outcomes = dict(TaskPool(echo_task, 2, hard_bound=30, initializer=slow_start,
+                             initargs=(0,)).run(["crash", "a", "b"]))
+    assert {k: outcomes[k] for k in "ab"} == {"a": "A", "b": "B"}
+    assert isinstance(outcomes["crash"], TaskFailure) and "died" in outcomes["crash"].reason
+
+
 def test_one_set_of_workers_serves_the_audit_and_the_render_pass(tmp_path, monkeypatch):
     """`spamlaw exhibits --jobs 2` starts its worker processes once (each loads the ruleset
     once), not once per pass."""
