@@ -21,7 +21,9 @@ line of text are not read, large pictures are scaled down before recognition, an
 damaged or cut-short picture is not read (whatever another library told Pillow: see
 `_whole_pictures_only`).
 Readings are cached per (SHA-256 of the bytes, languages) in a bounded in-process LRU:
-spam campaigns repeat the same picture across thousands of messages.
+spam campaigns repeat the same picture across thousands of messages. A reading the deadline
+cut short is not cached: it says how busy the machine was, and must not decide what later
+messages in the same process say.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class Reading:
     content_type: str | None = None  # from the decoded format, not the label
     note: str | None = None
     uniform: bool = False  # one colour only (a spacer)
+    # Cut short by the per-picture deadline, a wall-clock bound: the machine's load decided
+    # it, not the picture, so it is not cached (the next message with it reads it again).
+    stopped: bool = False
 
     @property
     def read(self) -> bool:
@@ -175,6 +180,8 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
             reading = _read(data, languages)
     except Exception as exc:  # a hostile picture must never stop an audit
         reading = Reading(note=f"not read: {type(exc).__name__}: {str(exc)[:120]}")
+    if reading.stopped:
+        return reading
     with _CACHE_LOCK:
         _CACHE[key] = reading
         if len(_CACHE) > CACHE_SIZE:
@@ -197,7 +204,7 @@ def _read(data: bytes, languages: str) -> Reading:
     base, prepared = decoded
     text, finished = _ENGINES.recognize(prepared, languages)
     if not finished:
-        return Reading(**base, note=f"not read: OCR stopped after {DEADLINE_MS // 1000} s")
+        return Reading(**base, note=f"not read: OCR stopped after {DEADLINE_MS // 1000} s", stopped=True)
     return Reading(**base, text=tidy(text))
 
 

@@ -146,3 +146,28 @@ def test_the_cut_short_picture_is_really_cut_short(monkeypatch):
         Image.open(io.BytesIO(data)).load()
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     assert Image.open(io.BytesIO(data)).convert("L").size == (600, 400)
+
+
+@needs_ocr
+def test_a_picture_cut_short_by_the_time_bound_is_read_again_for_the_next_message(monkeypatch):
+    """The per-picture deadline is wall-clock time: on a busy machine a reading can stop
+    early. That answer must stay with the message it happened to, not be handed (cached)
+    to every later message carrying the same picture in the same worker."""
+    picture = text_png(["Acme Outdoor Supply, Inc.", "1440 Coral Ridge Road, Suite 210",
+                        "Fort Lauderdale, FL 33304"], (600, 120))
+    real = ocr._ENGINES.recognize
+    busy = [True]
+
+    def recognize(image, languages):
+        if busy.pop() if busy else False:
+            return "", False  # the deadline passed (the machine was busy)
+        return real(image, languages)
+
+    monkeypatch.setattr(ocr._ENGINES, "recognize", recognize)
+    ocr.clear_cache()
+    first = Message(message_with_picture(picture)).get("pictures")[0]
+    second = Message(message_with_picture(picture)).get("pictures")[0]
+    ocr.clear_cache()
+    assert not first["read"] and "OCR stopped" in first["note"]
+    assert second["read"] and second["note"] is None
+    assert "33304" in Message(message_with_picture(picture)).get("body.image_text")[0]["text"]
