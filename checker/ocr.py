@@ -179,7 +179,7 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
             warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: bounded below
             reading = _read(data, languages)
     except Exception as exc:  # a hostile picture must never stop an audit
-        reading = Reading(note=f"not read: {type(exc).__name__}: {str(exc)[:120]}")
+        reading = Reading(note=f"not read: {_why_unreadable(exc)}")
     if reading.stopped:
         return reading
     with _CACHE_LOCK:
@@ -187,6 +187,19 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
         if len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return reading
+
+
+def _why_unreadable(exc: Exception) -> str:
+    """Why a picture could not be decoded, in words for an exhibit (not Pillow's)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        return "its data is not a picture in a format that can be read"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "it has too many pixels to decode"
+    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):  # Pillow's decode errors
+        return "its picture data is damaged or cut short"
+    return "it could not be decoded"
 
 
 def clear_cache() -> None:

@@ -79,7 +79,7 @@ def test_a_cut_short_picture_gets_the_same_findings_whatever_pillow_was_told(mon
         ocr.clear_cache()
         answers[lenient] = audit_json(federal, raw)
         picture = Message(raw).get("pictures")[0]
-        assert not picture["read"] and "truncated" in picture["note"], picture
+        assert not picture["read"] and "cut short" in picture["note"], picture
     ocr.clear_cache()
     assert answers[False] == answers[True]
     postal = next(f for f in json.loads(answers[True])["findings"] if f["rule"] == "CANSPAM-POSTAL-ADDRESS")
