@@ -177,7 +177,20 @@ def test_sanitized_render_is_labelled_and_honest(exhibit, pages):
 
 def test_html_source_is_escaped_and_line_numbered(exhibit):
     assert "&lt;p class=&#39;x&#39;&gt;SECRET-CLASS-HIDDEN" in exhibit.html
-    assert re.search(r'<span class="exh-n">1</span>&lt;html&gt;', exhibit.html)
+    assert re.search(r'<span class="exh-n">(\xa0){5}1\xa0</span>&lt;html&gt;', exhibit.html)
+
+
+def test_a_numbered_line_whose_first_word_is_long_keeps_its_number_beside_it(tmp_path):
+    """A Received line whose first run of text is longer than the page holds was moved
+    below its number, which then stood on a line of its own: "line 6" read as empty."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "samples" / "modern" / "esp-newsletter-sale.eml"
+    msg = Message(sample.read_bytes(), source_id="esp.eml")
+    pages = pdf_pages_text(render_exhibit(msg, None, ExhibitOptions()).pdf, layout=True)
+    lines = [line.strip() for page in pages for line in page.splitlines()]
+    assert "6 Received: from mta-54-22.e.trailhead-outfitters.example" in " ".join(lines)
+    assert "6" not in lines  # no number alone on a line
 
 
 def test_original_eml_is_embedded_byte_exact(exhibit, message):

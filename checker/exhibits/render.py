@@ -282,7 +282,15 @@ def template_environment(directory: str) -> Environment:
         lstrip_blocks=False,
     )
     env.filters["css_string"] = lambda value: Markup(css_string(str(value)))
+    env.filters["line_number"] = line_number
     return env
+
+
+def line_number(number: int) -> str:
+    """A line number as the text of its own line: right-aligned in six monospace cells,
+    then one, all non-breaking. Text, not a box: a box beside a long first word was moved
+    to a line of its own by the layout, so a numbered line read as empty."""
+    return f"{number:>6}".replace(" ", "\u00a0") + "\u00a0"
 
 
 def _finalize(value):
