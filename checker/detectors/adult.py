@@ -183,15 +183,17 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(lo <= start and end <= hi for lo, hi in spans)
 
 
-def not_content_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=16)
+def not_content_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of `text` that are the SEXUALLY-EXPLICIT mark or a domain, web or e-mail
-    address: adult words inside them are not sexual content."""
+    address: adult words inside them are not sexual content. (Cached: every adult
+    detector asks for each text of the message.)"""
     if not text:
-        return []
-    return [m.span() for m in _NOT_CONTENT.finditer(text[:200_000])]
+        return ()
+    return tuple(m.span() for m in _NOT_CONTENT.finditer(text[:200_000]))
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _overlaps(start: int, end: int, spans: tuple[tuple[int, int], ...]) -> bool:
     return any(lo < end and start < hi for lo, hi in spans)
 
 
