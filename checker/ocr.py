@@ -17,9 +17,13 @@ per-picture price.
 
 Bounds: encoded size, decoded pixels (checked from the header before decoding: no
 decompression bombs), a per-picture recognition deadline, pictures too small to hold a
-line of text are not read, and large pictures are scaled down before recognition.
+line of text are not read, large pictures are scaled down before recognition, and a
+damaged or cut-short picture is not read (whatever another library told Pillow: see
+`_whole_pictures_only`).
 Readings are cached per (SHA-256 of the bytes, languages) in a bounded in-process LRU:
-spam campaigns repeat the same picture across thousands of messages.
+spam campaigns repeat the same picture across thousands of messages. A reading the deadline
+cut short is not cached: it says how busy the machine was, and must not decide what later
+messages in the same process say.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +85,9 @@ class Reading:
     content_type: str | None = None  # from the decoded format, not the label
     note: str | None = None
     uniform: bool = False  # one colour only (a spacer)
+    # Cut short by the per-picture deadline, a wall-clock bound: the machine's load decided
+    # it, not the picture, so it is not cached (the next message with it reads it again).
+    stopped: bool = False
 
     @property
     def read(self) -> bool:
@@ -171,12 +179,27 @@ def read_picture(data: bytes, languages: str = LATIN) -> Reading:
             warnings.simplefilter("ignore")  # Pillow's DecompressionBombWarning: bounded below
             reading = _read(data, languages)
     except Exception as exc:  # a hostile picture must never stop an audit
-        reading = Reading(note=f"not read: {type(exc).__name__}: {str(exc)[:120]}")
+        reading = Reading(note=f"not read: {_why_unreadable(exc)}")
+    if reading.stopped:
+        return reading
     with _CACHE_LOCK:
         _CACHE[key] = reading
         if len(_CACHE) > CACHE_SIZE:
             _CACHE.popitem(last=False)
     return reading
+
+
+def _why_unreadable(exc: Exception) -> str:
+    """Why a picture could not be decoded, in words for an exhibit (not Pillow's)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if isinstance(exc, UnidentifiedImageError):
+        return "its data is not a picture in a format that can be read"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "it has too many pixels to decode"
+    if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError)):  # Pillow's decode errors
+        return "its picture data is damaged or cut short"
+    return "it could not be decoded"
 
 
 def clear_cache() -> None:
@@ -187,6 +210,20 @@ def clear_cache() -> None:
 def _read(data: bytes, languages: str) -> Reading:
     if len(data) > MAX_PICTURE_BYTES:
         return Reading(note=f"not read: larger than {MAX_PICTURE_BYTES // (1024 * 1024)} MB")
+    with _whole_pictures_only():
+        decoded = _decode(data)
+    if isinstance(decoded, Reading):
+        return decoded
+    base, prepared = decoded
+    text, finished = _ENGINES.recognize(prepared, languages)
+    if not finished:
+        return Reading(**base, note=f"not read: OCR stopped after {DEADLINE_MS // 1000} s", stopped=True)
+    return Reading(**base, text=tidy(text))
+
+
+def _decode(data: bytes):
+    """The picture decoded and prepared for reading, as (size and type, picture); or the
+    Reading when there is nothing to recognise (too many pixels, too small, one colour)."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(data), formats=FORMATS)  # reads the header only
@@ -204,10 +241,30 @@ def _read(data: bytes, languages: str) -> Reading:
     prepared = _prepare(image)
     if prepared is None:
         return Reading(**base, uniform=True)
-    text, finished = _ENGINES.recognize(prepared, languages)
-    if not finished:
-        return Reading(**base, note=f"not read: OCR stopped after {DEADLINE_MS // 1000} s")
-    return Reading(**base, text=tidy(text))
+    return base, prepared
+
+
+# Pillow decodes a cut-short or damaged picture as far as it goes, without an error, when its
+# process-wide switch `ImageFile.LOAD_TRUNCATED_IMAGES` is on, and WeasyPrint turns it on for
+# good when it is imported (by the exhibit renderer). What OCR made of such a picture then
+# depended on what the process had loaded before: `spamlaw audit` said "not read" where
+# `spamlaw exhibits` read part of the picture, and the same message could get either answer
+# in one process. OCR decodes whole pictures only, whatever the switch says elsewhere: a
+# damaged picture is not read, and the note says why.
+_DECODE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _whole_pictures_only():
+    from PIL import ImageFile
+
+    with _DECODE_LOCK:
+        saved = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _uniform(image) -> bool:

@@ -30,7 +30,7 @@ GOLDEN = ROOT / "tests" / "golden" / "findings.json"
 ALL_STATUSES = ("violation", "needs_review", "compliant", "not_applicable", "error")
 
 
-def _records(ruleset, inputs: list[Path], base: Path):
+def records(ruleset, inputs: list[Path], base: Path):
     for item in iter_sources(inputs):
         if item.error is not None:
             yield {"source": str(Path(item.source_id).relative_to(base)) if item.source_id.startswith(str(base)) else item.source_id,
@@ -42,7 +42,7 @@ def _records(ruleset, inputs: list[Path], base: Path):
 
 
 @contextmanager
-def _time_bounds_lifted():
+def time_bounds_lifted():
     """The wall-clock bounds (OCR per picture and per message, regex searches) lifted, and
     the OCR cache emptied: what the audit says of a message must be compared without the
     machine's load deciding whether a bound was hit (the bounds have tests of their own)."""
@@ -62,11 +62,11 @@ def _time_bounds_lifted():
 def compute(with_corpus: bool = True) -> dict:
     """{'sets': {name: {'digest', 'messages', 'statuses'}}} for samples and, when present, the corpus."""
     shipped = load_ruleset()
-    with _time_bounds_lifted():
-        sets = {"samples": _digest(_records(shipped, [SAMPLES], ROOT))}
+    with time_bounds_lifted():
+        sets = {"samples": _digest(records(shipped, [SAMPLES], ROOT))}
         if with_corpus and CORPUS.is_dir():
             in_force = shipped.ignoring_effective_dates()
-            sets["corpus"] = _digest(_records(in_force, [CORPUS], CORPUS.parent))
+            sets["corpus"] = _digest(records(in_force, [CORPUS], CORPUS.parent))
     return {"sets": sets}
 
 

@@ -180,3 +180,14 @@ def test_schema_case_prints_the_case_settings_schema(tmp_path):
     out = tmp_path / "case.schema.json"
     assert invoke("rules", "schema", "--case", "-o", str(out)).exit_code == 0
     assert json.loads(out.read_text()) == CASE_SCHEMA
+
+
+def test_the_sample_case_trusts_both_mx_hosts_of_the_trap_network():
+    """The sample trap network receives on mx and mx1; with the sample case, the DMARC
+    failure mx1 recorded for a bank-impersonating phish is the operator's own evidence
+    (it was ignored as sender-supplied while only mx was trusted)."""
+    phish = str(SAMPLES / "modern" / "phish-bank-verify.eml")
+    finding = findings(phish, "--case", MA_CASE)["CANSPAM-HEADER-FROM-UNAUTHENTICATED"]
+    assert finding["status"] == "needs_review"
+    assert "DMARC fail for wellsfargo.com" in finding["finding"]
+    assert "authserv-id mx1.trap.example" in finding["finding"]

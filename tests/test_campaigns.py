@@ -211,3 +211,18 @@ def test_worker_processes_give_the_same_campaigns(tmp_path):
     one = _run(*map(str, copies), str(other))
     two = _run(*map(str, copies), str(other), "--jobs", "2")
     assert one == two
+
+
+def test_the_json_report_is_written_in_pieces_with_the_same_bytes():
+    """`write_indented` (campaigns.json and `--format json`, item by item so that 45,000
+    messages never become one giant string) writes exactly what `dumps` would."""
+    from checker.formatters.json import dumps, write_indented
+
+    value = {"schema": "x", "empty": [], "none": {}, "campaigns": [
+        {"id": "C0001", "members": [{"sha256": "ab", "received": None}], "rules": {}},
+        {"id": "C0002", "subject": "a \"quoted\"\nline ☃ \ud800", "nested": [[1, 2], {"k": []}]}],
+        "indicators": {"phone": [{"value": "+1 800", "n": 2.5}], "domain": []},
+        "numbers": {1: "non-text key"}}
+    pieces: list[str] = []
+    write_indented(value, pieces.append)
+    assert len(pieces) > 10 and "".join(pieces) == dumps(value, indent=2)

@@ -46,7 +46,7 @@ ICELANDIC = (
     "ráðherra, útvarp og sjónvarp. Á Íslandi búa um það bil þrjú hundruð þúsund manns. "
     "Kærar þakkir fyrir aðstoðina og góða helgi!\n"
 )
-GUESSED = re.compile(r"decoded as (\S+) \(guessed\)$")
+GUESSED = re.compile(r"read as (\S+) \(guessed\)$")
 
 
 def plain(content_type: bytes, body: bytes) -> Message:
@@ -64,7 +64,7 @@ def test_big5_without_a_charset_is_guessed():
     msg = plain(b"Content-Type: text/plain", CHINESE_TRADITIONAL.encode("big5"))
     assert msg.get("body.text") == CHINESE_TRADITIONAL
     assert guessed_codec(msg) in ("big5", "cp950", "big5hkscs")
-    assert any(d.startswith("8-bit bytes in us-ascii (default) text in part 1; decoded as ")
+    assert any(d.startswith("part 1 holds bytes outside ASCII but declares no character set (US-ASCII by default); read as ")
                for d in msg.get("mime.defects"))
 
 
@@ -78,7 +78,7 @@ def test_gb2312_labelled_latin1_is_overridden():
     msg = plain(b"Content-Type: text/plain; charset=ISO-8859-1",
                 CHINESE_SIMPLIFIED.encode("gb2312"))
     assert msg.get("body.text") == CHINESE_SIMPLIFIED
-    assert ("charset 'ISO-8859-1' in part 1 does not fit its bytes; decoded as gb18030 "
+    assert ("part 1 declares the character set \"ISO-8859-1\", which does not fit its bytes; read as gb18030 "
             "(guessed)") in msg.get("mime.defects")
 
 
@@ -86,7 +86,7 @@ def test_thai_labelled_us_ascii_is_guessed():
     msg = plain(b"Content-Type: text/plain; charset=us-ascii", THAI.encode("cp874"))
     assert msg.get("body.text") == THAI
     assert guessed_codec(msg) in ("cp874", "tis_620", "iso8859_11")
-    assert any(d.startswith("8-bit bytes in us-ascii text in part 1; decoded as ")
+    assert any(d.startswith("part 1 holds bytes outside ASCII but declares the character set \"us-ascii\"; read as ")
                for d in msg.get("mime.defects"))
 
 
@@ -97,14 +97,14 @@ def test_koi8_r_with_no_or_an_unknown_charset_is_guessed():
         assert msg.get("body.text") == RUSSIAN
         assert guessed_codec(msg) == "koi8_r"
     unknown = plain(b"Content-Type: text/plain; charset=x-rus", data)
-    assert "unknown charset 'x-rus' in part 1; decoded as koi8_r (guessed)" in unknown.get(
+    assert "part 1 declares the character set \"x-rus\", which is unknown; read as koi8_r (guessed)" in unknown.get(
         "mime.defects")
 
 
 def test_western_text_labelled_us_ascii_stays_windows_1252():
     msg = plain(b"Content-Type: text/plain; charset=us-ascii", FRENCH_GERMAN.encode("latin-1"))
     assert msg.get("body.text") == FRENCH_GERMAN
-    assert ("8-bit bytes in us-ascii text in part 1; decoded as windows-1252"
+    assert ("part 1 holds bytes outside ASCII but declares the character set \"us-ascii\"; read as windows-1252"
             in msg.get("mime.defects"))
     assert guessed_codec(msg) is None
 
@@ -142,7 +142,7 @@ def test_valid_utf8_wins_before_any_guess():
     msg = plain(b"Content-Type: text/plain", CHINESE_SIMPLIFIED.encode("utf-8"))
     assert msg.get("body.text") == CHINESE_SIMPLIFIED
     assert msg.get("mime.defects") == [
-        "8-bit bytes in us-ascii (default) text in part 1; decoded as utf-8"]
+        "part 1 holds bytes outside ASCII but declares no character set (US-ASCII by default); read as utf-8"]
 
 
 def test_an_html_meta_charset_beats_a_guess():
@@ -150,8 +150,8 @@ def test_an_html_meta_charset_beats_a_guess():
     msg = plain(b"Content-Type: text/html", html.encode("big5"))
     assert CHINESE_TRADITIONAL.strip() in msg.get("body.visible_text")
     assert guessed_codec(msg) is None
-    assert ("charset 'big5' from the HTML <meta> tag used in part 1; the Content-Type has "
-            "no charset") in msg.get("mime.defects")
+    assert ('part 1 was read as "big5", the character set its HTML <meta> tag names; its '
+            "Content-Type declares none") in msg.get("mime.defects")
 
 
 def test_html_without_meta_is_guessed():
@@ -166,8 +166,8 @@ def test_a_long_part_is_decoded_whole_and_bad_bytes_are_recorded():
     msg = plain(b"Content-Type: text/plain", lines.encode("gb2312") + b"\xff\xff end\n")
     text = msg.get("body.text")
     assert text.startswith(lines) and text.endswith(" end\n") and "\ufffd" in text
-    assert ("8-bit bytes in us-ascii (default) text in part 1; decoded as gb18030 (guessed; "
-            "invalid bytes replaced with U+FFFD)") in msg.get("mime.defects")
+    assert ("part 1 holds bytes outside ASCII but declares no character set (US-ASCII by default); read as gb18030 (guessed; "
+            "bytes it cannot read replaced with \ufffd)") in msg.get("mime.defects")
 
 
 def test_the_same_bytes_always_decode_the_same():
@@ -183,7 +183,7 @@ def test_a_failing_detector_falls_back_to_windows_1252(monkeypatch):
     data = CHINESE_TRADITIONAL.encode("big5")
     msg = plain(b"Content-Type: text/plain", data)
     assert msg.get("body.text") == data.decode("cp1252", "spamlaw-latin1")  # today's reading
-    assert ("8-bit bytes in us-ascii (default) text in part 1; decoded as windows-1252"
+    assert ("part 1 holds bytes outside ASCII but declares no character set (US-ASCII by default); read as windows-1252"
             in msg.get("mime.defects"))
 
 
@@ -192,7 +192,7 @@ def test_subject_encoded_words_are_not_guessed():
     qp = "".join(f"={word[i:i + 2]}" for i in range(0, len(word), 2))
     msg = Message(f"Subject: =?x-unknown?Q?{qp}?=\n\nbody\n".encode("ascii"))
     assert CHINESE_TRADITIONAL.strip() not in msg.get("subject")
-    assert any("decoded as windows-1252" in d for d in msg.get("mime.defects"))
+    assert any("read as windows-1252" in d for d in msg.get("mime.defects"))
 
 
 def test_ascii_only_utf7_is_decoded():

@@ -338,3 +338,21 @@ def test_a_message_id_holding_a_file_path_names_no_domain():
         message_id="<abc@c:\\documents and settings\\administrator\\desktop\\send\\domains2.txt>",
         message_id_domain="c:\\documents and settings\\administrator\\desktop\\send\\domains2.txt"))
     assert not [i for i in found if i["indicator"] == "message_id_domain_unrelated"]
+
+
+def test_a_name_written_twice_is_highlighted_where_it_plays_the_part_named():
+    """The HELO equals the reverse DNS name, and the untrusted line's receiving host also
+    appears as its sender: the dynamic-handoff evidence must point at the name the
+    operator's server looked up (inside the parentheses), and the claimed-provider evidence
+    at the `by` host, not at the first place either string occurs."""
+    name = "dsl-81-2-3-4.pool.isp.example"
+    top = f"from {name} ({name} [81.2.3.4]) by mx.trap.example with ESMTP"
+    claimed = "from mail.hotmail.com (unknown [10.0.0.9]) by mail.hotmail.com with SMTP"
+    chain = [hop(0, "mx.trap.example", helo=name, rdns=name, ip="81.2.3.4", raw=top),
+             hop(1, "mail.hotmail.com", helo="mail.hotmail.com", ip="10.0.0.9", raw=claimed)]
+    found = kinds(HeaderInputs(received=chain))
+    dynamic, provider = found["dynamic_handoff"], found["claimed_provider_hop"]
+    assert dynamic["quote"] == name and dynamic["start"] == top.index("(") + 1
+    assert provider["field"] == "received[1].raw"
+    assert provider["quote"] == "mail.hotmail.com"
+    assert provider["start"] == claimed.index("by mail.hotmail.com") + len("by ")

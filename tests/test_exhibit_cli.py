@@ -93,8 +93,29 @@ def test_exhibit_command_with_a_ruleset_of_our_own(eml, tiny_rules, tmp_path):
     assert flat("header block line") in text  # the subject quote, located
     for index, page in enumerate(pages):
         assert f"T{index + 1:07d}" in page
-    for index, page in enumerate(analysis):  # its own range, numbered on from the exhibit
-        assert f"T{len(pages) + index + 1:07d}" in page
+    for index, page in enumerate(analysis):  # a series of its own: WP-T0000001 ...
+        assert f"WP-T{index + 1:07d}" in page
+        assert f"T{len(pages) + 1:07d}" not in page.replace(f"WP-T{len(pages) + 1:07d}", "")
+
+
+def test_a_withheld_analysis_leaves_no_gap_in_the_exhibits_numbers(eml, tmp_path):
+    """The analysis is work product, produced only on request: numbered on from the exhibit
+    (T0000001-3, then T0000004-5) it would leave a gap when withheld. Its own series, from
+    --analysis-start under --analysis-prefix; the exhibit's own prefix is refused."""
+    out = tmp_path / "e.pdf"
+    result = CliRunner().invoke(app, ["exhibit", str(eml), "--out", str(out), "--bates-prefix",
+                                      "T", "--bates-start", "41", "--analysis-prefix", "AN-T",
+                                      "--analysis-start", "7"])
+    assert result.exit_code == 0, result.output
+    exhibit = pdf_pages_text(out.read_bytes())
+    analysis = pdf_pages_text((tmp_path / "e-analysis.pdf").read_bytes())
+    assert f"T{41:07d}" in exhibit[0].splitlines()
+    for index, page in enumerate(analysis):  # the footer's number whole, on one line
+        assert f"AN-T{7 + index:07d}" in page.splitlines(), page[-200:]
+    assert "Analysis of Exhibit T0000041" in analysis[0]
+    refused = CliRunner().invoke(app, ["exhibit", str(eml), "--out", str(tmp_path / "x.pdf"),
+                                       "--bates-prefix", "T", "--analysis-prefix", "T"])
+    assert refused.exit_code == 2 and "--analysis-prefix must differ" in refused.output
 
 
 def shipped_ruleset():

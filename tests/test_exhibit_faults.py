@@ -125,7 +125,7 @@ def test_a_render_that_runs_out_of_time_is_a_one_line_error(eml, tmp_path, monke
         while True:
             time.sleep(0.05)
 
-    monkeypatch.setattr(render_module, "_layout", slow)
+    monkeypatch.setattr(render_module, "layout", slow)
     result = CliRunner().invoke(app, ["exhibit", str(eml), "--out", str(tmp_path / "t.pdf"),
                                       "--timeout", "0.5"])
     assert result.exit_code == exitcodes.USAGE

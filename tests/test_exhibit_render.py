@@ -289,7 +289,7 @@ def test_huge_html_part_is_truncated_with_a_visible_note():
 def test_html_that_breaks_layout_falls_back_to_text(monkeypatch):
     from checker.exhibits import render as render_module
 
-    real = render_module._layout
+    real = render_module.layout
     calls = []
 
     def flaky(html, fetcher):
@@ -298,7 +298,7 @@ def test_html_that_breaks_layout_falls_back_to_text(monkeypatch):
             raise RecursionError("maximum recursion depth exceeded")
         return real(html, fetcher)
 
-    monkeypatch.setattr(render_module, "_layout", flaky)
+    monkeypatch.setattr(render_module, "layout", flaky)
     msg = Message(build_message("<p>deep</p>", "deep text"), source_id="f.eml")
     made = render_exhibit(msg, None, ExhibitOptions())
     assert made.layout_fallback.startswith("RecursionError")
@@ -311,7 +311,7 @@ def test_a_render_that_cannot_finish_raises_exhibit_error(monkeypatch):
     def broken(html, fetcher):
         raise MemoryError("out of memory")
 
-    monkeypatch.setattr(render_module, "_layout", broken)
+    monkeypatch.setattr(render_module, "layout", broken)
     msg = Message(build_message(None, "x"), source_id="g.eml")
     with pytest.raises(ExhibitError, match="layout failed"):
         render_exhibit(msg, None, ExhibitOptions())
@@ -384,3 +384,24 @@ def test_attachments_are_listed_with_type_size_and_hash():
     assert "invoice.pdf" in section and "application/pdf" in section
     assert f"{len(payload):,} bytes" in section
     assert hashlib.sha256(payload).hexdigest() in flat(section)
+
+
+@pytest.mark.parametrize("probe", [
+    "{{ title.__class__.__mro__[1].__subclasses__() }}",  # reach Python's internals
+    "{% set _ = title.__class__ %}{{ _ }}",
+    "{{ {}.update({'a': 1}) }}",  # change what it was given
+])
+def test_exhibit_templates_are_sandboxed(tmp_path, probe):
+    """A templates folder (a copy a firm edits) cannot reach Python's internals or change
+    the data it is given: the exhibit fails instead of printing or doing either."""
+    import shutil
+
+    from checker.paths import templates_dir
+
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(), folder)
+    page = folder / "exhibit.html.j2"
+    page.write_text(page.read_text().replace("</body>", probe + "</body>", 1))
+    msg = Message(build_message(None, "hello"), source_id="s.eml")
+    with pytest.raises(Exception, match="unsafe|undefined|attribute|not safely callable"):
+        render_exhibit(msg, None, ExhibitOptions(), templates=folder)

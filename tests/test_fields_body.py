@@ -92,8 +92,8 @@ def test_unknown_charsets_fall_back_and_are_recorded():
         msg = Message(b"Content-Type: text/plain; charset=" + label
                       + b"\n\nCaf\xe9 cr\xe8me\n")
         assert msg.get("body.text") == "Café crème\n"
-        assert (f"unknown charset '{label.decode()}' in part 1; decoded as windows-1252"
-                in msg.get("mime.defects"))
+        assert (f'part 1 declares the character set "{label.decode()}", which is unknown; '
+                "read as windows-1252" in msg.get("mime.defects"))
     utf8 = Message(b"Content-Type: text/plain; charset=default\n\nCaf\xc3\xa9\n")
     assert utf8.get("body.text") == "Café\n"
 
@@ -103,7 +103,8 @@ def test_known_aliases_and_bad_bytes_in_declared_charset():
     assert big5.get("body.text") == "免費" and big5.get("mime.defects") == []
     bad = Message(b"Content-Type: text/plain; charset=utf-8\n\nok \xff end\n")
     assert bad.get("body.text") == "ok \ufffd end\n"
-    assert "invalid utf-8 bytes in part 1; replaced with U+FFFD" in bad.get("mime.defects")
+    assert ("part 1 holds bytes that are not valid utf-8; each was replaced with the "
+            "replacement character \ufffd" in bad.get("mime.defects"))
     ascii_8bit = Message(b"Subject: x\n\nna\xefve\n")
     assert ascii_8bit.get("body.text") == "naïve\n"
 
@@ -112,8 +113,8 @@ def test_html_meta_charset_is_used_when_the_header_has_none():
     body = '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r"><p>Привет</p>'
     msg = Message(b"Content-Type: text/html\n\n" + body.encode("koi8-r"))
     assert "Привет" in msg.get("body.visible_text")
-    assert ("charset 'koi8-r' from the HTML <meta> tag used in part 1; the Content-Type has "
-            "no charset") in msg.get("mime.defects")
+    assert ('part 1 was read as "koi8-r", the character set its HTML <meta> tag names; its '
+            "Content-Type declares none") in msg.get("mime.defects")
 
 
 def _html_part(content_type: bytes, meta: str, text: str, encoding: str) -> Message:
@@ -124,15 +125,16 @@ def _html_part(content_type: bytes, meta: str, text: str, encoding: str) -> Mess
 def test_html_meta_charset_replaces_an_unusable_mime_label():
     big5 = _html_part(b"text/html; charset=us-ascii", "big5", "免費試用", "big5")
     assert "免費試用" in big5.get("body.visible_text")
-    assert ("charset 'big5' from the HTML <meta> tag used in part 1; the Content-Type says "
-            "'us-ascii'") in big5.get("mime.defects")
+    assert ('part 1 was read as "big5", the character set its HTML <meta> tag names; its '
+            'Content-Type declares "us-ascii"') in big5.get("mime.defects")
     bogus = _html_part(b"text/html; charset=x-bogus", "koi8-r", "Привет", "koi8-r")
     assert "Привет" in bogus.get("body.visible_text")
-    assert not any("unknown charset" in d for d in bogus.get("mime.defects"))
+    assert not any("which is unknown" in d for d in bogus.get("mime.defects"))
     mislabeled = _html_part(b"text/html; charset=iso-8859-1", "utf-8", "Café €5", "utf-8")
     assert "Café €5" in mislabeled.get("body.visible_text")
-    assert ("charset 'utf-8' from the HTML <meta> tag used in part 1; the Content-Type says "
-            "'iso-8859-1' but the bytes are UTF-8") in mislabeled.get("mime.defects")
+    assert ('part 1 was read as "utf-8", the character set its HTML <meta> tag names; its '
+            'Content-Type declares "iso-8859-1" but the bytes are UTF-8'
+            ) in mislabeled.get("mime.defects")
 
 
 def test_a_known_consistent_mime_charset_wins_over_the_meta():
@@ -163,11 +165,11 @@ def test_invalid_content_type_is_read_leniently():
     assert msg.get("body.text") == "The offer text\n"
     assert msg.get("mime.parts")[0]["content_type"] == "text/plain"
     assert msg.get("mime.parts")[0]["charset"] == "US-ASCII"
-    assert any(d.startswith("malformed Content-Type 'TEXT/PLAIN charset=US-ASCII'")
+    assert any(d.startswith('part 1 has the malformed Content-Type "TEXT/PLAIN charset=US-ASCII"')
                for d in msg.get("mime.defects"))
     garbage = Message(b"Content-Type: garbage\n\nstill text\n")
     assert garbage.get("body.text") == "still text\n"
-    assert "invalid Content-Type 'garbage' in part 1; read as text/plain" in garbage.get(
+    assert 'part 1 has the invalid Content-Type "garbage"; read as text/plain' in garbage.get(
         "mime.defects")
 
 
@@ -176,10 +178,12 @@ def test_transfer_encodings_and_bad_base64():
     assert qp.get("body.text") == "softbreak = ok\n"
     b64 = Message(b"Content-Transfer-Encoding: base64\n\naGVsbG8gd29ybGQ\n")  # no padding
     assert b64.get("body.text") == "hello world"
-    assert "invalid base64 in part 1; decoded leniently" in b64.get("mime.defects")
+    assert ("the base64 encoding of part 1 is damaged; what could be decoded was kept"
+            in b64.get("mime.defects"))
     odd = Message(b"Content-Transfer-Encoding: 8-bit\n\nplain\n")
     assert odd.get("body.text") == "plain\n"
-    assert any("unknown Content-Transfer-Encoding '8-bit'" in d for d in odd.get("mime.defects"))
+    assert ('part 1 declares the unknown Content-Transfer-Encoding "8-bit"; read as unencoded'
+            in odd.get("mime.defects"))
 
 
 def test_attachments_mime_parts_and_paths():

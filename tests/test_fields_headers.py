@@ -40,8 +40,8 @@ def test_encoded_words_without_spaces_and_inside_quotes_are_decoded():
 def test_unknown_charset_in_encoded_word_falls_back_and_is_a_defect():
     msg = msg_with(b"Subject: =?default?Q?Gr=FC=DFe?=\n")
     assert msg.get("subject") == "Grüße"  # not UTF-8, so windows-1252
-    assert "unknown charset 'default' in header Subject; decoded as windows-1252" in msg.get(
-        "mime.defects")
+    assert ('the Subject header declares the character set "default", which is unknown; '
+            "read as windows-1252") in msg.get("mime.defects")
 
 
 def test_broken_encoded_word_is_kept_as_written():
@@ -55,7 +55,8 @@ def test_8bit_header_bytes_utf8_then_message_charset_then_windows_1252():
     assert not [d for d in utf8.get("mime.defects") if "Subject" in d]
     latin = msg_with("Subject: Grüße\n".encode("latin-1"))
     assert latin.get("subject") == "Grüße"
-    assert "8-bit bytes in header Subject; decoded as windows-1252" in latin.get("mime.defects")
+    assert ("the Subject header holds unencoded bytes outside ASCII; read as windows-1252"
+            in latin.get("mime.defects"))
     big5 = msg_with("Subject: 免費\nContent-Type: text/plain; charset=big5\n".encode("big5"))
     assert big5.get("subject") == "免費"
 

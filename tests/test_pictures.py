@@ -144,6 +144,19 @@ def test_broken_picture_bytes_are_a_note_not_an_exception():
     assert not reading.read and reading.note.startswith("not read")
 
 
+@pytest.mark.parametrize(("data", "why"), [
+    (b"plain text sent as image/png", "not a picture in a format that can be read"),
+    (b"\x89PNG\r\n\x1a\nnot really a picture", "damaged or cut short"),
+    (b"GIF89a" + bytes([200, 0, 100, 0, 0x80, 0, 0]) + bytes(6) + b",\0\0\0\0\xc8\0d\0\0\x08\x01",
+     "damaged or cut short"),
+])
+def test_why_a_picture_was_not_read_is_said_in_words(data, why):
+    """The note lands in findings and exhibits: no Python exception names, no Pillow text."""
+    reading = ocr.read_picture(data)
+    assert reading.note.startswith("not read: its ") and reading.note.endswith(why)
+    assert "Error" not in reading.note and "OSError" not in reading.note
+
+
 def test_an_unreadable_footer_picture_keeps_the_question_open(federal):
     msg = html_message(AD_TEXT + FOOTER + "<img src='cid:f@acme.example' width=600 height=90>",
                        parts=image_part("f@acme.example", b"\x89PNG\r\n\x1a\ntruncated"))

@@ -175,7 +175,7 @@ def test_the_mime_modules_cut_lines_are_recognised():
 
     lines = ["MIME nesting deeper than 50 levels at part 1.1; not read", "more than 2000 MIME parts; the rest not read",
              "part 1.2 larger than 20971520 bytes; truncated", "text of part 1.2 longer than 4194304; truncated",
-             "undecodable base64 in part 1.3; kept as is"]
+             "the base64 encoding of part 1.3 cannot be decoded; kept as written"]
     kinds = [next(kind for pattern, kind, _ in _CUTS if pattern.fullmatch(line)) for line in lines]
     assert kinds == ["nesting", "parts", "size", "size", "undecodable"]
 

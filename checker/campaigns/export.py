@@ -30,11 +30,10 @@ def _csv(rows: list[list]) -> bytes:
 
 def write_exports(capture: Capture, out: Path) -> list[Path]:
     from checker.exhibits.casefile import write_atomically
-    from checker.formatters.json import dumps
 
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        CAMPAIGNS_JSON: (dumps(capture.to_dict(), indent=2) + "\n").encode("ascii"),
+        CAMPAIGNS_JSON: lambda stream: _write_report(capture, stream),
         CAMPAIGNS_CSV: _csv([["campaign", "size", "first_received", "last_received",
                               "representative_sha256", "representative_subject",
                               "subject_variants", "advertised_domains", "linked_campaigns"]]
@@ -59,6 +58,14 @@ def write_exports(capture: Capture, out: Path) -> list[Path]:
         write_atomically(out / name, data)
         written.append(out / name)
     return written
+
+
+def _write_report(capture: Capture, stream) -> None:
+    """campaigns.json, written campaign by campaign (see `write_indented`)."""
+    from checker.formatters.json import write_indented
+
+    write_indented(capture.to_dict(), lambda text: stream.write(text.encode("ascii")))
+    stream.write(b"\n")
 
 
 def is_case_folder(folder: Path) -> bool:

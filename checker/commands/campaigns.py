@@ -95,9 +95,11 @@ def campaigns(
     except UsageError as exc:
         raise _fail(str(exc)) from None
     if format.strip().lower() == "json":
-        from checker.formatters.json import dumps
+        from checker.formatters.json import write_indented
 
-        typer.echo(dumps(capture.to_dict(), indent=2))
+        write_indented(capture.to_dict(), sys.stdout.write)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
     else:
         typer.echo(text_report(capture))
     typer.echo(f"spamlaw campaigns: {capture.messages} message(s) in {len(capture.campaigns)} "

@@ -25,8 +25,10 @@ HELP = (
     "relationship Source). The analysis (work product): each finding with its rule, "
     "citation, sentence and the evidence it rests on, anchored to the exhibit's line "
     "numbers. Both carry a label, Bates number and 'Page X of Y' on every page; with "
-    "--documents both (the default) they are two PDFs, the analysis numbered on from the "
-    "exhibit. The same message, rules and templates always give the same bytes.\n\n"
+    "--documents both (the default) they are two PDFs. The analysis is numbered in a Bates "
+    "series of its own (--analysis-prefix, default WP- before the Bates prefix; "
+    "--analysis-start, default 1), so that withholding it leaves no gap in the production's "
+    "numbers. The same message, rules and templates always give the same bytes.\n\n"
     "Exit codes: 0 exhibit written; 2 usage or input error (including a message that "
     "cannot be rendered); 3 rule errors."
 )
@@ -123,15 +125,15 @@ def make_exhibit(item, ruleset, options, settings=None):
 
 
 def make_documents(item, ruleset, options, settings=None, documents: str = "both",
-                   timeout: float | None = None) -> dict:
+                   timeout: float | None = None, analysis_bates=None) -> dict:
     """{"message": Exhibit, "analysis": Exhibit} (those asked for). The analysis is
-    numbered on from the message exhibit when both are made. Each render is bounded by
-    `timeout` seconds (ExhibitError when it runs out)."""
+    numbered in its own series, `analysis_bates` (default: `analysis_series(options)`).
+    Each render is bounded by `timeout` seconds (ExhibitError when it runs out)."""
     from dataclasses import replace
 
     from checker.case import CaseSettings
     from checker.exhibits import ExhibitError, render_analysis, render_message_exhibit
-    from checker.exhibits.bates import MAX_LABEL, BatesSpec
+    from checker.exhibits.bates import MAX_LABEL
     from checker.exhibits.render import rule_statuses
     from checker.pool import MessageTimeout, time_bound
 
@@ -147,19 +149,31 @@ def make_documents(item, ruleset, options, settings=None, documents: str = "both
                 made["message"] = render_message_exhibit(
                     msg, result, options, ruleset_sha256=ruleset.sha256, rule_statuses=statuses)
         if documents in ("analysis", "both"):
-            analysis = options
-            if "message" in made:
-                bates = options.bates
-                start = bates.start + made["message"].pages
-                label = f"Analysis of {options.label or 'Exhibit ' + bates.number(0)}"
-                analysis = replace(options, bates=BatesSpec(bates.prefix, start, bates.digits),
-                                   label=label if len(label) <= MAX_LABEL else None)
+            label = f"Analysis of {options.label or 'Exhibit ' + options.bates.number(0)}"
+            analysis = replace(options, bates=analysis_bates or analysis_series(options),
+                               label=label if len(label) <= MAX_LABEL else None)
             with time_bound(timeout):
                 made["analysis"] = render_analysis(
                     msg, result, analysis, ruleset_sha256=ruleset.sha256, rule_statuses=statuses)
     except MessageTimeout:
         raise ExhibitError(f"rendering stopped after {timeout:g} s (time bound)") from None
     return made
+
+
+def analysis_series(options, prefix: str | None = None, start: int = 1):
+    """The analysis's Bates series: `prefix` (default WP- before the exhibit's prefix)
+    from `start`, as wide as the exhibit's; refused when it is the exhibit's own series
+    (a withheld analysis would leave a gap in the production's numbers)."""
+    from checker.exhibits.batch import ANALYSIS_PREFIX
+    from checker.exhibits.bates import BatesError, BatesSpec
+
+    bates = options.bates
+    series = BatesSpec(ANALYSIS_PREFIX + bates.prefix if prefix is None else prefix, start,
+                       bates.digits)
+    if series.prefix == bates.prefix:
+        raise BatesError("--analysis-prefix must differ from --bates-prefix (the analysis is "
+                         "numbered in a series of its own)")
+    return series
 
 
 def analysis_path(out: Path) -> Path:
@@ -220,10 +234,15 @@ def exhibit(
     documents: Annotated[str, typer.Option(
         "--documents", help="Which documents to make: message (the exhibit offered as "
         "evidence), analysis (the work-product appendix) or both (two PDFs: --out and "
-        "--analysis-out, the analysis numbered on from the exhibit).")] = "both",
+        "--analysis-out).")] = "both",
     analysis_out: Annotated[Path | None, typer.Option(
         "--analysis-out", help="Where to write the analysis with --documents both "
         "(default: beside --out, NAME-analysis.pdf).")] = None,
+    analysis_prefix: Annotated[str | None, typer.Option(
+        "--analysis-prefix", metavar="TEXT", help="Bates prefix of the analysis's own series "
+        "(default: WP- before --bates-prefix).")] = None,
+    analysis_start: Annotated[int, typer.Option(
+        "--analysis-start", metavar="N", help="First Bates number of the analysis.")] = 1,
     legend: Annotated[str | None, typer.Option(
         "--legend", metavar="TEXT", help='A confidentiality legend printed at the top of '
         'every page, e.g. "CONFIDENTIAL - SUBJECT TO PROTECTIVE ORDER".')] = None,
@@ -249,6 +268,7 @@ def exhibit(
             custodian=getattr(settings, "custodian", None),
             collection=getattr(settings, "collection", None),
         ))
+        analysis_bates = analysis_series(options, analysis_prefix, analysis_start)
     except (BatesError, UsageError) as exc:
         raise _fail(str(exc)) from None
     targets = {"message": out} if documents == "message" else {"analysis": out}
@@ -261,7 +281,8 @@ def exhibit(
     item = _read_message(message)
     ruleset = _load_ruleset(rules)
     try:
-        made = make_documents(item, ruleset, options, settings, documents, timeout or None)
+        made = make_documents(item, ruleset, options, settings, documents, timeout or None,
+                              analysis_bates)
     except ExhibitError as exc:
         raise _fail(f"{item.source_id}: cannot render the exhibit: {exc}") from None
     from checker.exhibits.casefile import write_atomically

@@ -333,11 +333,26 @@ def _when(moment: Any) -> str:
         return str(moment)
 
 
-def _in_raw(hop: dict, needle: str | None) -> dict[str, Any]:
-    """A span of `needle` inside the hop's raw text (or the whole line)."""
+# Where each part of a hop is written, so that a name the line holds twice (a HELO that
+# equals the reverse DNS name, a `by` host that also sent) is highlighted where it plays
+# the part the sentence speaks of. `{}` is the escaped name.
+_PART_CONTEXT = {
+    "by": r"(?<![\w.-])by\s+({})",
+    "rdns": r"\(\s*(?:[^\s()@]*@)?({})\s*\[",  # "(rdns [ip])", "(user@rdns [ip])"
+    "helo": r"(?:(?<![\w.-])from\s+|helo=)({})",
+}
+
+
+def _in_raw(hop: dict, needle: str | None, part: str | None = None) -> dict[str, Any]:
+    """A span of `needle` inside the hop's raw text where it is written as `part` ("by",
+    "rdns" or "helo"), else its first occurrence, else the whole line."""
     raw = hop.get("raw") or ""
     fieldname = f"received[{hop.get('index', 0)}].raw"
     if needle:
+        context = _PART_CONTEXT.get(part or "")
+        found = context and re.search(context.format(re.escape(needle)), raw, re.IGNORECASE)
+        if found:
+            return span(fieldname, raw, found.start(1), found.end(1))
         at = raw.lower().find(needle.lower())
         if at >= 0:
             return span(fieldname, raw, at, at + len(needle))
@@ -359,14 +374,14 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
             "helo_claims_provider",
             f"The connecting computer introduced itself as {helo}, but its IP {ip or '?'} "
             f"{seen}.",
-            _in_raw(hop, helo),
+            _in_raw(hop, helo, "helo"),
         ))
     if looks_dynamic(rdns, ip, helo):
         out.append(_indicator(
             "dynamic_handoff",
             f"The message was handed to the operator's server by {ip or '?'} ({rdns}), "
             f"{_what_the_name_shows(rdns)}.",
-            _in_raw(hop, rdns),
+            _in_raw(hop, rdns, "rdns"),
         ))
     _, untrusted = split_received(inp.received, inp.trusted_hops)
     if untrusted:
@@ -378,7 +393,7 @@ def _handoff_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
                 "claimed_provider_hop",
                 f"A Received line claims the message passed through {by}, but the computer "
                 f"that handed it over was {rdns or helo or ip or 'unidentified'} ({ip or '?'}).",
-                _in_raw(claimed, by),
+                _in_raw(claimed, by, "by"),
             ))
     out += _forged_provider_helos(untrusted)
     out += _forged_sender_hop(inp, hop, untrusted)
@@ -419,7 +434,7 @@ def _forged_sender_hop(inp: HeaderInputs, handoff: dict, untrusted: list[dict]) 
                 f"domain, received the message from the private address {ip}; but the computer "
                 f"that handed it to the operator's server was "
                 f"{_handoff_named(handoff)}, outside that domain.",
-                _in_raw(hop, by),
+                _in_raw(hop, by, "by"),
             )]
     return []
 
@@ -437,7 +452,7 @@ def _forged_provider_helos(untrusted: list[dict]) -> list[dict[str, Any]]:
                 f"A Received line the sender supplied records a computer that introduced "
                 f"itself as {helo}, but the name recorded for its IP {hop.get('ip') or '?'} "
                 f"is {rdns}.",
-                _in_raw(hop, helo),
+                _in_raw(hop, helo, "helo"),
             )]
     return []
 

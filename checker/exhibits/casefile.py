@@ -42,11 +42,12 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, BinaryIO
 
 SCHEMA = "spamlaw.case/1"
 EXHIBITS_FOLDER = "exhibits"
@@ -176,14 +177,18 @@ class InputRow:
 _ROW_FIELDS = tuple(f.name for f in fields(InputRow))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename it into place, so a reader
-    (or a resumed run) never sees half a file."""
+def write_atomically(path: Path, data: bytes | Callable[[BinaryIO], Any]) -> None:
+    """Write `data` (bytes, or a function that writes to the stream it is given) via a
+    temporary file in the same folder and rename it into place, so a reader (or a resumed
+    run) never sees half a file."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(handle, 0o666 & ~_umask())  # mkstemp makes 0600; colleagues must read it
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if callable(data):
+                data(stream)
+            else:
+                stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

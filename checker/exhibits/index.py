@@ -31,6 +31,7 @@ from pathlib import Path
 
 import weasyprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from checker import __version__
@@ -472,7 +473,8 @@ def _exhibits(figure: Mapping) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(directory: str) -> Environment:
-    env = Environment(loader=FileSystemLoader(directory), autoescape=True,
+    """Sandboxed and autoescaped, as the exhibit templates' (`render.template_environment`)."""
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(directory), autoescape=True,
                       undefined=StrictUndefined, finalize=_finalize)
     env.filters["css_string"] = lambda value: Markup(css_string(str(value)))
     env.filters["count"] = lambda value: f"{int(value or 0):,}"

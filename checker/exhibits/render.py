@@ -31,6 +31,7 @@ from pathlib import Path
 
 import weasyprint
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from checker import __version__
@@ -114,7 +115,7 @@ def _render(document: str, msg, result, options, ruleset_sha256, templates, stat
         options = replace(options, label=f"Analysis {options.bates.number(0)}")
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
-    with _captured_log() as log:
+    with captured_log() as log:
         laid_out, html, fallback = _laid_out(document, msg, result, options, ruleset_sha256,
                                              fetcher, directory, statuses)
         attachments = [_original(msg, options, fetcher)] if document == MESSAGE else []
@@ -123,7 +124,7 @@ def _render(document: str, msg, result, options, ruleset_sha256, templates, stat
                 attachments=attachments,
                 pdf_identifier=pdf_identifier(msg, ruleset_sha256, options, directory,
                                               document, statuses),
-                **_pdf_options(),
+                **pdf_options(),
             )
         except Exception as exc:
             raise ExhibitError(f"PDF writing failed: {type(exc).__name__}: {exc}") from exc
@@ -153,7 +154,7 @@ def count_pages(msg, result: AuditResult | None, options: ExhibitOptions | None 
     options = check_options(options or ExhibitOptions())
     directory = Path(templates or templates_dir())
     fetcher = EvidenceFetcher(_inline_parts(msg))
-    with _captured_log():
+    with captured_log():
         laid_out, _html, _fallback = _laid_out(document, msg, result, options, ruleset_sha256,
                                                fetcher, directory, rule_statuses)
     return len(laid_out.pages)
@@ -166,13 +167,13 @@ def _laid_out(document: str, msg, result, options: ExhibitOptions, ruleset_sha25
     html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
                         document=document, rule_statuses=statuses)
     try:
-        return _layout(html, fetcher), html, None
+        return layout(html, fetcher), html, None
     except Exception as exc:  # the message's HTML broke layout: show it as text
         fallback = f"{type(exc).__name__}: {str(exc)[:200]}"
     html = exhibit_html(msg, result, options, ruleset_sha256, fetcher.has, directory,
                         render_failed=fallback, document=document, rule_statuses=statuses)
     try:
-        return _layout(html, fetcher), html, fallback
+        return layout(html, fetcher), html, fallback
     except Exception as again:
         raise ExhibitError(f"layout failed: {type(again).__name__}: {again}") from again
 
@@ -199,17 +200,17 @@ def exhibit_html(msg, result, options: ExhibitOptions, ruleset_sha256: str, has_
     if document == ANALYSIS:
         context["title"] = f"Analysis — {context['title']}"
     template = DOCUMENT_TEMPLATES[document]
-    return _environment(str(directory)).get_template(template).render(**context)
+    return template_environment(str(directory)).get_template(template).render(**context)
 
 
-def _pdf_options() -> dict:
+def pdf_options() -> dict:
     return {"presentational_hints": True, "pdf_variant": PDF_VARIANT}
 
 
-def _layout(html: str, fetcher: EvidenceFetcher):
+def layout(html: str, fetcher: EvidenceFetcher):
     """Parse and paginate. base_url stays None: relative URLs resolve to nothing."""
     document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
-    return document.render(**_pdf_options())
+    return document.render(**pdf_options())
 
 
 def _inline_parts(msg) -> dict:
@@ -269,8 +270,10 @@ def templates_digest(directory: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _environment(directory: str) -> Environment:
-    env = Environment(
+def template_environment(directory: str) -> Environment:
+    """The Jinja2 environment of the exhibit templates: sandboxed (a template reaches no
+    Python internals and changes nothing it is given), autoescaped, strict about names."""
+    env = ImmutableSandboxedEnvironment(
         loader=FileSystemLoader(directory),
         autoescape=True,
         undefined=StrictUndefined,
@@ -306,7 +309,7 @@ class _ListHandler(logging.Handler):
 
 
 @contextmanager
-def _captured_log():
+def captured_log():
     """WeasyPrint's warnings (refused URLs, unsupported CSS) go to the Exhibit, not stderr."""
     sink: list[str] = []
     logger = logging.getLogger("weasyprint")
@@ -351,9 +354,9 @@ def render_slip_sheet(sheet: SlipSheet, options: ExhibitOptions, pages: int = 1,
     fetcher = EvidenceFetcher({})
     for findings_shown in (SLIP_MAX_FINDINGS, SLIP_MAX_FINDINGS // 3, 0):  # page 1 must fit
         html = slip_sheet_html(sheet, options, pages, ruleset_sha256, directory, findings_shown)
-        with _captured_log():
+        with captured_log():
             try:
-                document = _layout(html, fetcher)
+                document = layout(html, fetcher)
             except Exception as exc:
                 raise ExhibitError(f"slip sheet layout failed: {type(exc).__name__}: {exc}") from exc
             if len(document.pages) != pages:
@@ -363,7 +366,7 @@ def render_slip_sheet(sheet: SlipSheet, options: ExhibitOptions, pages: int = 1,
                     attachments=_slip_attachments(sheet, fetcher),
                     pdf_identifier=_slip_identifier(sheet, options, pages, ruleset_sha256,
                                                     directory),
-                    **_pdf_options(),
+                    **pdf_options(),
                 )
             except Exception as exc:
                 raise ExhibitError(f"slip sheet PDF failed: {type(exc).__name__}: {exc}") from exc
@@ -402,7 +405,7 @@ def slip_sheet_html(sheet: SlipSheet, options: ExhibitOptions, pages: int, rules
                        f" · WeasyPrint {weasyprint.__version__}"),
         **PROVENANCE,
     }
-    return _environment(str(directory)).get_template(SLIP_TEMPLATE).render(**context)
+    return template_environment(str(directory)).get_template(SLIP_TEMPLATE).render(**context)
 
 
 def _short(text: str | None, limit: int = SLIP_MAX_TEXT) -> str:

@@ -111,14 +111,15 @@ def decode_text(
     codec = lookup_charset(charset) if charset else "ascii"
     if codec is None:
         text, used = _decode_unlabelled(data, guess)
-        return text, [f"unknown charset {charset!r} in {where}; decoded as {used}"]
+        return text, [f"{where} declares the character set \"{charset}\", which is unknown; read as {used}"]
     if data.isascii() and not _needs_decoding_when_ascii(codec):
         return data.decode("ascii"), []
     if guess and codec in _LATIN_CODECS:
         guessed = _guess_and_decode(data, LATIN_OVERRIDE_MIN_SHARE, LATIN_OVERRIDE_MIN_RUN)
         if guessed:
             return guessed[0], [
-                f"charset {charset!r} in {where} does not fit its bytes; decoded as {guessed[1]}"
+                f"{where} declares the character set \"{charset}\", which does not fit its bytes; "
+                f"read as {guessed[1]}"
             ]
     if codec in ("cp1252", "iso8859-1"):
         # As browsers and mail programs do (WHATWG Encoding Standard): a Latin-1 label means
@@ -131,20 +132,22 @@ def decode_text(
         pass
     except LookupError:  # a codec that only encodes, or a codec module that fails to load
         text, used = decode_fallback(data)
-        return text, [f"charset {charset!r} cannot decode in {where}; decoded as {used}"]
+        return text, [f"{where} declares the character set \"{charset}\", which cannot be decoded here; "
+                      f"read as {used}"]
     label = charset or "us-ascii (default)"
     if codec != "ascii" and _is_utf8_multibyte(data):
         # A label the bytes do not fit while they are clean UTF-8 (a "GB2312" part written
         # by a UTF-8 mail program): read as mail programs display it.
         return data.decode("utf-8"), [
-            f"charset {label!r} in {where} does not fit its bytes, which are valid UTF-8; "
-            "decoded as UTF-8"
+            f"{where} declares the character set \"{label}\", which does not fit its bytes; "
+            "they are valid UTF-8 and were read as UTF-8"
         ]
     if codec == "ascii":
         text, used = _decode_unlabelled(data, guess)
-        return text, [f"8-bit bytes in {label} text in {where}; decoded as {used}"]
+        return text, [f"{where} holds bytes outside ASCII but {_declared(charset)}; read as {used}"]
     return _decode(data, codec, "replace"), [
-        f"invalid {label} bytes in {where}; replaced with U+FFFD"
+        f"{where} holds bytes that are not valid {label}; each was replaced with the "
+        "replacement character \ufffd"
     ]
 
 
@@ -247,7 +250,7 @@ def _guess_and_decode(data: bytes, min_share: float, min_run: float) -> tuple[st
         return _decode(data, codec), f"{codec} (guessed)"
     except UnicodeDecodeError:
         text = _decode(data, codec, "replace")
-        return text, f"{codec} (guessed; invalid bytes replaced with U+FFFD)"
+        return text, f"{codec} (guessed; bytes it cannot read replaced with \ufffd)"
 
 
 def _decode_unlabelled(data: bytes, guess: bool) -> tuple[str, str]:
@@ -281,17 +284,24 @@ def _is_utf8_multibyte(data: bytes) -> bool:
     return True
 
 
+def _declared(charset: str | None) -> str:
+    """How a part's declared character set is described: "declares none (US-ASCII by
+    default)" or 'declares "us-ascii"'."""
+    return f'declares the character set "{charset}"' if charset else (
+        "declares no character set (US-ASCII by default)")
+
+
 def _why_not_the_label(declared: str | None, data: bytes) -> str | None:
     """Why an HTML part's MIME charset label cannot be trusted, or None if it can."""
     codec = lookup_charset(declared)
     if not declared:
-        return "the Content-Type has no charset"
+        return "its Content-Type declares none"
     if codec is None:
-        return f"the Content-Type charset {declared!r} is unknown"
+        return f"the character set its Content-Type declares, \"{declared}\", is unknown"
     if codec == "ascii":
-        return f"the Content-Type says {declared!r}"
+        return f"its Content-Type declares \"{declared}\""
     if codec in _LATIN_CODECS and _is_utf8_multibyte(data):
-        return f"the Content-Type says {declared!r} but the bytes are UTF-8"
+        return f"its Content-Type declares \"{declared}\" but the bytes are UTF-8"
     return None
 
 
@@ -313,7 +323,8 @@ def html_charset(data: bytes, declared: str | None, where: str) -> tuple[str | N
         return declared, []  # the meta agrees with the label
     if data.isascii() and not _needs_decoding_when_ascii(codec):
         return label, []  # decodes the same either way: nothing was worked around
-    return label, [f"charset {label!r} from the HTML <meta> tag used in {where}; {reason}"]
+    return label, [f"{where} was read as \"{label}\", the character set its HTML <meta> tag "
+                    f"names; {reason}"]
 
 
 _NEWLINES = re.compile(r"\r\n?")
@@ -340,11 +351,12 @@ def header_text(value: str, hint: str | None, where: str) -> tuple[str, list[str
     codec = lookup_charset(hint)
     if codec and codec not in ("ascii", "utf-8"):
         try:
-            return data.decode(codec), [f"8-bit bytes in {where}; decoded as {codec}"]
+            return data.decode(codec), [f"{where} holds unencoded bytes outside ASCII; "
+                                        f"read as {codec}"]
         except (UnicodeDecodeError, LookupError):
             pass
     text, used = decode_fallback(data)
-    return text, [f"8-bit bytes in {where}; decoded as {used}"]
+    return text, [f"{where} holds unencoded bytes outside ASCII; read as {used}"]
 
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?([^?]*)\?=")
@@ -386,7 +398,7 @@ def decode_words(text: str, where: str) -> tuple[str, list[str]]:
         try:
             data = _word_bytes(match.group(2), match.group(3))
         except (binascii.Error, ValueError):
-            defects.append(f"undecodable encoded word in {where}")
+            defects.append(f"an encoded word in {where} could not be decoded and is shown as written")
             flush()
             out.append(gap + match.group(0))
             pos = match.end()

@@ -66,7 +66,7 @@ def decoded_header(msg: Message, i: int) -> HeaderValue:
         if value.isascii() and "=?" not in value:  # the common case: nothing to decode
             raw = normalize_newlines(value)
             return HeaderValue(name, unfold(raw).strip(), raw, [])
-        where = f"header {name}"
+        where = f"the {name} header"
         raw, defects = header_text(value, charset_hint(m) if not value.isascii() else None, where)
         raw = normalize_newlines(raw)
         text, word_defects = decode_words(unfold(raw), where)

@@ -73,11 +73,11 @@ def _content_type(value: str | None, parent_type: str | None, where: str):
     match = _CONTENT_TYPE.match(value)
     if match is None:
         shown = _shown(value, where)
-        return default, charset, [f"invalid Content-Type {shown!r} in {where}; read as {default}"]
+        return default, charset, [f"{where} has the invalid Content-Type \"{shown}\"; read as {default}"]
     ctype = f"{match.group(1)}/{match.group(2)}".lower()
     if match.group(3) is None:
         shown = _shown(value, where)
-        return ctype, charset, [f"malformed Content-Type {shown!r} in {where}; read as {ctype}"]
+        return ctype, charset, [f"{where} has the malformed Content-Type \"{shown}\"; read as {ctype}"]
     return ctype, charset, []
 
 
@@ -111,7 +111,7 @@ def _build_parts(msg: Message) -> list[Part]:
             kids, boundary = _recover_parts(node, ctype)
             if kids:
                 defects.append(f"{ctype} {where}: its declared boundary never occurs; the parts "
-                               f"were read at the boundary the message uses ({boundary!r}), as "
+                               f"were read at the boundary the message uses (\"{boundary}\"), as "
                                "mail programs do")
             else:
                 defects.append(f"{ctype} {where} has no parts; its body is read as plain text")
@@ -174,8 +174,8 @@ def filename(part: Part) -> str | None:
         return None
     if not name:
         return None
-    text = header_text(str(name), None, f"part {part.path} filename")[0]
-    return decode_words(text, f"part {part.path} filename")[0].strip() or None
+    text = header_text(str(name), None, f"the filename of part {part.path}")[0]
+    return decode_words(text, f"the filename of part {part.path}")[0].strip() or None
 
 
 # ---------------------------------------------------------------- payload decoding
@@ -192,8 +192,8 @@ def _base64(data: bytes, where: str) -> tuple[bytes, list[str]]:
     try:
         decoded = binascii.a2b_base64(clean)
     except binascii.Error:
-        return data, [f"undecodable base64 in {where}; kept as is"]
-    return decoded, [f"invalid base64 in {where}; decoded leniently"]
+        return data, [f"the base64 encoding of {where} cannot be decoded; kept as written"]
+    return decoded, [f"the base64 encoding of {where} is damaged; what could be decoded was kept"]
 
 
 def _transfer_decode(part: Part) -> tuple[bytes, list[str]]:
@@ -219,7 +219,8 @@ def _transfer_decode(part: Part) -> tuple[bytes, list[str]]:
         return (decoded if isinstance(decoded, bytes) else data), defects
     if encoding not in _KNOWN_TRANSFER_ENCODINGS:
         shown = header_text(encoding, None, where)[0][:40]
-        defects.append(f"unknown Content-Transfer-Encoding {shown!r} in {where}; read as 8bit")
+        defects.append(f"{where} declares the unknown Content-Transfer-Encoding \"{shown}\"; "
+                       "read as unencoded")
     return data, defects
 
 

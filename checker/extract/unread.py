@@ -47,7 +47,8 @@ _CUTS = (
      f"{MAX_PART_BYTES // (1024 * 1024)} MB were read"),
     (re.compile(r"text of (part [\d.]+) longer than \d+; truncated"), "size",
      f"the text of {{where}} is longer than {MAX_TEXT_CHARS:,} characters; the rest was not read"),
-    (re.compile(r"undecodable base64 in (part [\d.]+); kept as is"), "undecodable",
+    (re.compile(r"the base64 encoding of (part [\d.]+) cannot be decoded; kept as written"),
+     "undecodable",
      "{where} could not be decoded (broken base64), so its content was not read"),
 )
 

@@ -165,11 +165,11 @@ def _rule_entry(rule: Rule, ruleset: Ruleset, fields) -> dict[str, Any]:
 
 
 def book_html(ruleset: Ruleset, templates: Path | None = None) -> str:
-    from checker.exhibits.render import _environment
+    from checker.exhibits.render import template_environment
     from checker.paths import templates_dir
 
     directory = Path(templates or templates_dir())
-    return _environment(str(directory)).get_template(TEMPLATE).render(**book_context(ruleset))
+    return template_environment(str(directory)).get_template(TEMPLATE).render(**book_context(ruleset))
 
 
 def write_book(ruleset: Ruleset, out: Path, fmt: str = "pdf") -> int:
@@ -181,13 +181,13 @@ def write_book(ruleset: Ruleset, out: Path, fmt: str = "pdf") -> int:
     import hashlib
 
     from checker.exhibits.fetcher import EvidenceFetcher
-    from checker.exhibits.render import _captured_log, _layout, _pdf_options
+    from checker.exhibits.render import captured_log, layout, pdf_options
 
     identifier = hashlib.sha256(f"rulebook:{ruleset.sha256}".encode()).hexdigest()[:32].encode()
-    with _captured_log():
+    with captured_log():
         try:
-            document = _layout(html, EvidenceFetcher({}))
-            pdf = document.write_pdf(pdf_identifier=identifier, **_pdf_options())
+            document = layout(html, EvidenceFetcher({}))
+            pdf = document.write_pdf(pdf_identifier=identifier, **pdf_options())
         except Exception as exc:  # WeasyPrint failures are reported, never a traceback
             raise BookError(f"the PDF could not be made: {type(exc).__name__}: {exc}") from exc
     _save(out, pdf)
