@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from checker.display import describe_hidden, field_label, hidden_characters, plain_defect
+from checker.fields import all_fields
 from checker.findings import AuditResult, Evidence, Finding, Status
 from checker.legal_date import TRUSTED_RECEIVED
 from checker.message import Message
@@ -163,6 +164,11 @@ class _Item:
 
 def _cat(parts: Iterable[Iterable[Any]]) -> tuple:
     """Concatenate, dropping repeats, keeping order (bounded)."""
+    parts = [part for part in parts if part]
+    if not parts:
+        return ()
+    if len(parts) == 1 and isinstance(parts[0], tuple) and len(parts[0]) == 1:  # nothing to compare
+        return parts[0]
     seen, out = set(), []
     for part in parts:
         for x in part:
@@ -384,6 +390,7 @@ class _Run:
         self.failed: dict[str, str] = {}
         self.findings: dict[str, Finding] = {}
         self.predicate_cache: dict[tuple[str, bool], Result] = {}
+        self.in_force: dict[tuple, tuple[str | None, str | None]] = {}  # effective(), by dates
 
     # -------------------------------------------------------------- fields
 
@@ -757,6 +764,15 @@ class _Run:
 
         The legal date decides (checker.legal_date): when the trap received the message
         (trusted Received line), else the sender's Date header when it is plausible."""
+        dates = (rule.effective_from, rule.effective_until)
+        if root is None and dates in self.in_force:  # most rules share their dates
+            return self.in_force[dates]
+        answer = self._effective(rule, root)
+        if root is None:
+            self.in_force[dates] = answer
+        return answer
+
+    def _effective(self, rule: Rule, root: ExplainNode | None) -> tuple[str | None, str | None]:
         start, end = _day(rule.effective_from), _day(rule.effective_until)
         span = f"in force {start or 'always'} to {end or 'now'}"
         value = self.read("legal_date")
@@ -933,8 +949,6 @@ def _field_error(message: Message, name: str) -> str | None:
 
 
 def _registered(name: str) -> bool:
-    from checker.fields import all_fields
-
     return name in all_fields()
 
 

@@ -422,3 +422,59 @@ def test_a_remedy_amount_to_verify(tmp_path):
     wrong = AUTHORITIES.replace("    amount: 100\n", "    amount: unknown\n")
     (problem,) = problems_of(write_ruleset(tmp_path / "b", rule_file(GOOD_RULE), authorities=wrong))
     assert "amount must be a number, or verify when it is not yet known" in problem.message
+
+
+# ------------------------------------------------------------------ libyaml for loading
+
+ROOT = Path(__file__).resolve().parents[1]
+TRICKY_YAML = [
+    "a: 'it''s'\nb: \"tab\\there é ü 中文\"\nc: |\n  line one\n  line two\nd: >\n  folded\n  text\n",
+    "- id: X\r\n  when: {field: subject, matches: '(?i)free'}\r\n  date: 2004-01-01\r\n  n: 3\r\n  f: 1.5\r\n",
+    "key: [a, b, {c: d}]\nempty:\nnull_value: ~\nyes_value: yes\nstamp: 2004-01-01 10:00:00\n",
+    "k: v\nk: w\n",  # duplicate key: reported at the second one's position
+    "base: &a {x: 1}\nother: *a\n",  # alias: refused at its position
+    "t: !custom 1\n",  # tag: refused
+    "a: 1\n---\nb: 2\n",  # two documents
+    "  - x\n - y\n",  # a syntax error: the pure parser's words and position
+    "title: Opt-out: ten days\n",
+    "é: 'unterminated\n",
+]
+
+
+def _shape(node):
+    from checker.ruleset.yaml_loader import YMap, YScalar, YSeq
+
+    where = (node.pos.line, node.pos.col) if node is not None else None
+    if isinstance(node, YMap):
+        return ("map", where, [(k, _shape(key), _shape(v)) for k, (key, v) in node.entries.items()])
+    if isinstance(node, YSeq):
+        return ("seq", where, [_shape(item) for item in node.items])
+    if isinstance(node, YScalar):
+        return ("scalar", where, repr(node.value), node.text, node.style)
+    return None
+
+
+def _loaded(data: bytes, fast: bool):
+    from checker.ruleset.yaml_loader import load_yaml_bytes
+
+    node, problems = load_yaml_bytes(data, "f.yaml", fast=fast)
+    return _shape(node), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize("path", sorted([*ROOT.glob("rules/**/*.yaml"), *ROOT.glob("cases/**/*.yaml")]),
+                         ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_libyaml_loads_every_shipped_file_exactly_as_the_pure_parser(path):
+    data = path.read_bytes()
+    assert _loaded(data, fast=True) == _loaded(data, fast=False)
+
+
+@pytest.mark.parametrize("text", TRICKY_YAML)
+def test_libyaml_gives_the_same_values_positions_and_problems_as_the_pure_parser(text):
+    assert _loaded(text.encode(), fast=True) == _loaded(text.encode(), fast=False)
+
+
+def test_a_syntax_error_met_while_loading_reads_as_lint_says_it(tmp_path):
+    root = write_ruleset(tmp_path, {"us/bad.yaml": "- id: T-ONE\n  title: Opt-out: ten days\n"})
+    loaded = [str(p) for p in problems_of(root)]
+    linted = [str(p) for p in build_ruleset(root).errors]
+    assert loaded == linted and any("line 2" in p for p in loaded)

@@ -334,7 +334,7 @@ def word_list(name: str) -> tuple[str, ...]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as exc:
         raise ListFileError(f"{path}: cannot read word list {name!r}: {exc}") from None
     items = data.get("items") if isinstance(data, dict) else None

@@ -161,12 +161,11 @@ def find_indicators(subject: str | None, sources: list[TextSource]) -> list[dict
     found: list[dict[str, Any]] = []
     for source in [TextSource("subject", label_free), *sources]:
         strong_spans = [(start, end) for start, end, _ in found_spans(strong, source.text)]
-        not_content = not_content_spans(source.text)
         for strength, pattern in (("strong", strong), ("weak", weak)):
             for start, end, match in found_spans(pattern, source.text):
                 if strength == "weak" and _inside(start, end, strong_spans):
                     continue  # "adult" in "Adult Sites": one phrase, counted once
-                if _overlaps(start, end, not_content):
+                if _overlaps(start, end, not_content_spans(source.text)):  # scanned only when needed
                     continue  # the required mark, or a domain name
                 text = subject if source.field == "subject" else source.text
                 record = span(source.field, text or "", start, end)
@@ -183,15 +182,17 @@ def _inside(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(lo <= start and end <= hi for lo, hi in spans)
 
 
-def not_content_spans(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=16)
+def not_content_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Spans of `text` that are the SEXUALLY-EXPLICIT mark or a domain, web or e-mail
-    address: adult words inside them are not sexual content."""
+    address: adult words inside them are not sexual content. (Cached: every adult
+    detector asks for each text of the message.)"""
     if not text:
-        return []
-    return [m.span() for m in _NOT_CONTENT.finditer(text[:200_000])]
+        return ()
+    return tuple(m.span() for m in _NOT_CONTENT.finditer(text[:200_000]))
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _overlaps(start: int, end: int, spans: tuple[tuple[int, int], ...]) -> bool:
     return any(lo < end and start < hi for lo, hi in spans)
 
 
@@ -230,8 +231,7 @@ def detect_adult(
     indicators = find_indicators(subject, sources)
     label, detail = label_status(subject, subject_raw)
     label_free = (subject or "")[len(LABEL):] if label == "exact" else (subject or "")
-    masked = not_content_spans(label_free)
-    subject_explicit = any(not _overlaps(start, end, masked)
+    subject_explicit = any(not _overlaps(start, end, not_content_spans(label_free))
                            for start, end, _ in found_spans(explicit_pattern(), label_free))
     visible = next((s.text for s in sources if s.visible), "")
     body_words = {(i["word"], i["strength"]) for i in indicators if i["field"] != "subject"}

@@ -67,6 +67,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from checker.detectors._text import (
@@ -160,11 +161,20 @@ def _under(host: str, domain: str) -> bool:
 
 
 def brands() -> list[tuple[str, frozenset[str]]]:
+    return [(name, domains) for name, domains, _ in _brand_patterns(word_list("brands"))]
+
+
+@lru_cache(maxsize=4)
+def _brand_patterns(entries: tuple[str, ...]) -> tuple[tuple[str, frozenset[str], re.Pattern[str]], ...]:
+    """(brand, its domains, the brand as a whole word in any case) per list entry,
+    compiled once per list rather than once per brand per message."""
     out = []
-    for line in word_list("brands"):
+    for line in entries:
         name, _, domains = line.partition(":")
-        out.append((name.strip(), frozenset(domains.lower().split())))
-    return out
+        name = name.strip()
+        out.append((name, frozenset(domains.lower().split()),
+                    re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)))
+    return tuple(out)
 
 
 def provider_family(host: str | None) -> frozenset[str] | None:
@@ -543,8 +553,8 @@ def _from_indicators(inp: HeaderInputs) -> list[dict[str, Any]]:
                 _address_span("from.address", inp.from_address, from_domain),
             ))
     name = inp.from_display_name or ""
-    for brand, domains in brands():
-        match = re.search(rf"(?<!\w){re.escape(brand)}(?!\w)", name, re.IGNORECASE)
+    for brand, domains, pattern in _brand_patterns(word_list("brands")):
+        match = pattern.search(name)
         if match and from_domain and not any(in_family(from_domain, frozenset([d]))
                                               for d in domains):
             out.append(_indicator(

@@ -30,6 +30,7 @@ above a text that has its own footer does not: the sender wrote the footer as te
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from checker.detectors._text import fold, registrable_domain
@@ -78,9 +79,11 @@ def _chars(text: str) -> int:
     return len("".join(text.split()))
 
 
+@lru_cache(maxsize=16)
 def footer_start(visible_text: str) -> int | None:
     """Where the text's own footer starts: the first opt-out wording, copyright or contact
-    line in its last part (None: no footer)."""
+    line in its last part (None: no footer). Cached: two detectors ask for each message's
+    text, and the answer depends on the text alone."""
     offset = max(0, len(visible_text) - max(TAIL_MIN, int(len(visible_text) * TAIL_SHARE)))
     tail = visible_text[offset:]
     found = [m.start() for m in (_COPYRIGHT.search(tail), _CONTACT.search(tail)) if m]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+from functools import lru_cache
 
 from checker.extract.decoding import decode_words, unfold
 from checker.extract.headers import all_headers, first_header
@@ -32,8 +33,10 @@ def domain_of(address: str | None) -> str | None:
     return domain or None
 
 
+@lru_cache(maxsize=64)
 def is_valid_address(address: str | None) -> bool | None:
-    """email-validator's syntax check, DNS off. None when absent or the check itself fails."""
+    """email-validator's syntax check, DNS off. None when absent or the check itself fails.
+    (Cached: From, Sender, Reply-To and Return-Path often repeat one address.)"""
     if not address:
         return None
     from email_validator import EmailNotValidError, validate_email

@@ -42,7 +42,8 @@ def load_ruleset(path: Path | None = None) -> Ruleset:
         from checker.paths import rules_dir
 
         path = rules_dir()
-    build = build_ruleset(Path(path))
-    if build.errors or build.ruleset is None:
+    build = build_ruleset(Path(path), fast_yaml=True)
+    if build.errors or build.ruleset is None:  # say it as `rules lint` does (pure parser)
+        build = build_ruleset(Path(path))
         raise RulesetError(build.errors or build.problems)
     return build.ruleset

@@ -93,9 +93,11 @@ def find_root(path: Path) -> tuple[Path, Path | None]:
     return path.parent, path
 
 
-def build_ruleset(path: Path) -> Build:
+def build_ruleset(path: Path, fast_yaml: bool = False) -> Build:
+    """Compile the ruleset at `path`. `fast_yaml`: parse with libyaml (see
+    `yaml_loader.load_yaml_bytes`); lint keeps the pure parser."""
     root, only = find_root(path)
-    return _Compiler(root).run(only)
+    return _Compiler(root, fast_yaml).run(only)
 
 
 def build_inline_message(headers: list[tuple[str, str]], text: str | None, html: str | None) -> bytes:
@@ -114,9 +116,10 @@ def build_inline_message(headers: list[tuple[str, str]], text: str | None, html:
 
 
 class _Compiler(ConditionCompiler):
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, fast_yaml: bool = False):
         super().__init__()
         self.root = root
+        self.fast_yaml = fast_yaml
         self.fields: dict[str, Field] = all_fields()
         self.remedies: dict[str, Remedy] = {}
         self.authorities: dict[str, Authority] = {}
@@ -159,7 +162,7 @@ class _Compiler(ConditionCompiler):
             data = path.read_bytes()
             rel = path.relative_to(self.root).as_posix().encode()
             digest.update(rel + b"\0" + len(data).to_bytes(8, "big") + data)
-            node, problems = load_yaml_bytes(data, display_path(path))
+            node, problems = load_yaml_bytes(data, display_path(path), fast=self.fast_yaml)
             self.problems.extend(problems)
             parsed[path] = node
         syntax = [p for p in self.problems if p.code == "yaml-syntax"]
